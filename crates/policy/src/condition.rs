@@ -1,0 +1,122 @@
+//! Conditions a parameter rule can place on one 32-byte ABI word of a call's calldata.
+//!
+//! Words compare as `uint256` unless the condition is a signed one, which compares them as
+//! two's-complement `int256` (so `-1` is *below* `0`, not above `2^255`: threat 4, "negative
+//! numbers compared unsigned").
+
+use alloy_primitives::B256;
+
+/// Largest set a [`Condition::OneOf`] rule may hold.
+pub const MAX_ONE_OF: usize = 8;
+
+/// The comparison a rule applies to its word. Codes are the record encoding's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[repr(u8)]
+pub enum Condition {
+    /// word == value
+    Eq = 0,
+    /// word != value
+    Neq = 1,
+    /// word > value (unsigned)
+    Gt = 2,
+    /// word >= value (unsigned)
+    Gte = 3,
+    /// word < value (unsigned)
+    Lt = 4,
+    /// word <= value (unsigned)
+    Lte = 5,
+    /// word > value (int256)
+    SignedGt = 6,
+    /// word >= value (int256)
+    SignedGte = 7,
+    /// word < value (int256)
+    SignedLt = 8,
+    /// word <= value (int256)
+    SignedLte = 9,
+    /// min <= word <= max (unsigned); values `[min, max]`
+    InRange = 10,
+    /// min <= word <= max (int256); values `[min, max]`
+    SignedInRange = 11,
+    /// word equals one of 1..=8 values
+    OneOf = 12,
+}
+
+impl Condition {
+    /// Every condition, in code order.
+    pub const ALL: [Condition; 13] = [
+        Self::Eq,
+        Self::Neq,
+        Self::Gt,
+        Self::Gte,
+        Self::Lt,
+        Self::Lte,
+        Self::SignedGt,
+        Self::SignedGte,
+        Self::SignedLt,
+        Self::SignedLte,
+        Self::InRange,
+        Self::SignedInRange,
+        Self::OneOf,
+    ];
+
+    /// The condition with encoding `code`.
+    pub fn from_code(code: u8) -> Option<Self> {
+        Self::ALL.get(code as usize).copied()
+    }
+
+    /// Its encoding.
+    pub fn code(self) -> u8 {
+        self as u8
+    }
+
+    /// Whether `n` reference values suit this condition.
+    pub fn accepts_value_count(self, n: usize) -> bool {
+        match self {
+            Self::InRange | Self::SignedInRange => n == 2,
+            Self::OneOf => (1..=MAX_ONE_OF).contains(&n),
+            _ => n == 1,
+        }
+    }
+
+    /// Whether the condition compares as `int256`.
+    pub fn is_signed(self) -> bool {
+        matches!(
+            self,
+            Self::SignedGt
+                | Self::SignedGte
+                | Self::SignedLt
+                | Self::SignedLte
+                | Self::SignedInRange
+        )
+    }
+
+    /// Evaluates the condition on `word`, reading reference value `i` through `value(i)` only
+    /// when it is needed — on-chain each value is a storage slot, so `OneOf` stops at the first
+    /// match. `count` is the number of values stored for the rule.
+    pub fn holds(self, word: &B256, count: usize, mut value: impl FnMut(usize) -> B256) -> bool {
+        let key = |w: &B256| ordered(w, self.is_signed());
+        let w = key(word);
+        match self {
+            Self::Eq => *word == value(0),
+            Self::Neq => *word != value(0),
+            Self::Gt | Self::SignedGt => w > key(&value(0)),
+            Self::Gte | Self::SignedGte => w >= key(&value(0)),
+            Self::Lt | Self::SignedLt => w < key(&value(0)),
+            Self::Lte | Self::SignedLte => w <= key(&value(0)),
+            Self::InRange | Self::SignedInRange => key(&value(0)) <= w && w <= key(&value(1)),
+            Self::OneOf => (0..count).any(|i| *word == value(i)),
+        }
+    }
+}
+
+/// A byte string whose lexicographic order is the word's numeric order: unsigned words as they
+/// are; signed words with the sign bit flipped, which maps int256's two's-complement order onto
+/// unsigned order without any arithmetic.
+#[inline]
+fn ordered(w: &B256, signed: bool) -> [u8; 32] {
+    let mut out = w.0;
+    if signed {
+        out[0] ^= 0x80;
+    }
+    out
+}

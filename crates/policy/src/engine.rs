@@ -1,0 +1,256 @@
+//! Per-op authorisation: every call of the op against the session's stored record, then the
+//! caps, producing the storage words to write back.
+//!
+//! The engine reads storage only through [`RecordStore`], lazily and in the order the checks
+//! need it, so on-chain it costs one read per word actually consulted. The contract implements
+//! the store over Stylus storage; [`crate::memory::MemoryStore`] implements it over a record in
+//! memory for the SDK's simulator and for tests. Both run this function.
+//!
+//! Order of checks (the first failure is reported): op count → paymaster / gas-fee budget →
+//! each call in order (self-call, entry lookup, value, rules, ERC-20 shape) → native cap →
+//! token caps. Lookup picks the **most specific** entry: exact target+selector, then the
+//! target's any-selector entry, then the selector's any-target entry; a failing specific entry
+//! is never rescued by a wildcard.
+
+use alloc::vec::Vec;
+use alloy_primitives::{Address, B256, U256};
+
+use crate::condition::Condition;
+use crate::erc20;
+use crate::error::Violation;
+use crate::execution::Execution;
+use crate::layout::{
+    descriptor_position, read_descriptor, session_flags, values_start, CallHeader, CallKey,
+    SelectorMatch, SessionHeader, SpendWord, TargetMatch, TokenCapWord,
+};
+use crate::rule::param_word;
+use crate::validation_data::ValidationData;
+
+/// Read access to one session's stored record.
+pub trait RecordStore {
+    /// Handle to a call entry's base slot (computed once, then offset).
+    type Base: Copy;
+    /// The base of the entry stored under `key` for this session.
+    fn call_base(&mut self, key: &CallKey) -> Self::Base;
+    /// Word `offset` of an entry (word 0 is its header; zero when no entry is stored).
+    fn call_word(&mut self, base: Self::Base, offset: usize) -> B256;
+    /// The token-cap word for `token` (zero when none is configured).
+    fn token_cap(&mut self, token: Address) -> B256;
+    /// Session word 1 ([`SpendWord`]).
+    fn spend_word(&mut self) -> B256;
+    /// Session word 2 (paymaster address in the low 20 bytes).
+    fn paymaster_word(&mut self) -> B256;
+}
+
+/// The session as loaded from its header word (liveness already checked by the caller).
+pub type SessionState = SessionHeader;
+
+/// What the engine needs to know about the op.
+#[derive(Clone, Copy, Debug)]
+pub struct OpFacts<'a> {
+    /// The smart account (`userOp.sender`, and the module's `msg.sender`).
+    pub account: Address,
+    /// This validator module.
+    pub module: Address,
+    /// The calls `execute` will make.
+    pub executions: &'a [Execution<'a>],
+    /// `requiredPrefund` of the op (see [`crate::gas::required_prefund`]).
+    pub prefund: U256,
+    /// The op's paymaster, if any.
+    pub paymaster: Option<Address>,
+}
+
+/// Storage words to write when the op is authorised, and its validity window.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OpOutcome {
+    /// New session header (op count decremented), if it changes.
+    pub header: Option<B256>,
+    /// New spend word, if it changes.
+    pub spend: Option<B256>,
+    /// New token-cap words, per token, for capped tokens spent.
+    pub token_caps: Vec<(Address, B256)>,
+    /// The session window (`sig_failed` is the caller's to set).
+    pub validation_data: ValidationData,
+    /// Native value the op sends in total.
+    pub native_spent: U256,
+    /// ERC-20 amounts the op spends, per token.
+    pub token_spent: Vec<(Address, U256)>,
+}
+
+/// Checks the op against the session and returns what to write back.
+pub fn authorize_op<S: RecordStore>(
+    store: &mut S,
+    session: &SessionState,
+    op: &OpFacts<'_>,
+) -> Result<OpOutcome, Violation> {
+    let mut header = None;
+    if session.has(session_flags::OPS_LIMITED) {
+        if session.ops_remaining == 0 {
+            return Err(Violation::OpLimitReached);
+        }
+        let mut next = *session;
+        next.ops_remaining -= 1;
+        header = Some(next.pack());
+    }
+
+    let mut spend: Option<SpendWord> = None;
+    let mut spend_dirty = false;
+    match op.paymaster {
+        Some(paymaster) => {
+            let named = session.has(session_flags::PAYMASTER)
+                && Address::from_slice(&store.paymaster_word()[12..]) == paymaster;
+            if !named {
+                return Err(Violation::PaymasterNotAllowed { paymaster });
+            }
+        }
+        None if !session.has(session_flags::GAS_UNLIMITED) => {
+            let mut s = SpendWord::unpack(&store.spend_word());
+            let remaining = U256::from(s.gas_remaining);
+            if op.prefund > remaining {
+                return Err(Violation::GasBudgetExceeded { cost: op.prefund, remaining });
+            }
+            s.gas_remaining -= op.prefund.to::<u128>();
+            spend_dirty |= !op.prefund.is_zero();
+            spend = Some(s);
+        }
+        None => {}
+    }
+
+    let mut native = U256::ZERO;
+    let mut token_spent: Vec<(Address, U256)> = Vec::new();
+    for (index, call) in op.executions.iter().enumerate() {
+        if call.target == op.account || call.target == op.module {
+            return Err(Violation::SelfCall { index });
+        }
+        let (base, entry) = find_entry(store, session.flags, index, call)?;
+        if call.value > U256::from(entry.max_value) {
+            return Err(Violation::ValueTooHigh {
+                index,
+                value: call.value,
+                max: U256::from(entry.max_value),
+            });
+        }
+        check_rules(store, base, entry.rule_count as usize, index, call.calldata)?;
+        native = native.checked_add(call.value).ok_or(Violation::AmountOverflow)?;
+        match erc20::spend_amount(call.calldata) {
+            Err(()) => return Err(Violation::MalformedTokenCall { index }),
+            Ok(None) => {}
+            Ok(Some(amount)) => match token_spent.iter_mut().find(|(t, _)| *t == call.target) {
+                Some((_, sum)) => *sum = sum.checked_add(amount).ok_or(Violation::AmountOverflow)?,
+                None => token_spent.push((call.target, amount)),
+            },
+        }
+    }
+
+    if !native.is_zero() && !session.has(session_flags::NATIVE_UNLIMITED) {
+        let mut s = match spend {
+            Some(s) => s,
+            None => SpendWord::unpack(&store.spend_word()),
+        };
+        let remaining = U256::from(s.native_remaining);
+        if native > remaining {
+            return Err(Violation::NativeCapExceeded { requested: native, remaining });
+        }
+        s.native_remaining -= native.to::<u128>();
+        spend_dirty = true;
+        spend = Some(s);
+    }
+
+    let mut token_caps = Vec::new();
+    for &(token, amount) in &token_spent {
+        let cap = TokenCapWord::unpack(&store.token_cap(token))
+            .ok_or(Violation::TokenCapMissing { token })?;
+        if cap.unlimited {
+            continue;
+        }
+        if amount > cap.remaining {
+            return Err(Violation::TokenCapExceeded { token, requested: amount, remaining: cap.remaining });
+        }
+        if !amount.is_zero() {
+            let next = TokenCapWord { unlimited: false, remaining: cap.remaining - amount };
+            token_caps.push((token, next.pack()));
+        }
+    }
+
+    Ok(OpOutcome {
+        header,
+        spend: spend.filter(|_| spend_dirty).map(|s| s.pack()),
+        token_caps,
+        validation_data: ValidationData {
+            sig_failed: false,
+            valid_after: session.valid_after,
+            valid_until: session.valid_until,
+        },
+        native_spent: native,
+        token_spent,
+    })
+}
+
+/// The most specific stored entry matching the call.
+fn find_entry<S: RecordStore>(
+    store: &mut S,
+    flags: u8,
+    index: usize,
+    call: &Execution<'_>,
+) -> Result<(S::Base, CallHeader), Violation> {
+    let exact_selector = match call.calldata.len() {
+        0 => SelectorMatch::Empty,
+        1..=3 => return Err(Violation::CalldataTooShort { index }),
+        _ => SelectorMatch::Exact(call.calldata[..4].try_into().expect("4 bytes")),
+    };
+    let target = TargetMatch::Exact(call.target);
+    let candidates = [
+        (true, CallKey { target, selector: exact_selector }),
+        (flags & session_flags::HAS_ANY_SELECTOR != 0, CallKey { target, selector: SelectorMatch::Any }),
+        (
+            flags & session_flags::HAS_ANY_TARGET != 0,
+            CallKey { target: TargetMatch::Any, selector: exact_selector },
+        ),
+    ];
+    for (enabled, key) in candidates {
+        if !enabled {
+            continue;
+        }
+        let base = store.call_base(&key);
+        if let Some(header) = CallHeader::unpack(&store.call_word(base, 0)) {
+            return Ok((base, header));
+        }
+    }
+    let selector = match exact_selector {
+        SelectorMatch::Exact(s) => s,
+        _ => [0; 4],
+    };
+    Err(Violation::CallNotAllowed { index, target: call.target, selector })
+}
+
+/// Every rule of the entry at `base` must hold.
+fn check_rules<S: RecordStore>(
+    store: &mut S,
+    base: S::Base,
+    rule_count: usize,
+    index: usize,
+    calldata: &[u8],
+) -> Result<(), Violation> {
+    let mut descriptors = store.call_word(base, 0);
+    let mut loaded = 0;
+    let mut value_at = values_start(rule_count);
+    for rule in 0..rule_count {
+        let (word, _) = descriptor_position(rule);
+        if word != loaded {
+            descriptors = store.call_word(base, word);
+            loaded = word;
+        }
+        let d = read_descriptor(&descriptors, rule);
+        let count = d.value_count as usize;
+        let first = value_at;
+        value_at += count;
+        let param = param_word(calldata, d.word_index).ok_or(Violation::ParamMissing { index, rule })?;
+        // Descriptors are validated at registration; an unknown code can only fail closed.
+        let holds = Condition::from_code(d.condition)
+            .is_some_and(|c| c.holds(&param, count, |k| store.call_word(base, first + k)));
+        if !holds {
+            return Err(Violation::RuleFailed { index, rule });
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,430 @@
+//! Storage layout of the validator, as pure packing functions.
+//!
+//! Every slot is ERC-7562 "associated with the account" A: each is a Solidity-style nested
+//! mapping whose **innermost key is A**, so its slot is `keccak256(A ‖ x) + n` with `n < 128`.
+//!
+//! | root | Solidity shape | words at `+n` |
+//! |---|---|---|
+//! | 0 | `mapping(address account ⇒ AccountWord)` | 0 |
+//! | 1 | `mapping(address signer ⇒ mapping(address account ⇒ Session))` | 0 header, 1 spend, 2 paymaster |
+//! | 2 | `mapping(bytes32 callKey ⇒ mapping(address account ⇒ CallEntry))` | 0 header, 1.. rules |
+//! | 3 | `mapping(bytes32 tokenKey ⇒ mapping(address account ⇒ TokenCapWord))` | 0 |
+//!
+//! `callKey`/`tokenKey` hash the session's signer **and its registration nonce**, so a
+//! re-registered signer, a revoke-all or an uninstall can never reach an older session's
+//! entries or counters: nothing has to be cleared, and nothing is inherited (threat 15).
+//!
+//! Words that validation writes (spend, op count, token caps) are initialised non-zero at
+//! registration, so the per-op write is never a 20,000-gas zero → non-zero store.
+
+use alloc::vec::Vec;
+use alloy_primitives::{Address, B256, U256};
+
+use crate::condition::Condition;
+use crate::record::{CallPolicy, TokenLimit};
+use crate::word::{be_uint, put_be_uint};
+
+/// Root slot of the account map.
+pub const ACCOUNTS_ROOT: u8 = 0;
+/// Root slot of the session map.
+pub const SESSIONS_ROOT: u8 = 1;
+/// Root slot of the call-entry map.
+pub const CALLS_ROOT: u8 = 2;
+/// Root slot of the token-cap map.
+pub const TOKEN_CAPS_ROOT: u8 = 3;
+
+/// Session word offsets.
+pub mod session_word {
+    /// [`super::SessionHeader`].
+    pub const HEADER: u8 = 0;
+    /// [`super::SpendWord`].
+    pub const SPEND: u8 = 1;
+    /// Paymaster address, low 20 bytes.
+    pub const PAYMASTER: u8 = 2;
+}
+
+/// ERC-7562 allows offsets `n < 128` from an associated `keccak256(A ‖ x)`.
+pub const MAX_ENTRY_WORDS: usize = 128;
+
+/// Per-account state: whether the module is installed, and the nonces that make sessions
+/// unique and revoke them wholesale.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct AccountWord {
+    /// `onInstall` ran and `onUninstall` has not.
+    pub installed: bool,
+    /// Registration nonces below this are revoked (revoke-all and uninstall raise it).
+    pub revoked_below: u64,
+    /// Nonce the next registration gets. Never reset, so keys are never reused.
+    pub next_nonce: u64,
+}
+
+impl AccountWord {
+    /// Storage word: `[0]` installed, `[8..16]` revoked_below, `[24..32]` next_nonce.
+    pub fn pack(&self) -> B256 {
+        let mut w = B256::ZERO;
+        w[0] = self.installed as u8;
+        w[8..16].copy_from_slice(&self.revoked_below.to_be_bytes());
+        w[24..32].copy_from_slice(&self.next_nonce.to_be_bytes());
+        w
+    }
+
+    /// Inverse of [`Self::pack`].
+    pub fn unpack(w: &B256) -> Self {
+        Self {
+            installed: w[0] == 1,
+            revoked_below: be_uint(w, 8, 8) as u64,
+            next_nonce: be_uint(w, 24, 8) as u64,
+        }
+    }
+}
+
+/// Lifecycle of a session slot.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[repr(u8)]
+pub enum SessionStatus {
+    /// Never registered.
+    #[default]
+    None = 0,
+    /// Registered and not revoked by itself (revoke-all is checked through the nonce).
+    Active = 1,
+    /// Revoked individually.
+    Revoked = 2,
+}
+
+/// Bits of the session header's flags byte. The low four are the record's own flags.
+pub mod session_flags {
+    /// Native value is not capped (explicit; a zero cap means "none").
+    pub const NATIVE_UNLIMITED: u8 = 1;
+    /// The gas-fee budget is not capped.
+    pub const GAS_UNLIMITED: u8 = 2;
+    /// The op count is capped.
+    pub const OPS_LIMITED: u8 = 4;
+    /// A paymaster is named in the paymaster word.
+    pub const PAYMASTER: u8 = 8;
+    /// Mask of the record's flags.
+    pub const RECORD_MASK: u8 = 15;
+    /// At least one entry matches any target (so validation looks it up).
+    pub const HAS_ANY_TARGET: u8 = 16;
+    /// At least one entry matches any selector.
+    pub const HAS_ANY_SELECTOR: u8 = 32;
+}
+
+/// Session word 0.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SessionHeader {
+    /// Lifecycle.
+    pub status: SessionStatus,
+    /// [`session_flags`].
+    pub flags: u8,
+    /// Registration nonce of this session.
+    pub perm_nonce: u64,
+    /// Start of the validity window (48 bits).
+    pub valid_after: u64,
+    /// End of the validity window, 0 = none (48 bits).
+    pub valid_until: u64,
+    /// Ops left when [`session_flags::OPS_LIMITED`].
+    pub ops_remaining: u32,
+}
+
+impl SessionHeader {
+    /// `[0]` status, `[1]` flags, `[2..10]` nonce, `[10..16]` validAfter, `[16..22]` validUntil,
+    /// `[22..26]` ops left. The status byte makes every live header non-zero.
+    pub fn pack(&self) -> B256 {
+        let mut w = B256::ZERO;
+        w[0] = self.status as u8;
+        w[1] = self.flags;
+        put_be_uint(&mut w, 2, 8, self.perm_nonce as u128);
+        put_be_uint(&mut w, 10, 6, self.valid_after as u128);
+        put_be_uint(&mut w, 16, 6, self.valid_until as u128);
+        put_be_uint(&mut w, 22, 4, self.ops_remaining as u128);
+        w
+    }
+
+    /// Inverse of [`Self::pack`]; an unknown status byte reads as `None` (not live).
+    pub fn unpack(w: &B256) -> Self {
+        Self {
+            status: match w[0] {
+                1 => SessionStatus::Active,
+                2 => SessionStatus::Revoked,
+                _ => SessionStatus::None,
+            },
+            flags: w[1],
+            perm_nonce: be_uint(w, 2, 8) as u64,
+            valid_after: be_uint(w, 10, 6) as u64,
+            valid_until: be_uint(w, 16, 6) as u64,
+            ops_remaining: be_uint(w, 22, 4) as u32,
+        }
+    }
+
+    /// Whether `flag` is set.
+    pub fn has(&self, flag: u8) -> bool {
+        self.flags & flag != 0
+    }
+
+    /// Registered, not revoked by itself, and not revoked wholesale (revoke-all / uninstall
+    /// raise the account's `revoked_below` past its nonce).
+    pub fn is_live(&self, account: &AccountWord) -> bool {
+        self.status == SessionStatus::Active
+            && account.installed
+            && self.perm_nonce >= account.revoked_below
+    }
+}
+
+/// Session word 1: what is left of the native-value cap and of the gas-fee budget, in wei.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SpendWord {
+    /// Native value left.
+    pub native_remaining: u128,
+    /// Gas-fee budget left.
+    pub gas_remaining: u128,
+}
+
+impl SpendWord {
+    /// `[0..16]` native, `[16..32]` gas.
+    pub fn pack(&self) -> B256 {
+        let mut w = B256::ZERO;
+        put_be_uint(&mut w, 0, 16, self.native_remaining);
+        put_be_uint(&mut w, 16, 16, self.gas_remaining);
+        w
+    }
+
+    /// Inverse of [`Self::pack`].
+    pub fn unpack(w: &B256) -> Self {
+        Self { native_remaining: be_uint(w, 0, 16), gas_remaining: be_uint(w, 16, 16) }
+    }
+}
+
+/// Which targets a call entry matches.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum TargetMatch {
+    /// Exactly this address.
+    Exact(Address),
+    /// Any address (explicit wildcard).
+    Any,
+}
+
+/// Which calldata a call entry matches.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum SelectorMatch {
+    /// Calldata starting with this selector.
+    Exact([u8; 4]),
+    /// Any calldata, empty included (explicit wildcard).
+    Any,
+    /// Empty calldata only: a plain value transfer.
+    Empty,
+}
+
+/// The lookup key of a call entry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct CallKey {
+    /// Target side.
+    pub target: TargetMatch,
+    /// Selector side.
+    pub selector: SelectorMatch,
+}
+
+impl CallKey {
+    /// Encoded length.
+    pub const LEN: usize = 25;
+
+    /// `[0]` kind (bit 0: any target; bits 2–3: 0 exact selector, 1 any, 2 empty),
+    /// `[1..21]` target (zero for any), `[21..25]` selector (zero unless exact). This is both the
+    /// record encoding of the key and the order entries must be sorted in.
+    pub fn to_bytes(&self) -> [u8; 25] {
+        let mut out = [0u8; 25];
+        let (t, addr) = match self.target {
+            TargetMatch::Exact(a) => (0u8, a),
+            TargetMatch::Any => (1, Address::ZERO),
+        };
+        let (s, sel) = match self.selector {
+            SelectorMatch::Exact(sel) => (0u8, sel),
+            SelectorMatch::Any => (1, [0; 4]),
+            SelectorMatch::Empty => (2, [0; 4]),
+        };
+        out[0] = t | (s << 2);
+        out[1..21].copy_from_slice(addr.as_slice());
+        out[21..25].copy_from_slice(&sel);
+        out
+    }
+
+    /// Inverse of [`Self::to_bytes`]; `None` unless the bytes are exactly what `to_bytes` writes.
+    pub fn from_bytes(b: &[u8; 25]) -> Option<Self> {
+        let target = match b[0] & 3 {
+            0 => TargetMatch::Exact(Address::from_slice(&b[1..21])),
+            1 if b[1..21].iter().all(|x| *x == 0) => TargetMatch::Any,
+            _ => return None,
+        };
+        let sel: [u8; 4] = b[21..25].try_into().ok()?;
+        let selector = match b[0] >> 2 {
+            0 => SelectorMatch::Exact(sel),
+            1 if sel == [0; 4] => SelectorMatch::Any,
+            2 if sel == [0; 4] => SelectorMatch::Empty,
+            _ => return None,
+        };
+        Some(Self { target, selector })
+    }
+}
+
+/// `signer ‖ perm_nonce ‖ key`: hashed, the outer key of a call entry (root [`CALLS_ROOT`]).
+pub fn call_key_preimage(signer: Address, perm_nonce: u64, key: &CallKey) -> [u8; 53] {
+    let mut out = [0u8; 53];
+    out[..20].copy_from_slice(signer.as_slice());
+    out[20..28].copy_from_slice(&perm_nonce.to_be_bytes());
+    out[28..].copy_from_slice(&key.to_bytes());
+    out
+}
+
+/// `signer ‖ perm_nonce ‖ token`: hashed, the outer key of a token cap (root [`TOKEN_CAPS_ROOT`]).
+pub fn token_key_preimage(signer: Address, perm_nonce: u64, token: Address) -> [u8; 48] {
+    let mut out = [0u8; 48];
+    out[..20].copy_from_slice(signer.as_slice());
+    out[20..28].copy_from_slice(&perm_nonce.to_be_bytes());
+    out[28..].copy_from_slice(token.as_slice());
+    out
+}
+
+/// Rule descriptors kept in the entry's header word (the common 1–3-rule entry costs one
+/// storage read for its header and one per value).
+pub const INLINE_DESCRIPTORS: usize = 3;
+/// Rule descriptors per continuation word.
+pub const DESCRIPTORS_PER_WORD: usize = 8;
+/// Marks a stored call entry (its header is never zero).
+pub const ENTRY_EXISTS: u8 = 1;
+
+/// The header word of a call entry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CallHeader {
+    /// Number of rules.
+    pub rule_count: u8,
+    /// Per-call native value limit.
+    pub max_value: u128,
+}
+
+impl CallHeader {
+    /// Reads a header word; `None` when no entry is stored there.
+    pub fn unpack(w: &B256) -> Option<Self> {
+        (w[0] == ENTRY_EXISTS)
+            .then(|| Self { rule_count: w[1], max_value: be_uint(w, 2, 16) })
+    }
+}
+
+/// A rule's descriptor: condition, number of values, word index.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RuleDescriptor {
+    /// Condition code (checked at registration).
+    pub condition: u8,
+    /// Number of values.
+    pub value_count: u8,
+    /// Calldata word index.
+    pub word_index: u16,
+}
+
+impl RuleDescriptor {
+    fn write(&self, w: &mut B256, at: usize) {
+        w[at] = self.condition;
+        w[at + 1] = self.value_count;
+        w[at + 2..at + 4].copy_from_slice(&self.word_index.to_be_bytes());
+    }
+
+    fn read(w: &B256, at: usize) -> Self {
+        Self {
+            condition: w[at],
+            value_count: w[at + 1],
+            word_index: u16::from_be_bytes([w[at + 2], w[at + 3]]),
+        }
+    }
+}
+
+/// Where rule `i`'s descriptor lives: (word offset within the entry, byte offset in the word).
+pub fn descriptor_position(i: usize) -> (usize, usize) {
+    if i < INLINE_DESCRIPTORS {
+        (0, 18 + 4 * i)
+    } else {
+        let j = i - INLINE_DESCRIPTORS;
+        (1 + j / DESCRIPTORS_PER_WORD, 4 * (j % DESCRIPTORS_PER_WORD))
+    }
+}
+
+/// Reads rule `i`'s descriptor from the word that holds it (see [`descriptor_position`]).
+pub fn read_descriptor(word: &B256, i: usize) -> RuleDescriptor {
+    RuleDescriptor::read(word, descriptor_position(i).1)
+}
+
+/// Offset of the first value word of an entry with `rule_count` rules.
+pub fn values_start(rule_count: usize) -> usize {
+    1 + rule_count.saturating_sub(INLINE_DESCRIPTORS).div_ceil(DESCRIPTORS_PER_WORD)
+}
+
+/// Number of storage words an entry takes.
+pub fn entry_words(policy: &CallPolicy) -> usize {
+    values_start(policy.rules.len()) + policy.rules.iter().map(|r| r.values.len()).sum::<usize>()
+}
+
+/// The words of a call entry, written at offsets `0..len` from its base slot.
+pub fn call_entry_words(policy: &CallPolicy) -> Vec<B256> {
+    let n = policy.rules.len();
+    let mut words = alloc::vec![B256::ZERO; values_start(n)];
+    words[0][0] = ENTRY_EXISTS;
+    words[0][1] = n as u8;
+    put_be_uint(&mut words[0], 2, 16, policy.max_value);
+    for (i, rule) in policy.rules.iter().enumerate() {
+        let (wi, at) = descriptor_position(i);
+        RuleDescriptor {
+            condition: rule.condition.code(),
+            value_count: rule.values.len() as u8,
+            word_index: rule.word_index,
+        }
+        .write(&mut words[wi], at);
+    }
+    words.extend(policy.rules.iter().flat_map(|r| r.values.iter().copied()));
+    words
+}
+
+/// Token-cap word flags.
+pub mod token_flags {
+    /// A cap is configured (so the word is never zero).
+    pub const CONFIGURED: u8 = 1;
+    /// The cap is explicitly unlimited.
+    pub const UNLIMITED: u8 = 2;
+}
+
+/// A token cap as stored: `[0]` flags, `[1..32]` remaining (248 bits).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TokenCapWord {
+    /// Explicitly unlimited.
+    pub unlimited: bool,
+    /// Left to spend (0 when unlimited).
+    pub remaining: U256,
+}
+
+impl TokenCapWord {
+    /// Stored form of a configured cap.
+    pub fn pack(&self) -> B256 {
+        let mut w = B256::from(self.remaining.to_be_bytes::<32>());
+        w[0] = token_flags::CONFIGURED | if self.unlimited { token_flags::UNLIMITED } else { 0 };
+        w
+    }
+
+    /// `None` when no cap is configured.
+    pub fn unpack(w: &B256) -> Option<Self> {
+        if w[0] & token_flags::CONFIGURED == 0 {
+            return None;
+        }
+        let mut rest = w.0;
+        rest[0] = 0;
+        Some(Self { unlimited: w[0] & token_flags::UNLIMITED != 0, remaining: U256::from_be_bytes(rest) })
+    }
+
+    /// Initial word for a configured limit.
+    pub fn initial(limit: &TokenLimit) -> Self {
+        match limit {
+            TokenLimit::Unlimited => Self { unlimited: true, remaining: U256::ZERO },
+            TokenLimit::Limited(v) => Self { unlimited: false, remaining: *v },
+        }
+    }
+}
+
+/// Whether a condition code names a known condition (descriptors are checked at registration).
+pub fn condition_of(d: &RuleDescriptor) -> Option<Condition> {
+    Condition::from_code(d.condition)
+}

@@ -1,0 +1,114 @@
+//! A [`RecordStore`] over a record held in memory, laid out with the very functions the
+//! contract uses to write storage. The SDK's simulator runs the engine on it; so do the tests.
+
+use alloc::collections::BTreeMap;
+use alloc::vec::Vec;
+use alloy_primitives::{Address, B256};
+
+use crate::engine::{OpOutcome, RecordStore};
+use crate::layout::{
+    call_entry_words, SessionHeader, SessionStatus, SpendWord, TokenCapWord, CallKey,
+};
+use crate::record::{Limit, SessionRecord};
+
+/// One session's storage words, in memory.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MemoryStore {
+    /// Session word 0.
+    pub header: SessionHeader,
+    /// Session word 1.
+    pub spend: B256,
+    /// Session word 2.
+    pub paymaster: B256,
+    /// Call entries by key.
+    pub calls: BTreeMap<[u8; 25], Vec<B256>>,
+    /// Token-cap words by token.
+    pub tokens: BTreeMap<Address, B256>,
+    /// Storage words read so far (a rough gas model for the simulator).
+    pub reads: usize,
+}
+
+/// The words a registration writes for `record` under registration nonce `perm_nonce`.
+pub fn initial_header(record: &SessionRecord, perm_nonce: u64) -> SessionHeader {
+    SessionHeader {
+        status: SessionStatus::Active,
+        flags: record.header_flags(),
+        perm_nonce,
+        valid_after: record.valid_after,
+        valid_until: record.valid_until,
+        ops_remaining: record.max_ops.unwrap_or(0),
+    }
+}
+
+/// The spend word a registration writes.
+pub fn initial_spend(record: &SessionRecord) -> SpendWord {
+    let amount = |l: Limit| match l {
+        Limit::Limited(v) => v,
+        Limit::Unlimited => 0,
+    };
+    SpendWord { native_remaining: amount(record.native_cap), gas_remaining: amount(record.gas_budget) }
+}
+
+/// The paymaster word a registration writes.
+pub fn paymaster_word(record: &SessionRecord) -> B256 {
+    record.paymaster.map(|p| p.into_word()).unwrap_or_default()
+}
+
+impl MemoryStore {
+    /// The store right after `record` is registered with `perm_nonce`.
+    pub fn new(record: &SessionRecord, perm_nonce: u64) -> Self {
+        Self {
+            header: initial_header(record, perm_nonce),
+            spend: initial_spend(record).pack(),
+            paymaster: paymaster_word(record),
+            calls: record.calls.iter().map(|c| (c.key.to_bytes(), call_entry_words(c))).collect(),
+            tokens: record
+                .token_caps
+                .iter()
+                .map(|t| (t.token, TokenCapWord::initial(&t.limit).pack()))
+                .collect(),
+            reads: 0,
+        }
+    }
+
+    /// Writes an authorised op's outcome, as the contract does.
+    pub fn apply(&mut self, outcome: &OpOutcome) {
+        if let Some(h) = outcome.header {
+            self.header = SessionHeader::unpack(&h);
+        }
+        if let Some(s) = outcome.spend {
+            self.spend = s;
+        }
+        for (token, w) in &outcome.token_caps {
+            self.tokens.insert(*token, *w);
+        }
+    }
+}
+
+impl RecordStore for MemoryStore {
+    type Base = [u8; 25];
+
+    fn call_base(&mut self, key: &CallKey) -> [u8; 25] {
+        key.to_bytes()
+    }
+
+    fn call_word(&mut self, base: [u8; 25], offset: usize) -> B256 {
+        self.reads += 1;
+        self.calls.get(&base).and_then(|w| w.get(offset)).copied().unwrap_or_default()
+    }
+
+    fn token_cap(&mut self, token: Address) -> B256 {
+        self.reads += 1;
+        self.tokens.get(&token).copied().unwrap_or_default()
+    }
+
+    fn spend_word(&mut self) -> B256 {
+        self.reads += 1;
+        self.spend
+    }
+
+    fn paymaster_word(&mut self) -> B256 {
+        self.reads += 1;
+        self.paymaster
+    }
+}

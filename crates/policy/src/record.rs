@@ -1,0 +1,393 @@
+//! The permission record a session is registered with, and its canonical encoding.
+//!
+//! The contract takes the record as `bytes` in this encoding, decodes it strictly (every field
+//! checked, no trailing bytes, entries sorted so one record has exactly one encoding) and only
+//! then writes anything. The SDK builds records with [`SessionRecord::encode`] from the same
+//! types, so the two sides cannot drift.
+//!
+//! ```text
+//! u8    version (1)
+//! [20]  signer                    non-zero
+//! u48   valid_after
+//! u48   valid_until               0 = no expiry, else > valid_after
+//! u8    flags                     1 native unlimited · 2 gas unlimited · 4 ops limited · 8 paymaster
+//! u128  native cap (wei)          0 when unlimited; 0 with the flag clear = no native value at all
+//! u128  gas-fee budget (wei)      0 when unlimited
+//! u32   max ops                   0 unless "ops limited"
+//! [20]  paymaster                 only with flag 8
+//! u8    call count                ≤ 32, then per call, keys strictly ascending:
+//!         [25]  call key          see layout::CallKey::to_bytes
+//!         u128  max value per call
+//!         u8    rule count        ≤ 16, then per rule:
+//!                 u8 condition · u16 word index · u8 value count · [32]×count values
+//! u8    token cap count           ≤ 16, then per cap, tokens strictly ascending:
+//!         [20] token · u8 flags (1 unlimited) · [32] limit (< 2^248; 0 when unlimited)
+//! ```
+
+use alloc::vec::Vec;
+use alloy_primitives::{Address, B256, U256};
+
+use crate::condition::Condition;
+use crate::error::RecordError;
+use crate::layout::{self, session_flags, CallKey, SelectorMatch, TargetMatch};
+use crate::rule::{ParamRule, MAX_RULES};
+
+/// Encoding version this crate writes and reads.
+pub const RECORD_VERSION: u8 = 1;
+/// Most call entries per session.
+pub const MAX_CALLS: usize = 32;
+/// Most token caps per session.
+pub const MAX_TOKEN_CAPS: usize = 16;
+/// Largest 48-bit timestamp.
+pub const MAX_TIMESTAMP: u64 = (1 << 48) - 1;
+
+/// A cap on an amount of wei. "Zero" and "none" are different things (threat 18).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Limit {
+    /// At most this much over the session's life; `Limited(0)` allows nothing.
+    Limited(u128),
+    /// No cap: must be asked for explicitly.
+    Unlimited,
+}
+
+/// A cap on an ERC-20 token's spend authority.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TokenLimit {
+    /// At most this much (below 2^248) over the session's life.
+    Limited(U256),
+    /// No cap: must be asked for explicitly.
+    Unlimited,
+}
+
+/// One allowed kind of call.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CallPolicy {
+    /// Which targets and calldata the entry matches.
+    pub key: CallKey,
+    /// Native value allowed per call.
+    pub max_value: u128,
+    /// Conditions on calldata words; all must hold.
+    pub rules: Vec<ParamRule>,
+}
+
+/// A per-token spend cap.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TokenCap {
+    /// ERC-20 contract.
+    pub token: Address,
+    /// Cap.
+    pub limit: TokenLimit,
+}
+
+/// Everything a session may do.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SessionRecord {
+    /// The session key's address.
+    pub signer: Address,
+    /// Start of validity (returned as validationData's validAfter).
+    pub valid_after: u64,
+    /// End of validity, 0 = none (returned as validationData's validUntil).
+    pub valid_until: u64,
+    /// Cumulative native value the session may send.
+    pub native_cap: Limit,
+    /// Cumulative prefund (gas limits × maxFeePerGas) the session may make the account pay.
+    pub gas_budget: Limit,
+    /// Number of ops, `None` = not capped.
+    pub max_ops: Option<u32>,
+    /// Paymaster the session may use; `None` = the account pays, no paymaster allowed.
+    pub paymaster: Option<Address>,
+    /// Allowed calls, sorted by key. Empty allows nothing.
+    pub calls: Vec<CallPolicy>,
+    /// ERC-20 caps, sorted by token.
+    pub token_caps: Vec<TokenCap>,
+}
+
+impl SessionRecord {
+    /// The header flags this record sets (wildcard bits included).
+    pub fn header_flags(&self) -> u8 {
+        let mut f = 0;
+        if self.native_cap == Limit::Unlimited {
+            f |= session_flags::NATIVE_UNLIMITED;
+        }
+        if self.gas_budget == Limit::Unlimited {
+            f |= session_flags::GAS_UNLIMITED;
+        }
+        if self.max_ops.is_some() {
+            f |= session_flags::OPS_LIMITED;
+        }
+        if self.paymaster.is_some() {
+            f |= session_flags::PAYMASTER;
+        }
+        for c in &self.calls {
+            if c.key.target == TargetMatch::Any {
+                f |= session_flags::HAS_ANY_TARGET;
+            }
+            if c.key.selector == SelectorMatch::Any {
+                f |= session_flags::HAS_ANY_SELECTOR;
+            }
+        }
+        f
+    }
+
+    /// Canonical encoding. Only meaningful for a record that [`Self::validate`] accepts; the
+    /// SDK's builders guarantee that, and `decode(encode(r)) == r` for every such record.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(128);
+        out.push(RECORD_VERSION);
+        out.extend_from_slice(self.signer.as_slice());
+        out.extend_from_slice(&self.valid_after.to_be_bytes()[2..]);
+        out.extend_from_slice(&self.valid_until.to_be_bytes()[2..]);
+        out.push(self.header_flags() & session_flags::RECORD_MASK);
+        let amount = |l: Limit| match l {
+            Limit::Limited(v) => v,
+            Limit::Unlimited => 0,
+        };
+        out.extend_from_slice(&amount(self.native_cap).to_be_bytes());
+        out.extend_from_slice(&amount(self.gas_budget).to_be_bytes());
+        out.extend_from_slice(&self.max_ops.unwrap_or(0).to_be_bytes());
+        if let Some(p) = self.paymaster {
+            out.extend_from_slice(p.as_slice());
+        }
+        out.push(self.calls.len() as u8);
+        for c in &self.calls {
+            out.extend_from_slice(&c.key.to_bytes());
+            out.extend_from_slice(&c.max_value.to_be_bytes());
+            out.push(c.rules.len() as u8);
+            for r in &c.rules {
+                out.push(r.condition.code());
+                out.extend_from_slice(&r.word_index.to_be_bytes());
+                out.push(r.values.len() as u8);
+                for v in &r.values {
+                    out.extend_from_slice(v.as_slice());
+                }
+            }
+        }
+        out.push(self.token_caps.len() as u8);
+        for t in &self.token_caps {
+            out.extend_from_slice(t.token.as_slice());
+            match t.limit {
+                TokenLimit::Unlimited => {
+                    out.push(1);
+                    out.extend_from_slice(&[0u8; 32]);
+                }
+                TokenLimit::Limited(v) => {
+                    out.push(0);
+                    out.extend_from_slice(&v.to_be_bytes::<32>());
+                }
+            }
+        }
+        out
+    }
+
+    /// Decodes exactly one record occupying all of `bytes`.
+    pub fn decode(bytes: &[u8]) -> Result<Self, RecordError> {
+        let (record, used) = Self::decode_prefix(bytes)?;
+        if used != bytes.len() {
+            return Err(RecordError::TrailingBytes { at: used });
+        }
+        Ok(record)
+    }
+
+    /// Decodes one record from the start of `bytes`, returning it and the bytes it used (for
+    /// `onInstall` data that carries several records back to back).
+    pub fn decode_prefix(bytes: &[u8]) -> Result<(Self, usize), RecordError> {
+        let mut r = Reader { bytes, at: 0 };
+        let version = r.u8()?;
+        if version != RECORD_VERSION {
+            return Err(RecordError::UnsupportedVersion(version));
+        }
+        let signer = r.address()?;
+        if signer == Address::ZERO {
+            return Err(RecordError::ZeroSigner);
+        }
+        let valid_after = r.uint(6)? as u64;
+        let valid_until = r.uint(6)? as u64;
+        if valid_until != 0 && valid_until <= valid_after {
+            return Err(RecordError::EmptyWindow { valid_after, valid_until });
+        }
+        let flags_at = r.at;
+        let flags = r.u8()?;
+        if flags & !session_flags::RECORD_MASK != 0 {
+            return Err(RecordError::UnknownFlags { at: flags_at });
+        }
+        let limit = |r: &mut Reader, unlimited: bool| -> Result<Limit, RecordError> {
+            let at = r.at;
+            let v = r.uint(16)?;
+            match (unlimited, v) {
+                (true, 0) => Ok(Limit::Unlimited),
+                (true, _) => Err(RecordError::ContradictoryLimit { at }),
+                (false, v) => Ok(Limit::Limited(v)),
+            }
+        };
+        let native_cap = limit(&mut r, flags & session_flags::NATIVE_UNLIMITED != 0)?;
+        let gas_budget = limit(&mut r, flags & session_flags::GAS_UNLIMITED != 0)?;
+        let ops_at = r.at;
+        let ops = r.uint(4)? as u32;
+        let max_ops = if flags & session_flags::OPS_LIMITED != 0 {
+            Some(ops)
+        } else if ops != 0 {
+            return Err(RecordError::ContradictoryLimit { at: ops_at });
+        } else {
+            None
+        };
+        let paymaster = if flags & session_flags::PAYMASTER != 0 {
+            let at = r.at;
+            let p = r.address()?;
+            if p == Address::ZERO {
+                return Err(RecordError::ContradictoryLimit { at });
+            }
+            Some(p)
+        } else {
+            None
+        };
+
+        let calls = r.list(MAX_CALLS, |r| r.call_policy())?;
+        if let Some(at) = first_unsorted(&calls, |c| c.0.key.to_bytes()) {
+            return Err(RecordError::NotSorted { at });
+        }
+        let token_caps = r.list(MAX_TOKEN_CAPS, |r| r.token_cap())?;
+        if let Some(at) = first_unsorted(&token_caps, |t| t.0.token) {
+            return Err(RecordError::NotSorted { at });
+        }
+
+        let record = Self {
+            signer,
+            valid_after,
+            valid_until,
+            native_cap,
+            gas_budget,
+            max_ops,
+            paymaster,
+            calls: calls.into_iter().map(|(c, _)| c).collect(),
+            token_caps: token_caps.into_iter().map(|(t, _)| t).collect(),
+        };
+        Ok((record, r.at))
+    }
+
+    /// Checks a record built in memory against every rule decoding enforces, by encoding and
+    /// decoding it: one set of rules, not two.
+    pub fn validate(&self) -> Result<(), RecordError> {
+        let decoded = Self::decode(&self.encode())?;
+        // A field encode cannot represent (e.g. > 48-bit time, > 255 entries) shows up here.
+        if decoded != *self {
+            return Err(RecordError::TooMany { at: 0 });
+        }
+        Ok(())
+    }
+}
+
+/// Index-carrying position of the first entry whose key is not above the previous one.
+fn first_unsorted<T, K: Ord>(items: &[(T, usize)], key: impl Fn(&(T, usize)) -> K) -> Option<usize> {
+    items.windows(2).find(|w| key(&w[0]) >= key(&w[1])).map(|w| w[1].1)
+}
+
+struct Reader<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8], RecordError> {
+        let s = self.bytes.get(self.at..self.at + n).ok_or(RecordError::Truncated { at: self.at })?;
+        self.at += n;
+        Ok(s)
+    }
+
+    fn u8(&mut self) -> Result<u8, RecordError> {
+        Ok(self.take(1)?[0])
+    }
+
+    fn uint(&mut self, n: usize) -> Result<u128, RecordError> {
+        Ok(self.take(n)?.iter().fold(0u128, |acc, b| (acc << 8) | *b as u128))
+    }
+
+    fn address(&mut self) -> Result<Address, RecordError> {
+        Ok(Address::from_slice(self.take(20)?))
+    }
+
+    fn word(&mut self) -> Result<B256, RecordError> {
+        Ok(B256::from_slice(self.take(32)?))
+    }
+
+    /// A count byte (at most `max`) and that many items, each with its starting offset.
+    fn list<T>(
+        &mut self,
+        max: usize,
+        mut item: impl FnMut(&mut Self) -> Result<T, RecordError>,
+    ) -> Result<Vec<(T, usize)>, RecordError> {
+        let at = self.at;
+        let n = self.u8()? as usize;
+        if n > max {
+            return Err(RecordError::TooMany { at });
+        }
+        let mut out = Vec::with_capacity(n);
+        for _ in 0..n {
+            let start = self.at;
+            out.push((item(self)?, start));
+        }
+        Ok(out)
+    }
+
+    fn call_policy(&mut self) -> Result<CallPolicy, RecordError> {
+        let start = self.at;
+        let key_bytes: [u8; 25] = self.take(25)?.try_into().expect("25 bytes");
+        let key = CallKey::from_bytes(&key_bytes).ok_or(RecordError::UnknownFlags { at: start })?;
+        if key.target == TargetMatch::Any && key.selector == SelectorMatch::Any {
+            return Err(RecordError::UnboundedCall { at: start });
+        }
+        let max_value = self.uint(16)?;
+        let rules = self.list(MAX_RULES, |r| r.rule())?;
+        if key.selector == SelectorMatch::Empty && !rules.is_empty() {
+            return Err(RecordError::RulesWithoutCalldata { at: start });
+        }
+        let policy = CallPolicy { key, max_value, rules: rules.into_iter().map(|(r, _)| r).collect() };
+        if layout::entry_words(&policy) > layout::MAX_ENTRY_WORDS {
+            return Err(RecordError::TooLargeForStorage { at: start });
+        }
+        Ok(policy)
+    }
+
+    fn rule(&mut self) -> Result<ParamRule, RecordError> {
+        let at = self.at;
+        let condition = Condition::from_code(self.u8()?).ok_or(RecordError::UnknownCondition { at })?;
+        let word_index = self.uint(2)? as u16;
+        let count_at = self.at;
+        let count = self.u8()? as usize;
+        if !condition.accepts_value_count(count) {
+            return Err(RecordError::BadValueCount { at: count_at });
+        }
+        let mut values = Vec::with_capacity(count);
+        for _ in 0..count {
+            values.push(self.word()?);
+        }
+        if matches!(condition, Condition::InRange | Condition::SignedInRange) {
+            let ordered = |w: &B256| {
+                let mut b = w.0;
+                if condition.is_signed() {
+                    b[0] ^= 0x80;
+                }
+                b
+            };
+            if ordered(&values[0]) > ordered(&values[1]) {
+                return Err(RecordError::EmptyRange { at });
+            }
+        }
+        Ok(ParamRule { condition, word_index, values })
+    }
+
+    fn token_cap(&mut self) -> Result<TokenCap, RecordError> {
+        let token = self.address()?;
+        let flags_at = self.at;
+        let flags = self.u8()?;
+        let limit_at = self.at;
+        let limit = U256::from_be_bytes(self.word()?.0);
+        let limit = match flags {
+            0 if limit >> 248 != U256::ZERO => return Err(RecordError::LimitTooLarge { at: limit_at }),
+            0 => TokenLimit::Limited(limit),
+            1 if limit.is_zero() => TokenLimit::Unlimited,
+            1 => return Err(RecordError::ContradictoryLimit { at: limit_at }),
+            _ => return Err(RecordError::UnknownFlags { at: flags_at }),
+        };
+        Ok(TokenCap { token, limit })
+    }
+}

@@ -1,0 +1,95 @@
+//! The session signature carried in `userOp.signature`.
+//!
+//! Format: `signer (20) ‖ r (32) ‖ s (32) ‖ v (1)`, exactly 85 bytes. Naming the signer instead
+//! of recovering it first means the module runs every policy check for that session even when
+//! the signature is a bundler's dummy, so gas estimation sees the real cost
+//! (ERC-4337 estimation, cf. Alchemy modular-account#140); only then is the signature checked.
+//!
+//! The key signs `keccak256(userOpHash ‖ module)`: the userOpHash binds account, nonce,
+//! chain and EntryPoint, and the module address binds this validator instance (threat 6).
+
+use alloy_primitives::{Address, B256, U256};
+
+/// Encoded length.
+pub const SIGNATURE_LEN: usize = 85;
+
+/// secp256k1 group order / 2: larger `s` values are the malleable twins (EIP-2).
+pub const HALF_ORDER: U256 = U256::from_limbs([
+    0xDFE92F46681B20A0,
+    0x5D576E7357A4501D,
+    0xFFFFFFFFFFFFFFFF,
+    0x7FFFFFFFFFFFFFFF,
+]);
+
+/// A parsed session signature.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SessionSignature {
+    /// The session it claims to be from.
+    pub signer: Address,
+    /// ECDSA r.
+    pub r: B256,
+    /// ECDSA s.
+    pub s: B256,
+    /// ECDSA v (27 or 28 to be valid).
+    pub v: u8,
+}
+
+impl SessionSignature {
+    /// Splits an 85-byte signature; `None` for any other length (a trailing byte is not ignored).
+    pub fn parse(sig: &[u8]) -> Option<Self> {
+        if sig.len() != SIGNATURE_LEN {
+            return None;
+        }
+        Some(Self {
+            signer: Address::from_slice(&sig[..20]),
+            r: B256::from_slice(&sig[20..52]),
+            s: B256::from_slice(&sig[52..84]),
+            v: sig[84],
+        })
+    }
+
+    /// Encodes back to 85 bytes.
+    pub fn to_bytes(&self) -> [u8; SIGNATURE_LEN] {
+        let mut out = [0u8; SIGNATURE_LEN];
+        out[..20].copy_from_slice(self.signer.as_slice());
+        out[20..52].copy_from_slice(self.r.as_slice());
+        out[52..84].copy_from_slice(self.s.as_slice());
+        out[84] = self.v;
+        out
+    }
+
+    /// Low `s`, `v` ∈ {27, 28}, non-zero `r` and `s`: the one form ecrecover's answer is
+    /// trusted for (threat 10).
+    pub fn is_canonical(&self) -> bool {
+        let s = U256::from_be_bytes(self.s.0);
+        (self.v == 27 || self.v == 28) && !self.r.is_zero() && !s.is_zero() && s <= HALF_ORDER
+    }
+
+    /// The 128-byte input of the ecrecover precompile (0x01) for `digest`.
+    pub fn ecrecover_input(&self, digest: &B256) -> [u8; 128] {
+        let mut out = [0u8; 128];
+        out[..32].copy_from_slice(digest.as_slice());
+        out[63] = self.v;
+        out[64..96].copy_from_slice(self.r.as_slice());
+        out[96..].copy_from_slice(self.s.as_slice());
+        out
+    }
+}
+
+/// What the session key signs, before hashing: `userOpHash ‖ module`.
+pub fn digest_preimage(user_op_hash: &B256, module: Address) -> [u8; 52] {
+    let mut out = [0u8; 52];
+    out[..32].copy_from_slice(user_op_hash.as_slice());
+    out[32..].copy_from_slice(module.as_slice());
+    out
+}
+
+/// Reads ecrecover's 32-byte output: the signer, or `None` for the empty/zero failure answers.
+pub fn recovered_address(output: &[u8]) -> Option<Address> {
+    let w: &[u8; 32] = output.try_into().ok()?;
+    if w[..12].iter().any(|b| *b != 0) {
+        return None;
+    }
+    let a = Address::from_slice(&w[12..]);
+    (a != Address::ZERO).then_some(a)
+}

@@ -1,0 +1,60 @@
+//! Big-endian helpers over 32-byte ABI words and packed storage words.
+
+use alloy_primitives::{Address, B256, U256};
+
+/// The 32-byte word starting at `offset`, or `None` when `data` is too short.
+#[inline]
+pub(crate) fn word_at(data: &[u8], offset: usize) -> Option<&[u8; 32]> {
+    let end = offset.checked_add(32)?;
+    data.get(offset..end)?.try_into().ok()
+}
+
+/// A word read as a length or offset: the value must fit in 32 bits, so that every later
+/// addition stays far from `usize` overflow on a 32-bit target.
+#[inline]
+pub(crate) fn word_as_len(w: &[u8; 32]) -> Option<usize> {
+    if w[..28].iter().any(|b| *b != 0) {
+        return None;
+    }
+    Some(u32::from_be_bytes([w[28], w[29], w[30], w[31]]) as usize)
+}
+
+/// A word read as an address; `None` when any of the 12 high bytes is set ("dirty" address).
+#[inline]
+pub(crate) fn word_as_address(w: &[u8; 32]) -> Option<Address> {
+    if w[..12].iter().any(|b| *b != 0) {
+        return None;
+    }
+    Some(Address::from_slice(&w[12..]))
+}
+
+/// `n` rounded up to a multiple of 32, `None` on overflow.
+#[inline]
+pub(crate) fn ceil32(n: usize) -> Option<usize> {
+    n.checked_add(31).map(|x| x & !31)
+}
+
+/// Reads `N` big-endian bytes at `at` of a word into a `u128` (N ≤ 16).
+#[inline]
+pub(crate) fn be_uint(w: &B256, at: usize, n: usize) -> u128 {
+    let mut out = 0u128;
+    for b in &w[at..at + n] {
+        out = (out << 8) | *b as u128;
+    }
+    out
+}
+
+/// Writes the low `n` bytes of `v` big-endian at `at`.
+#[inline]
+pub(crate) fn put_be_uint(w: &mut B256, at: usize, n: usize, mut v: u128) {
+    for i in (at..at + n).rev() {
+        w[i] = v as u8;
+        v >>= 8;
+    }
+}
+
+/// `U256` from a 32-byte big-endian word.
+#[inline]
+pub(crate) fn u256(w: &[u8; 32]) -> U256 {
+    U256::from_be_bytes(*w)
+}
