@@ -1,0 +1,71 @@
+//! The policy engine's [`RecordStore`] over Stylus storage, for one session.
+
+use alloy_primitives::{Address, B256, U256};
+use sessionkey_policy::layout::{session_word, CallKey};
+use sessionkey_policy::RecordStore;
+use stylus_sdk::prelude::*;
+
+use crate::slots;
+
+/// One session's storage, read lazily through the host (the VM caches each slot after its
+/// first load, so re-reads in a batch cost only the hostio).
+pub struct SessionStorage<'a, H: Host + ?Sized> {
+    /// Host access.
+    pub host: &'a H,
+    /// The account (innermost key of every slot).
+    pub account: Address,
+    /// The session signer.
+    pub signer: Address,
+    /// Its registration nonce.
+    pub perm_nonce: u64,
+    /// Base slot of the session's words.
+    pub session: U256,
+}
+
+impl<H: Host + ?Sized> SessionStorage<'_, H> {
+    /// Loads one word.
+    pub fn load(&self, slot: U256) -> B256 {
+        self.host.storage_load_bytes32(slot)
+    }
+
+    /// Buffers one word for the end-of-call flush.
+    pub fn store(&self, slot: U256, value: B256) {
+        // SAFETY: the SDK flushes the cache when the entry point returns; nothing here holds a
+        // reference into cached storage.
+        unsafe { self.host.storage_cache_bytes32(slot, value) }
+    }
+
+    /// Slot of session word `n`.
+    pub fn session_word(&self, n: u8) -> U256 {
+        self.session + U256::from(n)
+    }
+
+    /// Slot of the token cap for `token`.
+    pub fn token_slot(&self, token: Address) -> U256 {
+        slots::token_slot(self.host, self.account, self.signer, self.perm_nonce, token)
+    }
+}
+
+impl<H: Host + ?Sized> RecordStore for SessionStorage<'_, H> {
+    type Base = U256;
+
+    fn call_base(&mut self, key: &CallKey) -> U256 {
+        slots::call_slot(self.host, self.account, self.signer, self.perm_nonce, key)
+    }
+
+    fn call_word(&mut self, base: U256, offset: usize) -> B256 {
+        self.load(base + U256::from(offset))
+    }
+
+    fn token_cap(&mut self, token: Address) -> B256 {
+        self.load(self.token_slot(token))
+    }
+
+    fn spend_word(&mut self) -> B256 {
+        self.load(self.session_word(session_word::SPEND))
+    }
+
+    fn paymaster_word(&mut self) -> B256 {
+        self.load(self.session_word(session_word::PAYMASTER))
+    }
+}

@@ -1,0 +1,312 @@
+//! The contract: entry points, and the glue between storage and the policy engine.
+
+use alloc::vec;
+use alloc::vec::Vec;
+use alloy_primitives::{Address, FixedBytes, B256, U256};
+use sessionkey_policy::layout::{session_word, AccountWord, SessionHeader, SessionStatus, TokenCapWord};
+use sessionkey_policy::memory::{initial_header, initial_spend, paymaster_word};
+use sessionkey_policy::{
+    authorize_op, decode_execute, gas, layout, OpFacts, SessionRecord, SessionSignature,
+};
+use stylus_sdk::abi::Bytes;
+use stylus_sdk::prelude::*;
+
+use crate::abi::{self, Error, PackedUserOperation};
+use crate::store::SessionStorage;
+use crate::{ecrecover, slots};
+
+/// ERC-7579 module type of a validator.
+pub const MODULE_TYPE_VALIDATOR: u64 = 1;
+/// ERC-1271 answer for "not a valid signature".
+pub const ERC1271_INVALID: [u8; 4] = [0xff, 0xff, 0xff, 0xff];
+
+/// The validator. It declares no SDK storage fields: every slot is derived explicitly in
+/// [`slots`] from the layout in `sessionkey_policy::layout`, so the layout is written once.
+#[storage]
+#[entrypoint]
+pub struct SessionKeyValidator {}
+
+/// A session as `sessionOf` reports it:
+/// `(status, permNonce, validAfter, validUntil, opsRemaining, nativeRemaining, gasRemaining, live)`.
+pub type SessionView = (u8, u64, u64, u64, u32, u128, u128, bool);
+
+#[public]
+impl SessionKeyValidator {
+    /// ERC-7579 `onInstall(bytes)`: marks the module installed for the calling account and
+    /// registers each encoded record in `data` (zero or more, back to back).
+    ///
+    /// # Errors
+    /// `AlreadyInstalled`; `InvalidRecord`/`SessionAlreadyActive` from a record in `data`.
+    ///
+    /// # Events
+    /// `ModuleInstalled`, then `SessionRegistered` per record.
+    pub fn on_install(&mut self, data: Bytes) -> Result<(), Error> {
+        let account = self.vm().msg_sender();
+        let mut state = self.account_word(account);
+        if state.installed {
+            return Err(Error::AlreadyInstalled(abi::AlreadyInstalled { account }));
+        }
+        state.installed = true;
+        self.set_account_word(account, &state);
+        self.vm().log(abi::ModuleInstalled { account });
+        let mut rest = &data[..];
+        while !rest.is_empty() {
+            let (record, used) = SessionRecord::decode_prefix(rest)?;
+            self.register(account, &record, &rest[..used])?;
+            rest = &rest[used..];
+        }
+        Ok(())
+    }
+
+    /// ERC-7579 `onUninstall(bytes)`: every session of the account dies (its nonces fall below
+    /// `revokedBelow`), so a later reinstall starts from nothing. `data` is ignored.
+    ///
+    /// # Errors
+    /// `NotInstalled`.
+    ///
+    /// # Events
+    /// `ModuleUninstalled`.
+    pub fn on_uninstall(&mut self, data: Bytes) -> Result<(), Error> {
+        let _ = data;
+        let account = self.vm().msg_sender();
+        let mut state = self.installed_account(account)?;
+        state.installed = false;
+        state.revoked_below = state.next_nonce;
+        self.set_account_word(account, &state);
+        self.vm().log(abi::ModuleUninstalled { account });
+        Ok(())
+    }
+
+    /// ERC-7579: this is a validator (type 1) and nothing else.
+    pub fn is_module_type(&self, module_type_id: U256) -> bool {
+        module_type_id == U256::from(MODULE_TYPE_VALIDATOR)
+    }
+
+    /// ERC-7579: whether `smart_account` has the module installed.
+    pub fn is_initialized(&self, smart_account: Address) -> bool {
+        self.account_word(smart_account).installed
+    }
+
+    /// Registers a session for the calling account from its canonical encoded record.
+    ///
+    /// # Errors
+    /// `NotInstalled`; `InvalidRecord(code, position)`; `SessionAlreadyActive` if the signer's
+    /// session is live (revoke it first: a re-registration is always a fresh session).
+    ///
+    /// # Events
+    /// `SessionRegistered`.
+    pub fn register_session(&mut self, record: Bytes) -> Result<(), Error> {
+        let account = self.vm().msg_sender();
+        self.installed_account(account)?;
+        let decoded = SessionRecord::decode(&record)?;
+        self.register(account, &decoded, &record)
+    }
+
+    /// Revokes the calling account's session of `signer`; its very next op fails.
+    ///
+    /// # Errors
+    /// `NotInstalled`; `SessionNotActive`.
+    ///
+    /// # Events
+    /// `SessionRevoked`.
+    pub fn revoke_session(&mut self, signer: Address) -> Result<(), Error> {
+        let account = self.vm().msg_sender();
+        let state = self.installed_account(account)?;
+        let slot = slots::session_slot(self.vm(), signer, account);
+        let mut header = SessionHeader::unpack(&self.vm().storage_load_bytes32(slot));
+        if !header.is_live(&state) {
+            return Err(Error::SessionNotActive(abi::SessionNotActive { account, signer }));
+        }
+        header.status = SessionStatus::Revoked;
+        self.store(slot, header.pack());
+        self.vm().log(abi::SessionRevoked { account, signer, permNonce: header.perm_nonce });
+        Ok(())
+    }
+
+    /// Revokes every session of the calling account in one write.
+    ///
+    /// # Errors
+    /// `NotInstalled`.
+    ///
+    /// # Events
+    /// `AllSessionsRevoked`.
+    pub fn revoke_all_sessions(&mut self) -> Result<(), Error> {
+        let account = self.vm().msg_sender();
+        let mut state = self.installed_account(account)?;
+        state.revoked_below = state.next_nonce;
+        self.set_account_word(account, &state);
+        self.vm().log(abi::AllSessionsRevoked { account, revokedBelow: state.revoked_below });
+        Ok(())
+    }
+
+    /// ERC-7579 `validateUserOp`: checks the op's calls against the session named in its
+    /// signature, debits the session's counters, and returns validationData with the session's
+    /// window — authorizer 1 if the signature is not the session key's.
+    ///
+    /// Every policy check runs before the signature check, so a bundler's dummy signature is
+    /// charged the real cost; counters are written on that path too (EntryPoint reverts the
+    /// whole bundle on a signature failure, so the writes never persist).
+    ///
+    /// # Errors
+    /// `SenderMismatch`, `NotInstalled`, `InvalidSignatureLength`, `SessionNotActive`,
+    /// `MalformedExecution(code)`, and one typed error per policy rule (`CallNotAllowed`,
+    /// `RuleFailed`, `TokenCapExceeded`, …).
+    pub fn validate_user_op(
+        &mut self,
+        user_op: PackedUserOperation,
+        user_op_hash: B256,
+    ) -> Result<U256, Error> {
+        let account = self.vm().msg_sender();
+        if user_op.sender != account {
+            return Err(Error::SenderMismatch(abi::SenderMismatch { sender: user_op.sender, caller: account }));
+        }
+        let state = self.installed_account(account)?;
+        let sig = SessionSignature::parse(&user_op.signature).ok_or(Error::InvalidSignatureLength(
+            abi::InvalidSignatureLength { length: U256::from(user_op.signature.len()) },
+        ))?;
+        let signer = sig.signer;
+        let session_slot = slots::session_slot(self.vm(), signer, account);
+        let header = SessionHeader::unpack(&self.vm().storage_load_bytes32(session_slot));
+        if !header.is_live(&state) {
+            return Err(Error::SessionNotActive(abi::SessionNotActive { account, signer }));
+        }
+        let (_, executions) = decode_execute(&user_op.callData)?;
+        let module = self.vm().contract_address();
+        let facts = OpFacts {
+            account,
+            module,
+            executions: &executions,
+            prefund: gas::required_prefund(&user_op.accountGasLimits, user_op.preVerificationGas, &user_op.gasFees),
+            paymaster: gas::paymaster_of(&user_op.paymasterAndData),
+        };
+        let mut storage = SessionStorage {
+            host: self.vm(),
+            account,
+            signer,
+            perm_nonce: header.perm_nonce,
+            session: session_slot,
+        };
+        let outcome = authorize_op(&mut storage, &header, &facts)?;
+        if let Some(h) = outcome.header {
+            storage.store(session_slot, h);
+        }
+        if let Some(s) = outcome.spend {
+            storage.store(storage.session_word(session_word::SPEND), s);
+        }
+        for (token, word) in &outcome.token_caps {
+            storage.store(storage.token_slot(*token), *word);
+        }
+
+        let digest = self.vm().native_keccak256(&sessionkey_policy::signature::digest_preimage(&user_op_hash, module));
+        let recovered = ecrecover::recover(self.vm(), &digest, &sig);
+        let mut data = outcome.validation_data;
+        data.sig_failed = !(sig.is_canonical() && recovered == Some(signer));
+        Ok(data.pack())
+    }
+
+    /// ERC-7579 `isValidSignatureWithSender`: session keys do not sign ERC-1271 messages, so
+    /// every signature is reported invalid (`0xffffffff`), without touching state.
+    pub fn is_valid_signature_with_sender(
+        &self,
+        sender: Address,
+        hash: B256,
+        signature: Bytes,
+    ) -> FixedBytes<4> {
+        let _ = (sender, hash, signature);
+        FixedBytes(ERC1271_INVALID)
+    }
+
+    /// The session of `signer` on `account`:
+    /// `(status, permNonce, validAfter, validUntil, opsRemaining, nativeRemaining, gasRemaining, live)`.
+    pub fn session_of(&self, account: Address, signer: Address) -> SessionView {
+        let state = self.account_word(account);
+        let slot = slots::session_slot(self.vm(), signer, account);
+        let h = SessionHeader::unpack(&self.vm().storage_load_bytes32(slot));
+        let s = layout::SpendWord::unpack(&self.vm().storage_load_bytes32(slot + U256::from(session_word::SPEND)));
+        (
+            h.status as u8,
+            h.perm_nonce,
+            h.valid_after,
+            h.valid_until,
+            h.ops_remaining,
+            s.native_remaining,
+            s.gas_remaining,
+            h.is_live(&state),
+        )
+    }
+
+    /// The live-or-last session's cap on `token`: `(configured, unlimited, remaining)`.
+    pub fn token_cap_of(&self, account: Address, signer: Address, token: Address) -> (bool, bool, U256) {
+        let slot = slots::session_slot(self.vm(), signer, account);
+        let h = SessionHeader::unpack(&self.vm().storage_load_bytes32(slot));
+        let cap_slot = slots::token_slot(self.vm(), account, signer, h.perm_nonce, token);
+        match TokenCapWord::unpack(&self.vm().storage_load_bytes32(cap_slot)) {
+            Some(c) => (true, c.unlimited, c.remaining),
+            None => (false, false, U256::ZERO),
+        }
+    }
+
+    /// The account's module state: `(installed, revokedBelow, nextNonce)`.
+    pub fn account_state(&self, account: Address) -> (bool, u64, u64) {
+        let s = self.account_word(account);
+        (s.installed, s.revoked_below, s.next_nonce)
+    }
+}
+
+impl SessionKeyValidator {
+    fn account_word(&self, account: Address) -> AccountWord {
+        AccountWord::unpack(&self.vm().storage_load_bytes32(slots::account_slot(self.vm(), account)))
+    }
+
+    fn set_account_word(&mut self, account: Address, state: &AccountWord) {
+        self.store(slots::account_slot(self.vm(), account), state.pack());
+    }
+
+    fn installed_account(&self, account: Address) -> Result<AccountWord, Error> {
+        let state = self.account_word(account);
+        if !state.installed {
+            return Err(Error::NotInstalled(abi::NotInstalled { account }));
+        }
+        Ok(state)
+    }
+
+    fn store(&self, slot: U256, value: B256) {
+        // SAFETY: the SDK flushes the storage cache when the entry point returns; no reference
+        // into cached storage is held across this call.
+        unsafe { self.vm().storage_cache_bytes32(slot, value) }
+    }
+
+    /// Writes a decoded record. The caller has checked the account is installed; the whole
+    /// write happens in this one call, so a record is never live half-written (a revert undoes
+    /// all of it), and the header that makes it live is written last.
+    fn register(&mut self, account: Address, record: &SessionRecord, encoded: &[u8]) -> Result<(), Error> {
+        let mut state = self.account_word(account);
+        let signer = record.signer;
+        let session = slots::session_slot(self.vm(), signer, account);
+        let old = SessionHeader::unpack(&self.vm().storage_load_bytes32(session));
+        if old.is_live(&state) {
+            return Err(Error::SessionAlreadyActive(abi::SessionAlreadyActive { account, signer }));
+        }
+        let perm_nonce = state.next_nonce;
+        state.next_nonce += 1;
+        self.set_account_word(account, &state);
+
+        for call in &record.calls {
+            let base = slots::call_slot(self.vm(), account, signer, perm_nonce, &call.key);
+            for (i, w) in layout::call_entry_words(call).into_iter().enumerate() {
+                self.store(base + U256::from(i), w);
+            }
+        }
+        for cap in &record.token_caps {
+            let slot = slots::token_slot(self.vm(), account, signer, perm_nonce, cap.token);
+            self.store(slot, TokenCapWord::initial(&cap.limit).pack());
+        }
+        self.store(session + U256::from(session_word::SPEND), initial_spend(record).pack());
+        self.store(session + U256::from(session_word::PAYMASTER), paymaster_word(record));
+        self.store(session, initial_header(record, perm_nonce).pack());
+
+        let record_hash = self.vm().native_keccak256(encoded);
+        self.vm().log(abi::SessionRegistered { account, signer, permNonce: perm_nonce, recordHash: record_hash });
+        Ok(())
+    }
+}
