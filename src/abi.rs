@@ -6,13 +6,14 @@
 use alloc::vec::Vec;
 use alloy_sol_types::sol;
 use sessionkey_policy::{ExecutionError, RecordError, Violation};
-use stylus_sdk::prelude::*;
+use alloy_primitives::{Address, B256, U256};
+use alloy_sol_types::SolError;
 
 sol! {
     #![sol(all_derives)]
 
-    /// EntryPoint v0.7's packed user operation.
-    #[derive(AbiType)]
+    /// EntryPoint v0.7's packed user operation (decoded on-chain by
+    /// `sessionkey_policy::userop`; declared here for the ABI and for tests).
     struct PackedUserOperation {
         address sender;
         uint256 nonce;
@@ -61,110 +62,126 @@ sol! {
     error AmountOverflow();
 }
 
-/// Every error the validator reverts with.
-#[derive(SolidityError, Debug, PartialEq, Eq)]
-pub enum Error {
-    /// The caller account has not installed the module.
-    NotInstalled(NotInstalled),
-    /// `onInstall` on an account that already has the module.
-    AlreadyInstalled(AlreadyInstalled),
-    /// Registering a signer whose session is still live (revoke it first).
-    SessionAlreadyActive(SessionAlreadyActive),
-    /// Revoking or using a session that is not live.
-    SessionNotActive(SessionNotActive),
-    /// The permission record is not canonical or breaks a rule (see `RecordError` codes).
-    InvalidRecord(InvalidRecord),
-    /// `userOp.signature` is not `signer(20) ‖ r ‖ s ‖ v`.
-    InvalidSignatureLength(InvalidSignatureLength),
-    /// `userOp.sender` is not the calling account.
-    SenderMismatch(SenderMismatch),
-    /// `userOp.callData` is not a canonical, supported `execute` (see `ExecutionError` codes).
-    MalformedExecution(MalformedExecution),
-    /// Policy: call to the account or the module.
-    SelfCallRejected(SelfCallRejected),
-    /// Policy: no entry for this target and selector.
-    CallNotAllowed(CallNotAllowed),
-    /// Policy: calldata of 1–3 bytes.
-    CalldataTooShort(CalldataTooShort),
-    /// Policy: per-call value limit.
-    ValueTooHigh(ValueTooHigh),
-    /// Policy: a rule's word is past the calldata.
-    ParamMissing(ParamMissing),
-    /// Policy: a rule does not hold.
-    RuleFailed(RuleFailed),
-    /// Policy: ERC-20 spend calldata not canonical.
-    MalformedTokenCall(MalformedTokenCall),
-    /// Policy: ERC-20 spend on a token with no cap.
-    TokenCapMissing(TokenCapMissing),
-    /// Policy: ERC-20 cap.
-    TokenCapExceeded(TokenCapExceeded),
-    /// Policy: native-value cap.
-    NativeCapExceeded(NativeCapExceeded),
-    /// Policy: op count.
-    OpLimitReached(OpLimitReached),
-    /// Policy: gas-fee budget.
-    GasBudgetExceeded(GasBudgetExceeded),
-    /// Policy: paymaster not named by the session.
-    PaymasterNotAllowed(PaymasterNotAllowed),
-    /// Policy: amounts overflow.
-    AmountOverflow(AmountOverflow),
+/// A revert: one of the typed errors above, already ABI-encoded (`selector ‖ static args`).
+///
+/// Built by hand rather than derived: every error's arguments are static words, so the encoding
+/// is their concatenation, and the derived per-type encoders cost ~10 KB of WASM. The contract
+/// tests compare these bytes with alloy's `SolError::abi_encode` of the expected error, which
+/// checks the exact error and this encoder at once.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Error(Vec<u8>);
+
+impl Error {
+    /// `selector ‖ args`.
+    #[inline(never)]
+    pub fn new(selector: [u8; 4], args: &[B256]) -> Self {
+        let mut out = Vec::with_capacity(4 + 32 * args.len());
+        out.extend_from_slice(&selector);
+        for w in args {
+            out.extend_from_slice(w.as_slice());
+        }
+        Self(out)
+    }
+
+    /// The revert data.
+    pub fn data(&self) -> &[u8] {
+        &self.0
+    }
+
+    /// `NotInstalled(account)`.
+    pub fn not_installed(account: Address) -> Self {
+        Self::new(NotInstalled::SELECTOR, &[addr(account)])
+    }
+
+    /// `AlreadyInstalled(account)`.
+    pub fn already_installed(account: Address) -> Self {
+        Self::new(AlreadyInstalled::SELECTOR, &[addr(account)])
+    }
+
+    /// `SessionAlreadyActive(account, signer)`.
+    pub fn session_already_active(account: Address, signer: Address) -> Self {
+        Self::new(SessionAlreadyActive::SELECTOR, &[addr(account), addr(signer)])
+    }
+
+    /// `SessionNotActive(account, signer)`.
+    pub fn session_not_active(account: Address, signer: Address) -> Self {
+        Self::new(SessionNotActive::SELECTOR, &[addr(account), addr(signer)])
+    }
+
+    /// `InvalidSignatureLength(length)`.
+    pub fn invalid_signature_length(length: usize) -> Self {
+        Self::new(InvalidSignatureLength::SELECTOR, &[index(length)])
+    }
+
+    /// `SenderMismatch(sender, caller)`.
+    pub fn sender_mismatch(sender: Address, caller: Address) -> Self {
+        Self::new(SenderMismatch::SELECTOR, &[addr(sender), addr(caller)])
+    }
+}
+
+impl From<Error> for Vec<u8> {
+    fn from(e: Error) -> Vec<u8> {
+        e.0
+    }
+}
+
+fn addr(a: Address) -> B256 {
+    a.into_word()
+}
+
+fn uint(v: U256) -> B256 {
+    B256::from(v.to_be_bytes::<32>())
+}
+
+fn index(i: usize) -> B256 {
+    uint(U256::from(i))
 }
 
 impl From<RecordError> for Error {
     fn from(e: RecordError) -> Self {
-        Error::InvalidRecord(InvalidRecord { code: e.code(), position: alloy_primitives::U256::from(e.position()) })
+        Self::new(InvalidRecord::SELECTOR, &[B256::with_last_byte(e.code()), index(e.position())])
     }
 }
 
 impl From<ExecutionError> for Error {
     fn from(e: ExecutionError) -> Self {
-        Error::MalformedExecution(MalformedExecution { code: e.code() })
+        Self::new(MalformedExecution::SELECTOR, &[B256::with_last_byte(e.code())])
     }
 }
 
 impl From<Violation> for Error {
     fn from(v: Violation) -> Self {
-        use alloy_primitives::U256;
-        let ix = |i: usize| U256::from(i);
         match v {
-            Violation::SelfCall { index } => Error::SelfCallRejected(SelfCallRejected { callIndex: ix(index) }),
-            Violation::CallNotAllowed { index, target, selector } => Error::CallNotAllowed(CallNotAllowed {
-                callIndex: ix(index),
-                target,
-                selector: selector.into(),
-            }),
-            Violation::CalldataTooShort { index } => Error::CalldataTooShort(CalldataTooShort { callIndex: ix(index) }),
-            Violation::ValueTooHigh { index, value, max } => {
-                Error::ValueTooHigh(ValueTooHigh { callIndex: ix(index), value, max })
+            Violation::SelfCall { index: i } => Self::new(SelfCallRejected::SELECTOR, &[index(i)]),
+            Violation::CallNotAllowed { index: i, target, selector } => Self::new(
+                CallNotAllowed::SELECTOR,
+                &[index(i), addr(target), B256::right_padding_from(&selector)],
+            ),
+            Violation::CalldataTooShort { index: i } => Self::new(CalldataTooShort::SELECTOR, &[index(i)]),
+            Violation::ValueTooHigh { index: i, value, max } => {
+                Self::new(ValueTooHigh::SELECTOR, &[index(i), uint(value), uint(max)])
             }
-            Violation::ParamMissing { index, rule } => {
-                Error::ParamMissing(ParamMissing { callIndex: ix(index), ruleIndex: ix(rule) })
+            Violation::ParamMissing { index: i, rule } => {
+                Self::new(ParamMissing::SELECTOR, &[index(i), index(rule)])
             }
-            Violation::RuleFailed { index, rule } => {
-                Error::RuleFailed(RuleFailed { callIndex: ix(index), ruleIndex: ix(rule) })
-            }
-            Violation::MalformedTokenCall { index } => {
-                Error::MalformedTokenCall(MalformedTokenCall { callIndex: ix(index) })
-            }
-            Violation::TokenCapMissing { token } => Error::TokenCapMissing(TokenCapMissing { token }),
-            Violation::TokenCapExceeded { token, requested, remaining } => {
-                Error::TokenCapExceeded(TokenCapExceeded { token, requested, remaining })
-            }
+            Violation::RuleFailed { index: i, rule } => Self::new(RuleFailed::SELECTOR, &[index(i), index(rule)]),
+            Violation::MalformedTokenCall { index: i } => Self::new(MalformedTokenCall::SELECTOR, &[index(i)]),
+            Violation::TokenCapMissing { token } => Self::new(TokenCapMissing::SELECTOR, &[addr(token)]),
+            Violation::TokenCapExceeded { token, requested, remaining } => Self::new(
+                TokenCapExceeded::SELECTOR,
+                &[addr(token), uint(requested), uint(remaining)],
+            ),
             Violation::NativeCapExceeded { requested, remaining } => {
-                Error::NativeCapExceeded(NativeCapExceeded { requested, remaining })
+                Self::new(NativeCapExceeded::SELECTOR, &[uint(requested), uint(remaining)])
             }
-            Violation::OpLimitReached => Error::OpLimitReached(OpLimitReached {}),
+            Violation::OpLimitReached => Self::new(OpLimitReached::SELECTOR, &[]),
             Violation::GasBudgetExceeded { cost, remaining } => {
-                Error::GasBudgetExceeded(GasBudgetExceeded { cost, remaining })
+                Self::new(GasBudgetExceeded::SELECTOR, &[uint(cost), uint(remaining)])
             }
             Violation::PaymasterNotAllowed { paymaster } => {
-                Error::PaymasterNotAllowed(PaymasterNotAllowed { paymaster })
+                Self::new(PaymasterNotAllowed::SELECTOR, &[addr(paymaster)])
             }
-            Violation::AmountOverflow => Error::AmountOverflow(AmountOverflow {}),
+            Violation::AmountOverflow => Self::new(AmountOverflow::SELECTOR, &[]),
         }
     }
 }
-
-/// Unused import guard for `Vec` on targets where `sol!` does not need it.
-#[allow(dead_code)]
-type _Bytes = Vec<u8>;

@@ -8,10 +8,12 @@ use sessionkey_policy::memory::{initial_header, initial_spend, paymaster_word};
 use sessionkey_policy::{
     authorize_op, decode_execute, gas, layout, OpFacts, SessionRecord, SessionSignature,
 };
+use sessionkey_policy::userop::{decode_validate_user_op, UserOpRef, VALIDATE_USER_OP_SELECTOR};
 use stylus_sdk::abi::Bytes;
 use stylus_sdk::prelude::*;
+use stylus_sdk::ArbResult;
 
-use crate::abi::{self, Error, PackedUserOperation};
+use crate::abi::{self, Error};
 use crate::store::SessionStorage;
 use crate::{ecrecover, slots};
 
@@ -44,7 +46,7 @@ impl SessionKeyValidator {
         let account = self.vm().msg_sender();
         let mut state = self.account_word(account);
         if state.installed {
-            return Err(Error::AlreadyInstalled(abi::AlreadyInstalled { account }));
+            return Err(Error::already_installed(account));
         }
         state.installed = true;
         self.set_account_word(account, &state);
@@ -115,7 +117,7 @@ impl SessionKeyValidator {
         let slot = slots::session_slot(self.vm(), signer, account);
         let mut header = SessionHeader::unpack(&self.vm().storage_load_bytes32(slot));
         if !header.is_live(&state) {
-            return Err(Error::SessionNotActive(abi::SessionNotActive { account, signer }));
+            return Err(Error::session_not_active(account, signer));
         }
         header.status = SessionStatus::Revoked;
         self.store(slot, header.pack());
@@ -139,69 +141,19 @@ impl SessionKeyValidator {
         Ok(())
     }
 
-    /// ERC-7579 `validateUserOp`: checks the op's calls against the session named in its
-    /// signature, debits the session's counters, and returns validationData with the session's
-    /// window — authorizer 1 if the signature is not the session key's.
-    ///
-    /// Every policy check runs before the signature check, so a bundler's dummy signature is
-    /// charged the real cost; counters are written on that path too (EntryPoint reverts the
-    /// whole bundle on a signature failure, so the writes never persist).
-    ///
-    /// # Errors
-    /// `SenderMismatch`, `NotInstalled`, `InvalidSignatureLength`, `SessionNotActive`,
-    /// `MalformedExecution(code)`, and one typed error per policy rule (`CallNotAllowed`,
-    /// `RuleFailed`, `TokenCapExceeded`, …).
-    pub fn validate_user_op(
-        &mut self,
-        user_op: PackedUserOperation,
-        user_op_hash: B256,
-    ) -> Result<U256, Error> {
-        let account = self.vm().msg_sender();
-        if user_op.sender != account {
-            return Err(Error::SenderMismatch(abi::SenderMismatch { sender: user_op.sender, caller: account }));
+    /// Routes `validateUserOp(PackedUserOperation,bytes32)` (selector `0x97003203`), which is
+    /// decoded by hand (see [`Self::validate_user_op`]); every other unknown selector reverts
+    /// with empty data, as a contract without a fallback would.
+    #[fallback]
+    pub fn fallback(&mut self, calldata: &[u8]) -> ArbResult {
+        match calldata.split_first_chunk::<4>() {
+            Some((selector, args)) if *selector == VALIDATE_USER_OP_SELECTOR => {
+                let (user_op, user_op_hash) = decode_validate_user_op(args).map_err(Error::from)?;
+                let data = self.validate_user_op(&user_op, user_op_hash)?;
+                Ok(data.to_vec())
+            }
+            _ => Err(Vec::new()),
         }
-        let state = self.installed_account(account)?;
-        let sig = SessionSignature::parse(&user_op.signature).ok_or(Error::InvalidSignatureLength(
-            abi::InvalidSignatureLength { length: U256::from(user_op.signature.len()) },
-        ))?;
-        let signer = sig.signer;
-        let session_slot = slots::session_slot(self.vm(), signer, account);
-        let header = SessionHeader::unpack(&self.vm().storage_load_bytes32(session_slot));
-        if !header.is_live(&state) {
-            return Err(Error::SessionNotActive(abi::SessionNotActive { account, signer }));
-        }
-        let (_, executions) = decode_execute(&user_op.callData)?;
-        let module = self.vm().contract_address();
-        let facts = OpFacts {
-            account,
-            module,
-            executions: &executions,
-            prefund: gas::required_prefund(&user_op.accountGasLimits, user_op.preVerificationGas, &user_op.gasFees),
-            paymaster: gas::paymaster_of(&user_op.paymasterAndData),
-        };
-        let mut storage = SessionStorage {
-            host: self.vm(),
-            account,
-            signer,
-            perm_nonce: header.perm_nonce,
-            session: session_slot,
-        };
-        let outcome = authorize_op(&mut storage, &header, &facts)?;
-        if let Some(h) = outcome.header {
-            storage.store(session_slot, h);
-        }
-        if let Some(s) = outcome.spend {
-            storage.store(storage.session_word(session_word::SPEND), s);
-        }
-        for (token, word) in &outcome.token_caps {
-            storage.store(storage.token_slot(*token), *word);
-        }
-
-        let digest = self.vm().native_keccak256(&sessionkey_policy::signature::digest_preimage(&user_op_hash, module));
-        let recovered = ecrecover::recover(self.vm(), &digest, &sig);
-        let mut data = outcome.validation_data;
-        data.sig_failed = !(sig.is_canonical() && recovered == Some(signer));
-        Ok(data.pack())
     }
 
     /// ERC-7579 `isValidSignatureWithSender`: session keys do not sign ERC-1271 messages, so
@@ -254,6 +206,66 @@ impl SessionKeyValidator {
 }
 
 impl SessionKeyValidator {
+    /// ERC-7579 `validateUserOp`: checks the op's calls against the session named in its
+    /// signature, debits the session's counters, and returns validationData with the session's
+    /// window — authorizer 1 if the signature is not the session key's.
+    ///
+    /// Every policy check runs before the signature check, so a bundler's dummy signature is
+    /// charged the real cost; counters are written on that path too (EntryPoint reverts the
+    /// whole bundle on a signature failure, so the writes never persist).
+    ///
+    /// # Errors
+    /// `SenderMismatch`, `NotInstalled`, `InvalidSignatureLength`, `SessionNotActive`,
+    /// `MalformedExecution(code)`, and one typed error per policy rule (`CallNotAllowed`,
+    /// `RuleFailed`, `TokenCapExceeded`, …).
+    pub fn validate_user_op(&mut self, user_op: &UserOpRef<'_>, user_op_hash: B256) -> Result<B256, Error> {
+        let account = self.vm().msg_sender();
+        if user_op.sender != account {
+            return Err(Error::sender_mismatch(user_op.sender, account));
+        }
+        let state = self.installed_account(account)?;
+        let sig = SessionSignature::parse(user_op.signature)
+            .ok_or_else(|| Error::invalid_signature_length(user_op.signature.len()))?;
+        let signer = sig.signer;
+        let session_slot = slots::session_slot(self.vm(), signer, account);
+        let header = SessionHeader::unpack(&self.vm().storage_load_bytes32(session_slot));
+        if !header.is_live(&state) {
+            return Err(Error::session_not_active(account, signer));
+        }
+        let (_, executions) = decode_execute(user_op.call_data)?;
+        let module = self.vm().contract_address();
+        let facts = OpFacts {
+            account,
+            module,
+            executions: &executions,
+            prefund: gas::required_prefund(&user_op.account_gas_limits, user_op.pre_verification_gas, &user_op.gas_fees),
+            paymaster: gas::paymaster_of(user_op.paymaster_and_data),
+        };
+        let mut storage = SessionStorage {
+            host: self.vm(),
+            account,
+            signer,
+            perm_nonce: header.perm_nonce,
+            session: session_slot,
+        };
+        let outcome = authorize_op(&mut storage, &header, &facts)?;
+        if let Some(h) = outcome.header {
+            storage.store(session_slot, h);
+        }
+        if let Some(s) = outcome.spend {
+            storage.store(storage.session_word(session_word::SPEND), s);
+        }
+        for (token, word) in &outcome.token_caps {
+            storage.store(storage.token_slot(*token), *word);
+        }
+
+        let digest = self.vm().native_keccak256(&sessionkey_policy::signature::digest_preimage(&user_op_hash, module));
+        let recovered = ecrecover::recover(self.vm(), &digest, &sig);
+        let mut data = outcome.validation_data;
+        data.sig_failed = !(sig.is_canonical() && recovered == Some(signer));
+        Ok(data.to_word())
+    }
+
     fn account_word(&self, account: Address) -> AccountWord {
         AccountWord::unpack(&self.vm().storage_load_bytes32(slots::account_slot(self.vm(), account)))
     }
@@ -265,7 +277,7 @@ impl SessionKeyValidator {
     fn installed_account(&self, account: Address) -> Result<AccountWord, Error> {
         let state = self.account_word(account);
         if !state.installed {
-            return Err(Error::NotInstalled(abi::NotInstalled { account }));
+            return Err(Error::not_installed(account));
         }
         Ok(state)
     }
@@ -285,7 +297,7 @@ impl SessionKeyValidator {
         let session = slots::session_slot(self.vm(), signer, account);
         let old = SessionHeader::unpack(&self.vm().storage_load_bytes32(session));
         if old.is_live(&state) {
-            return Err(Error::SessionAlreadyActive(abi::SessionAlreadyActive { account, signer }));
+            return Err(Error::session_already_active(account, signer));
         }
         let perm_nonce = state.next_nonce;
         state.next_nonce += 1;

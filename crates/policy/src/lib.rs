@@ -9,6 +9,7 @@
 //! - strict decoding of the account's ERC-7579 `execute` calldata ([`execution`]),
 //! - parameter rules ([`condition`], [`rule`]) and ERC-20 spend recognition ([`erc20`]),
 //! - the per-op authorisation that ties them together ([`engine`]),
+//! - strict decoding of `validateUserOp` arguments ([`userop`]),
 //! - session signatures ([`signature`]), prefund cost ([`gas`]) and validationData ([`validation_data`]).
 #![no_std]
 #![deny(missing_docs)]
@@ -26,6 +27,7 @@ pub mod memory;
 pub mod record;
 pub mod rule;
 pub mod signature;
+pub mod userop;
 pub mod validation_data;
 mod word;
 
