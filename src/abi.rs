@@ -125,14 +125,17 @@ impl From<Error> for Vec<u8> {
     }
 }
 
+#[inline(never)]
 fn addr(a: Address) -> B256 {
     a.into_word()
 }
 
+#[inline(never)]
 fn uint(v: U256) -> B256 {
     B256::from(v.to_be_bytes::<32>())
 }
 
+#[inline(never)]
 fn index(i: usize) -> B256 {
     uint(U256::from(i))
 }

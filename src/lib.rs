@@ -18,6 +18,7 @@ extern crate alloc;
 
 pub mod abi;
 mod ecrecover;
+mod events;
 mod slots;
 mod store;
 // `#[entrypoint]` generates undocumented items; everything hand-written inside is documented.

@@ -13,9 +13,9 @@ use stylus_sdk::abi::Bytes;
 use stylus_sdk::prelude::*;
 use stylus_sdk::ArbResult;
 
-use crate::abi::{self, Error};
+use crate::abi::Error;
 use crate::store::SessionStorage;
-use crate::{ecrecover, slots};
+use crate::{ecrecover, events, slots};
 
 /// ERC-7579 module type of a validator.
 pub const MODULE_TYPE_VALIDATOR: u64 = 1;
@@ -27,10 +27,6 @@ pub const ERC1271_INVALID: [u8; 4] = [0xff, 0xff, 0xff, 0xff];
 #[storage]
 #[entrypoint]
 pub struct SessionKeyValidator {}
-
-/// A session as `sessionOf` reports it:
-/// `(status, permNonce, validAfter, validUntil, opsRemaining, nativeRemaining, gasRemaining, live)`.
-pub type SessionView = (u8, u64, u64, u64, u32, u128, u128, bool);
 
 #[public]
 impl SessionKeyValidator {
@@ -50,7 +46,7 @@ impl SessionKeyValidator {
         }
         state.installed = true;
         self.set_account_word(account, &state);
-        self.vm().log(abi::ModuleInstalled { account });
+        events::module_installed(self.vm(), account);
         let mut rest = &data[..];
         while !rest.is_empty() {
             let (record, used) = SessionRecord::decode_prefix(rest)?;
@@ -75,7 +71,7 @@ impl SessionKeyValidator {
         state.installed = false;
         state.revoked_below = state.next_nonce;
         self.set_account_word(account, &state);
-        self.vm().log(abi::ModuleUninstalled { account });
+        events::module_uninstalled(self.vm(), account);
         Ok(())
     }
 
@@ -121,7 +117,7 @@ impl SessionKeyValidator {
         }
         header.status = SessionStatus::Revoked;
         self.store(slot, header.pack());
-        self.vm().log(abi::SessionRevoked { account, signer, permNonce: header.perm_nonce });
+        events::session_revoked(self.vm(), account, signer, header.perm_nonce);
         Ok(())
     }
 
@@ -137,7 +133,7 @@ impl SessionKeyValidator {
         let mut state = self.installed_account(account)?;
         state.revoked_below = state.next_nonce;
         self.set_account_word(account, &state);
-        self.vm().log(abi::AllSessionsRevoked { account, revokedBelow: state.revoked_below });
+        events::all_sessions_revoked(self.vm(), account, state.revoked_below);
         Ok(())
     }
 
@@ -168,40 +164,27 @@ impl SessionKeyValidator {
         FixedBytes(ERC1271_INVALID)
     }
 
-    /// The session of `signer` on `account`:
-    /// `(status, permNonce, validAfter, validUntil, opsRemaining, nativeRemaining, gasRemaining, live)`.
-    pub fn session_of(&self, account: Address, signer: Address) -> SessionView {
-        let state = self.account_word(account);
-        let slot = slots::session_slot(self.vm(), signer, account);
-        let h = SessionHeader::unpack(&self.vm().storage_load_bytes32(slot));
-        let s = layout::SpendWord::unpack(&self.vm().storage_load_bytes32(slot + U256::from(session_word::SPEND)));
+    /// The raw storage words of `signer`'s session on `account`:
+    /// `(accountWord, header, spend, paymaster)`, laid out as `sessionkey_policy::layout`
+    /// documents (the SDK decodes them). Raw words keep the contract small; a session is live
+    /// when `header.status == 1`, the account is installed and `header.permNonce >= revokedBelow`.
+    pub fn session_words(&self, account: Address, signer: Address) -> (B256, B256, B256, B256) {
+        let host = self.vm();
+        let slot = slots::session_slot(host, signer, account);
         (
-            h.status as u8,
-            h.perm_nonce,
-            h.valid_after,
-            h.valid_until,
-            h.ops_remaining,
-            s.native_remaining,
-            s.gas_remaining,
-            h.is_live(&state),
+            host.storage_load_bytes32(slots::account_slot(host, account)),
+            host.storage_load_bytes32(slot),
+            host.storage_load_bytes32(slot + U256::from(session_word::SPEND)),
+            host.storage_load_bytes32(slot + U256::from(session_word::PAYMASTER)),
         )
     }
 
-    /// The live-or-last session's cap on `token`: `(configured, unlimited, remaining)`.
-    pub fn token_cap_of(&self, account: Address, signer: Address, token: Address) -> (bool, bool, U256) {
-        let slot = slots::session_slot(self.vm(), signer, account);
-        let h = SessionHeader::unpack(&self.vm().storage_load_bytes32(slot));
-        let cap_slot = slots::token_slot(self.vm(), account, signer, h.perm_nonce, token);
-        match TokenCapWord::unpack(&self.vm().storage_load_bytes32(cap_slot)) {
-            Some(c) => (true, c.unlimited, c.remaining),
-            None => (false, false, U256::ZERO),
-        }
-    }
-
-    /// The account's module state: `(installed, revokedBelow, nextNonce)`.
-    pub fn account_state(&self, account: Address) -> (bool, u64, u64) {
-        let s = self.account_word(account);
-        (s.installed, s.revoked_below, s.next_nonce)
+    /// The raw token-cap word of `signer`'s current registration on `account` for `token`
+    /// (`[0]` flags: 1 configured, 2 unlimited; `[1..32]` remaining).
+    pub fn token_cap_word(&self, account: Address, signer: Address, token: Address) -> B256 {
+        let host = self.vm();
+        let h = SessionHeader::unpack(&host.storage_load_bytes32(slots::session_slot(host, signer, account)));
+        host.storage_load_bytes32(slots::token_slot(host, account, signer, h.perm_nonce, token))
     }
 }
 
@@ -318,7 +301,7 @@ impl SessionKeyValidator {
         self.store(session, initial_header(record, perm_nonce).pack());
 
         let record_hash = self.vm().native_keccak256(encoded);
-        self.vm().log(abi::SessionRegistered { account, signer, permNonce: perm_nonce, recordHash: record_hash });
+        events::session_registered(self.vm(), account, signer, perm_nonce, record_hash);
         Ok(())
     }
 }

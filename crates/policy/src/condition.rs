@@ -94,19 +94,29 @@ impl Condition {
     /// when it is needed — on-chain each value is a storage slot, so `OneOf` stops at the first
     /// match. `count` is the number of values stored for the rule.
     pub fn holds(self, word: &B256, count: usize, mut value: impl FnMut(usize) -> B256) -> bool {
-        let key = |w: &B256| ordered(w, self.is_signed());
-        let w = key(word);
+        use core::cmp::Ordering::{Equal, Greater, Less};
+        if self == Self::OneOf {
+            return (0..count).any(|i| *word == value(i));
+        }
+        let signed = self.is_signed();
+        let vs_first = compare(word, &value(0), signed);
         match self {
-            Self::Eq => *word == value(0),
-            Self::Neq => *word != value(0),
-            Self::Gt | Self::SignedGt => w > key(&value(0)),
-            Self::Gte | Self::SignedGte => w >= key(&value(0)),
-            Self::Lt | Self::SignedLt => w < key(&value(0)),
-            Self::Lte | Self::SignedLte => w <= key(&value(0)),
-            Self::InRange | Self::SignedInRange => key(&value(0)) <= w && w <= key(&value(1)),
-            Self::OneOf => (0..count).any(|i| *word == value(i)),
+            Self::Eq => vs_first == Equal,
+            Self::Neq => vs_first != Equal,
+            Self::Gt | Self::SignedGt => vs_first == Greater,
+            Self::Gte | Self::SignedGte => vs_first != Less,
+            Self::Lt | Self::SignedLt => vs_first == Less,
+            Self::Lte | Self::SignedLte => vs_first != Greater,
+            // InRange / SignedInRange: value(0) = min, value(1) = max, both inclusive.
+            _ => vs_first != Less && compare(word, &value(1), signed) != Greater,
         }
     }
+}
+
+/// Numeric order of two words, as uint256 or int256.
+#[inline(never)]
+pub fn compare(a: &B256, b: &B256, signed: bool) -> core::cmp::Ordering {
+    ordered(a, signed).cmp(&ordered(b, signed))
 }
 
 /// A byte string whose lexicographic order is the word's numeric order: unsigned words as they

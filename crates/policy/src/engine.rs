@@ -109,7 +109,7 @@ pub fn authorize_op<S: RecordStore>(
             if op.prefund > remaining {
                 return Err(Violation::GasBudgetExceeded { cost: op.prefund, remaining });
             }
-            s.gas_remaining -= op.prefund.to::<u128>();
+            s.gas_remaining -= low_u128(&op.prefund);
             spend_dirty |= !op.prefund.is_zero();
             spend = Some(s);
         }
@@ -151,7 +151,7 @@ pub fn authorize_op<S: RecordStore>(
         if native > remaining {
             return Err(Violation::NativeCapExceeded { requested: native, remaining });
         }
-        s.native_remaining -= native.to::<u128>();
+        s.native_remaining -= low_u128(&native);
         spend_dirty = true;
         spend = Some(s);
     }
@@ -253,4 +253,11 @@ fn check_rules<S: RecordStore>(
         }
     }
     Ok(())
+}
+
+/// The low 128 bits (callers have checked the value is below a `u128` bound); avoids ruint's
+/// panicking conversion, whose message formatting costs kilobytes of WASM.
+fn low_u128(v: &U256) -> u128 {
+    let l = v.as_limbs();
+    ((l[1] as u128) << 64) | l[0] as u128
 }
