@@ -27,7 +27,7 @@
 use alloc::vec::Vec;
 use alloy_primitives::{Address, B256, U256};
 
-use crate::condition::Condition;
+use crate::condition::{compare, Condition};
 use crate::error::RecordError;
 use crate::layout::{self, session_flags, CallKey, SelectorMatch, TargetMatch};
 use crate::rule::{ParamRule, MAX_RULES};
@@ -241,13 +241,34 @@ impl SessionRecord {
             None
         };
 
-        let calls = r.list(MAX_CALLS, |r| r.call_policy())?;
-        if let Some(at) = first_unsorted(&calls, |c| c.0.key.to_bytes()) {
-            return Err(RecordError::NotSorted { at });
+        let count_at = r.at;
+        let n = r.u8()? as usize;
+        if n > MAX_CALLS {
+            return Err(RecordError::TooMany { at: count_at });
         }
-        let token_caps = r.list(MAX_TOKEN_CAPS, |r| r.token_cap())?;
-        if let Some(at) = first_unsorted(&token_caps, |t| t.0.token) {
-            return Err(RecordError::NotSorted { at });
+        let mut calls: Vec<CallPolicy> = Vec::with_capacity(n);
+        for _ in 0..n {
+            let at = r.at;
+            let call = r.call_policy()?;
+            // Strictly ascending keys: canonical order, and no duplicates.
+            if calls.last().is_some_and(|prev| prev.key.to_bytes() >= call.key.to_bytes()) {
+                return Err(RecordError::NotSorted { at });
+            }
+            calls.push(call);
+        }
+        let count_at = r.at;
+        let n = r.u8()? as usize;
+        if n > MAX_TOKEN_CAPS {
+            return Err(RecordError::TooMany { at: count_at });
+        }
+        let mut token_caps: Vec<TokenCap> = Vec::with_capacity(n);
+        for _ in 0..n {
+            let at = r.at;
+            let cap = r.token_cap()?;
+            if token_caps.last().is_some_and(|prev| prev.token >= cap.token) {
+                return Err(RecordError::NotSorted { at });
+            }
+            token_caps.push(cap);
         }
 
         let record = Self {
@@ -258,8 +279,8 @@ impl SessionRecord {
             gas_budget,
             max_ops,
             paymaster,
-            calls: calls.into_iter().map(|(c, _)| c).collect(),
-            token_caps: token_caps.into_iter().map(|(t, _)| t).collect(),
+            calls,
+            token_caps,
         };
         Ok((record, r.at))
     }
@@ -274,11 +295,6 @@ impl SessionRecord {
         }
         Ok(())
     }
-}
-
-/// Index-carrying position of the first entry whose key is not above the previous one.
-fn first_unsorted<T, K: Ord>(items: &[(T, usize)], key: impl Fn(&(T, usize)) -> K) -> Option<usize> {
-    items.windows(2).find(|w| key(&w[0]) >= key(&w[1])).map(|w| w[1].1)
 }
 
 struct Reader<'a> {
@@ -309,25 +325,6 @@ impl<'a> Reader<'a> {
         Ok(B256::from_slice(self.take(32)?))
     }
 
-    /// A count byte (at most `max`) and that many items, each with its starting offset.
-    fn list<T>(
-        &mut self,
-        max: usize,
-        mut item: impl FnMut(&mut Self) -> Result<T, RecordError>,
-    ) -> Result<Vec<(T, usize)>, RecordError> {
-        let at = self.at;
-        let n = self.u8()? as usize;
-        if n > max {
-            return Err(RecordError::TooMany { at });
-        }
-        let mut out = Vec::with_capacity(n);
-        for _ in 0..n {
-            let start = self.at;
-            out.push((item(self)?, start));
-        }
-        Ok(out)
-    }
-
     fn call_policy(&mut self) -> Result<CallPolicy, RecordError> {
         let start = self.at;
         let key_bytes: [u8; 25] = self.take(25)?.try_into().expect("25 bytes");
@@ -336,11 +333,19 @@ impl<'a> Reader<'a> {
             return Err(RecordError::UnboundedCall { at: start });
         }
         let max_value = self.uint(16)?;
-        let rules = self.list(MAX_RULES, |r| r.rule())?;
-        if key.selector == SelectorMatch::Empty && !rules.is_empty() {
+        let count_at = self.at;
+        let n = self.u8()? as usize;
+        if n > MAX_RULES {
+            return Err(RecordError::TooMany { at: count_at });
+        }
+        if key.selector == SelectorMatch::Empty && n != 0 {
             return Err(RecordError::RulesWithoutCalldata { at: start });
         }
-        let policy = CallPolicy { key, max_value, rules: rules.into_iter().map(|(r, _)| r).collect() };
+        let mut rules = Vec::with_capacity(n);
+        for _ in 0..n {
+            rules.push(self.rule()?);
+        }
+        let policy = CallPolicy { key, max_value, rules };
         if layout::entry_words(&policy) > layout::MAX_ENTRY_WORDS {
             return Err(RecordError::TooLargeForStorage { at: start });
         }
@@ -360,17 +365,10 @@ impl<'a> Reader<'a> {
         for _ in 0..count {
             values.push(self.word()?);
         }
-        if matches!(condition, Condition::InRange | Condition::SignedInRange) {
-            let ordered = |w: &B256| {
-                let mut b = w.0;
-                if condition.is_signed() {
-                    b[0] ^= 0x80;
-                }
-                b
-            };
-            if ordered(&values[0]) > ordered(&values[1]) {
-                return Err(RecordError::EmptyRange { at });
-            }
+        if matches!(condition, Condition::InRange | Condition::SignedInRange)
+            && compare(&values[0], &values[1], condition.is_signed()) == core::cmp::Ordering::Greater
+        {
+            return Err(RecordError::EmptyRange { at });
         }
         Ok(ParamRule { condition, word_index, values })
     }
