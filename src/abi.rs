@@ -4,10 +4,10 @@
 //! EntryPoint wraps a validation revert as `FailedOpWithRevert(opIndex, "AA23 reverted", inner)`.
 
 use alloc::vec::Vec;
-use alloy_sol_types::sol;
-use sessionkey_policy::{ExecutionError, RecordError, Violation};
 use alloy_primitives::{Address, B256, U256};
+use alloy_sol_types::sol;
 use alloy_sol_types::SolError;
+use sessionkey_policy::{ExecutionError, RecordError, Violation};
 
 sol! {
     #![sol(all_derives)]
@@ -100,7 +100,10 @@ impl Error {
 
     /// `SessionAlreadyActive(account, signer)`.
     pub fn session_already_active(account: Address, signer: Address) -> Self {
-        Self::new(SessionAlreadyActive::SELECTOR, &[addr(account), addr(signer)])
+        Self::new(
+            SessionAlreadyActive::SELECTOR,
+            &[addr(account), addr(signer)],
+        )
     }
 
     /// `SessionNotActive(account, signer)`.
@@ -142,13 +145,19 @@ fn index(i: usize) -> B256 {
 
 impl From<RecordError> for Error {
     fn from(e: RecordError) -> Self {
-        Self::new(InvalidRecord::SELECTOR, &[B256::with_last_byte(e.code()), index(e.position())])
+        Self::new(
+            InvalidRecord::SELECTOR,
+            &[B256::with_last_byte(e.code()), index(e.position())],
+        )
     }
 }
 
 impl From<ExecutionError> for Error {
     fn from(e: ExecutionError) -> Self {
-        Self::new(MalformedExecution::SELECTOR, &[B256::with_last_byte(e.code())])
+        Self::new(
+            MalformedExecution::SELECTOR,
+            &[B256::with_last_byte(e.code())],
+        )
     }
 }
 
@@ -156,27 +165,49 @@ impl From<Violation> for Error {
     fn from(v: Violation) -> Self {
         match v {
             Violation::SelfCall { index: i } => Self::new(SelfCallRejected::SELECTOR, &[index(i)]),
-            Violation::CallNotAllowed { index: i, target, selector } => Self::new(
+            Violation::CallNotAllowed {
+                index: i,
+                target,
+                selector,
+            } => Self::new(
                 CallNotAllowed::SELECTOR,
                 &[index(i), addr(target), B256::right_padding_from(&selector)],
             ),
-            Violation::CalldataTooShort { index: i } => Self::new(CalldataTooShort::SELECTOR, &[index(i)]),
-            Violation::ValueTooHigh { index: i, value, max } => {
-                Self::new(ValueTooHigh::SELECTOR, &[index(i), uint(value), uint(max)])
+            Violation::CalldataTooShort { index: i } => {
+                Self::new(CalldataTooShort::SELECTOR, &[index(i)])
             }
+            Violation::ValueTooHigh {
+                index: i,
+                value,
+                max,
+            } => Self::new(ValueTooHigh::SELECTOR, &[index(i), uint(value), uint(max)]),
             Violation::ParamMissing { index: i, rule } => {
                 Self::new(ParamMissing::SELECTOR, &[index(i), index(rule)])
             }
-            Violation::RuleFailed { index: i, rule } => Self::new(RuleFailed::SELECTOR, &[index(i), index(rule)]),
-            Violation::MalformedTokenCall { index: i } => Self::new(MalformedTokenCall::SELECTOR, &[index(i)]),
-            Violation::TokenCapMissing { token } => Self::new(TokenCapMissing::SELECTOR, &[addr(token)]),
-            Violation::TokenCapExceeded { token, requested, remaining } => Self::new(
+            Violation::RuleFailed { index: i, rule } => {
+                Self::new(RuleFailed::SELECTOR, &[index(i), index(rule)])
+            }
+            Violation::MalformedTokenCall { index: i } => {
+                Self::new(MalformedTokenCall::SELECTOR, &[index(i)])
+            }
+            Violation::TokenCapMissing { token } => {
+                Self::new(TokenCapMissing::SELECTOR, &[addr(token)])
+            }
+            Violation::TokenCapExceeded {
+                token,
+                requested,
+                remaining,
+            } => Self::new(
                 TokenCapExceeded::SELECTOR,
                 &[addr(token), uint(requested), uint(remaining)],
             ),
-            Violation::NativeCapExceeded { requested, remaining } => {
-                Self::new(NativeCapExceeded::SELECTOR, &[uint(requested), uint(remaining)])
-            }
+            Violation::NativeCapExceeded {
+                requested,
+                remaining,
+            } => Self::new(
+                NativeCapExceeded::SELECTOR,
+                &[uint(requested), uint(remaining)],
+            ),
             Violation::OpLimitReached => Self::new(OpLimitReached::SELECTOR, &[]),
             Violation::GasBudgetExceeded { cost, remaining } => {
                 Self::new(GasBudgetExceeded::SELECTOR, &[uint(cost), uint(remaining)])

@@ -12,7 +12,11 @@ pub const ECRECOVER: Address = Address::with_last_byte(1);
 /// The address that signed `digest`, or `None` (bad signature, or a failed call). The
 /// precompile is called even for signatures [`SessionSignature::is_canonical`] rejects, so gas
 /// does not depend on what a dummy signature looks like.
-pub fn recover<H: Host + ?Sized>(host: &H, digest: &B256, sig: &SessionSignature) -> Option<Address> {
+pub fn recover<H: Host + ?Sized>(
+    host: &H,
+    digest: &B256,
+    sig: &SessionSignature,
+) -> Option<Address> {
     let out = static_call(host, Call::new(), ECRECOVER, &sig.ecrecover_input(digest)).ok()?;
     recovered_address(&out)
 }

@@ -24,12 +24,20 @@ fn word(v: u64) -> B256 {
 
 /// `ModuleInstalled(account)`.
 pub fn module_installed<H: Host + ?Sized>(host: &H, account: Address) {
-    emit(host, &[abi::ModuleInstalled::SIGNATURE_HASH, account.into_word()], &[]);
+    emit(
+        host,
+        &[abi::ModuleInstalled::SIGNATURE_HASH, account.into_word()],
+        &[],
+    );
 }
 
 /// `ModuleUninstalled(account)`.
 pub fn module_uninstalled<H: Host + ?Sized>(host: &H, account: Address) {
-    emit(host, &[abi::ModuleUninstalled::SIGNATURE_HASH, account.into_word()], &[]);
+    emit(
+        host,
+        &[abi::ModuleUninstalled::SIGNATURE_HASH, account.into_word()],
+        &[],
+    );
 }
 
 /// `SessionRegistered(account, signer, permNonce, recordHash)`.
@@ -42,21 +50,38 @@ pub fn session_registered<H: Host + ?Sized>(
 ) {
     emit(
         host,
-        &[abi::SessionRegistered::SIGNATURE_HASH, account.into_word(), signer.into_word()],
+        &[
+            abi::SessionRegistered::SIGNATURE_HASH,
+            account.into_word(),
+            signer.into_word(),
+        ],
         &[word(perm_nonce), record_hash],
     );
 }
 
 /// `SessionRevoked(account, signer, permNonce)`.
-pub fn session_revoked<H: Host + ?Sized>(host: &H, account: Address, signer: Address, perm_nonce: u64) {
+pub fn session_revoked<H: Host + ?Sized>(
+    host: &H,
+    account: Address,
+    signer: Address,
+    perm_nonce: u64,
+) {
     emit(
         host,
-        &[abi::SessionRevoked::SIGNATURE_HASH, account.into_word(), signer.into_word()],
+        &[
+            abi::SessionRevoked::SIGNATURE_HASH,
+            account.into_word(),
+            signer.into_word(),
+        ],
         &[word(perm_nonce)],
     );
 }
 
 /// `AllSessionsRevoked(account, revokedBelow)`.
 pub fn all_sessions_revoked<H: Host + ?Sized>(host: &H, account: Address, revoked_below: u64) {
-    emit(host, &[abi::AllSessionsRevoked::SIGNATURE_HASH, account.into_word()], &[word(revoked_below)]);
+    emit(
+        host,
+        &[abi::AllSessionsRevoked::SIGNATURE_HASH, account.into_word()],
+        &[word(revoked_below)],
+    );
 }

@@ -27,3 +27,6 @@ mod validator;
 
 pub use abi::{Error, PackedUserOperation};
 pub use validator::*;
+
+#[cfg(test)]
+mod tests;

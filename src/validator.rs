@@ -3,12 +3,14 @@
 use alloc::vec;
 use alloc::vec::Vec;
 use alloy_primitives::{Address, FixedBytes, B256, U256};
-use sessionkey_policy::layout::{session_word, AccountWord, SessionHeader, SessionStatus, TokenCapWord};
+use sessionkey_policy::layout::{
+    session_word, AccountWord, SessionHeader, SessionStatus, TokenCapWord,
+};
 use sessionkey_policy::memory::{initial_header, initial_spend, paymaster_word};
+use sessionkey_policy::userop::{decode_validate_user_op, UserOpRef, VALIDATE_USER_OP_SELECTOR};
 use sessionkey_policy::{
     authorize_op, decode_execute, gas, layout, OpFacts, SessionRecord, SessionSignature,
 };
-use sessionkey_policy::userop::{decode_validate_user_op, UserOpRef, VALIDATE_USER_OP_SELECTOR};
 use stylus_sdk::abi::Bytes;
 use stylus_sdk::prelude::*;
 use stylus_sdk::ArbResult;
@@ -44,14 +46,22 @@ impl SessionKeyValidator {
         if state.installed {
             return Err(Error::already_installed(account));
         }
-        state.installed = true;
-        self.set_account_word(account, &state);
-        events::module_installed(self.vm(), account);
+        // Decode and check everything before the first write.
+        let mut records: Vec<(SessionRecord, &[u8])> = Vec::new();
         let mut rest = &data[..];
         while !rest.is_empty() {
             let (record, used) = SessionRecord::decode_prefix(rest)?;
-            self.register(account, &record, &rest[..used])?;
+            if records.iter().any(|(r, _)| r.signer == record.signer) {
+                return Err(Error::session_already_active(account, record.signer));
+            }
+            records.push((record, &rest[..used]));
             rest = &rest[used..];
+        }
+        state.installed = true;
+        self.set_account_word(account, &state);
+        events::module_installed(self.vm(), account);
+        for (record, encoded) in &records {
+            self.register(account, record, encoded)?;
         }
         Ok(())
     }
@@ -183,8 +193,16 @@ impl SessionKeyValidator {
     /// (`[0]` flags: 1 configured, 2 unlimited; `[1..32]` remaining).
     pub fn token_cap_word(&self, account: Address, signer: Address, token: Address) -> B256 {
         let host = self.vm();
-        let h = SessionHeader::unpack(&host.storage_load_bytes32(slots::session_slot(host, signer, account)));
-        host.storage_load_bytes32(slots::token_slot(host, account, signer, h.perm_nonce, token))
+        let h = SessionHeader::unpack(
+            &host.storage_load_bytes32(slots::session_slot(host, signer, account)),
+        );
+        host.storage_load_bytes32(slots::token_slot(
+            host,
+            account,
+            signer,
+            h.perm_nonce,
+            token,
+        ))
     }
 }
 
@@ -201,7 +219,11 @@ impl SessionKeyValidator {
     /// `SenderMismatch`, `NotInstalled`, `InvalidSignatureLength`, `SessionNotActive`,
     /// `MalformedExecution(code)`, and one typed error per policy rule (`CallNotAllowed`,
     /// `RuleFailed`, `TokenCapExceeded`, …).
-    pub fn validate_user_op(&mut self, user_op: &UserOpRef<'_>, user_op_hash: B256) -> Result<B256, Error> {
+    pub fn validate_user_op(
+        &mut self,
+        user_op: &UserOpRef<'_>,
+        user_op_hash: B256,
+    ) -> Result<B256, Error> {
         let account = self.vm().msg_sender();
         if user_op.sender != account {
             return Err(Error::sender_mismatch(user_op.sender, account));
@@ -221,7 +243,11 @@ impl SessionKeyValidator {
             account,
             module,
             executions: &executions,
-            prefund: gas::required_prefund(&user_op.account_gas_limits, user_op.pre_verification_gas, &user_op.gas_fees),
+            prefund: gas::required_prefund(
+                &user_op.account_gas_limits,
+                user_op.pre_verification_gas,
+                &user_op.gas_fees,
+            ),
             paymaster: gas::paymaster_of(user_op.paymaster_and_data),
         };
         let mut storage = SessionStorage {
@@ -242,7 +268,12 @@ impl SessionKeyValidator {
             storage.store(storage.token_slot(*token), *word);
         }
 
-        let digest = self.vm().native_keccak256(&sessionkey_policy::signature::digest_preimage(&user_op_hash, module));
+        let digest = self
+            .vm()
+            .native_keccak256(&sessionkey_policy::signature::digest_preimage(
+                &user_op_hash,
+                module,
+            ));
         let recovered = ecrecover::recover(self.vm(), &digest, &sig);
         let mut data = outcome.validation_data;
         data.sig_failed = !(sig.is_canonical() && recovered == Some(signer));
@@ -250,7 +281,11 @@ impl SessionKeyValidator {
     }
 
     fn account_word(&self, account: Address) -> AccountWord {
-        AccountWord::unpack(&self.vm().storage_load_bytes32(slots::account_slot(self.vm(), account)))
+        AccountWord::unpack(
+            &self
+                .vm()
+                .storage_load_bytes32(slots::account_slot(self.vm(), account)),
+        )
     }
 
     fn set_account_word(&mut self, account: Address, state: &AccountWord) {
@@ -274,7 +309,12 @@ impl SessionKeyValidator {
     /// Writes a decoded record. The caller has checked the account is installed; the whole
     /// write happens in this one call, so a record is never live half-written (a revert undoes
     /// all of it), and the header that makes it live is written last.
-    fn register(&mut self, account: Address, record: &SessionRecord, encoded: &[u8]) -> Result<(), Error> {
+    fn register(
+        &mut self,
+        account: Address,
+        record: &SessionRecord,
+        encoded: &[u8],
+    ) -> Result<(), Error> {
         let mut state = self.account_word(account);
         let signer = record.signer;
         let session = slots::session_slot(self.vm(), signer, account);
@@ -296,8 +336,14 @@ impl SessionKeyValidator {
             let slot = slots::token_slot(self.vm(), account, signer, perm_nonce, cap.token);
             self.store(slot, TokenCapWord::initial(&cap.limit).pack());
         }
-        self.store(session + U256::from(session_word::SPEND), initial_spend(record).pack());
-        self.store(session + U256::from(session_word::PAYMASTER), paymaster_word(record));
+        self.store(
+            session + U256::from(session_word::SPEND),
+            initial_spend(record).pack(),
+        );
+        self.store(
+            session + U256::from(session_word::PAYMASTER),
+            paymaster_word(record),
+        );
         self.store(session, initial_header(record, perm_nonce).pack());
 
         let record_hash = self.vm().native_keccak256(encoded);

@@ -107,7 +107,10 @@ pub fn authorize_op<S: RecordStore>(
             let mut s = SpendWord::unpack(&store.spend_word());
             let remaining = U256::from(s.gas_remaining);
             if op.prefund > remaining {
-                return Err(Violation::GasBudgetExceeded { cost: op.prefund, remaining });
+                return Err(Violation::GasBudgetExceeded {
+                    cost: op.prefund,
+                    remaining,
+                });
             }
             s.gas_remaining -= low_u128(&op.prefund);
             spend_dirty |= !op.prefund.is_zero();
@@ -122,7 +125,7 @@ pub fn authorize_op<S: RecordStore>(
         if call.target == op.account || call.target == op.module {
             return Err(Violation::SelfCall { index });
         }
-        let (base, entry) = find_entry(store, session.flags, index, call)?;
+        let (base, header_word, entry) = find_entry(store, session.flags, index, call)?;
         if call.value > U256::from(entry.max_value) {
             return Err(Violation::ValueTooHigh {
                 index,
@@ -130,13 +133,24 @@ pub fn authorize_op<S: RecordStore>(
                 max: U256::from(entry.max_value),
             });
         }
-        check_rules(store, base, entry.rule_count as usize, index, call.calldata)?;
-        native = native.checked_add(call.value).ok_or(Violation::AmountOverflow)?;
+        check_rules(
+            store,
+            base,
+            header_word,
+            entry.rule_count as usize,
+            index,
+            call.calldata,
+        )?;
+        native = native
+            .checked_add(call.value)
+            .ok_or(Violation::AmountOverflow)?;
         match erc20::spend_amount(call.calldata) {
-            Err(()) => return Err(Violation::MalformedTokenCall { index }),
+            Err(_) => return Err(Violation::MalformedTokenCall { index }),
             Ok(None) => {}
             Ok(Some(amount)) => match token_spent.iter_mut().find(|(t, _)| *t == call.target) {
-                Some((_, sum)) => *sum = sum.checked_add(amount).ok_or(Violation::AmountOverflow)?,
+                Some((_, sum)) => {
+                    *sum = sum.checked_add(amount).ok_or(Violation::AmountOverflow)?
+                }
                 None => token_spent.push((call.target, amount)),
             },
         }
@@ -149,7 +163,10 @@ pub fn authorize_op<S: RecordStore>(
         };
         let remaining = U256::from(s.native_remaining);
         if native > remaining {
-            return Err(Violation::NativeCapExceeded { requested: native, remaining });
+            return Err(Violation::NativeCapExceeded {
+                requested: native,
+                remaining,
+            });
         }
         s.native_remaining -= low_u128(&native);
         spend_dirty = true;
@@ -164,10 +181,17 @@ pub fn authorize_op<S: RecordStore>(
             continue;
         }
         if amount > cap.remaining {
-            return Err(Violation::TokenCapExceeded { token, requested: amount, remaining: cap.remaining });
+            return Err(Violation::TokenCapExceeded {
+                token,
+                requested: amount,
+                remaining: cap.remaining,
+            });
         }
         if !amount.is_zero() {
-            let next = TokenCapWord { unlimited: false, remaining: cap.remaining - amount };
+            let next = TokenCapWord {
+                unlimited: false,
+                remaining: cap.remaining - amount,
+            };
             token_caps.push((token, next.pack()));
         }
     }
@@ -192,7 +216,7 @@ fn find_entry<S: RecordStore>(
     flags: u8,
     index: usize,
     call: &Execution<'_>,
-) -> Result<(S::Base, CallHeader), Violation> {
+) -> Result<(S::Base, B256, CallHeader), Violation> {
     let exact_selector = match call.calldata.len() {
         0 => SelectorMatch::Empty,
         1..=3 => return Err(Violation::CalldataTooShort { index }),
@@ -200,11 +224,26 @@ fn find_entry<S: RecordStore>(
     };
     let target = TargetMatch::Exact(call.target);
     let candidates = [
-        (true, CallKey { target, selector: exact_selector }),
-        (flags & session_flags::HAS_ANY_SELECTOR != 0, CallKey { target, selector: SelectorMatch::Any }),
+        (
+            true,
+            CallKey {
+                target,
+                selector: exact_selector,
+            },
+        ),
+        (
+            flags & session_flags::HAS_ANY_SELECTOR != 0,
+            CallKey {
+                target,
+                selector: SelectorMatch::Any,
+            },
+        ),
         (
             flags & session_flags::HAS_ANY_TARGET != 0,
-            CallKey { target: TargetMatch::Any, selector: exact_selector },
+            CallKey {
+                target: TargetMatch::Any,
+                selector: exact_selector,
+            },
         ),
     ];
     for (enabled, key) in candidates {
@@ -212,26 +251,33 @@ fn find_entry<S: RecordStore>(
             continue;
         }
         let base = store.call_base(&key);
-        if let Some(header) = CallHeader::unpack(&store.call_word(base, 0)) {
-            return Ok((base, header));
+        let word = store.call_word(base, 0);
+        if let Some(header) = CallHeader::unpack(&word) {
+            return Ok((base, word, header));
         }
     }
     let selector = match exact_selector {
         SelectorMatch::Exact(s) => s,
         _ => [0; 4],
     };
-    Err(Violation::CallNotAllowed { index, target: call.target, selector })
+    Err(Violation::CallNotAllowed {
+        index,
+        target: call.target,
+        selector,
+    })
 }
 
 /// Every rule of the entry at `base` must hold.
 fn check_rules<S: RecordStore>(
     store: &mut S,
     base: S::Base,
+    header_word: B256,
     rule_count: usize,
     index: usize,
     calldata: &[u8],
 ) -> Result<(), Violation> {
-    let mut descriptors = store.call_word(base, 0);
+    // Descriptors 0..3 live in the header word, already read by the lookup.
+    let mut descriptors = header_word;
     let mut loaded = 0;
     let mut value_at = values_start(rule_count);
     for rule in 0..rule_count {
@@ -244,7 +290,8 @@ fn check_rules<S: RecordStore>(
         let count = d.value_count as usize;
         let first = value_at;
         value_at += count;
-        let param = param_word(calldata, d.word_index).ok_or(Violation::ParamMissing { index, rule })?;
+        let param =
+            param_word(calldata, d.word_index).ok_or(Violation::ParamMissing { index, rule })?;
         // Descriptors are validated at registration; an unknown code can only fail closed.
         let holds = Condition::from_code(d.condition)
             .is_some_and(|c| c.holds(&param, count, |k| store.call_word(base, first + k)));

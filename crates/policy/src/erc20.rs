@@ -19,11 +19,17 @@ pub const APPROVE: [u8; 4] = [0x09, 0x5e, 0xa7, 0xb3];
 /// `increaseAllowance(address,uint256)`.
 pub const INCREASE_ALLOWANCE: [u8; 4] = [0x39, 0x50, 0x93, 0x51];
 
+/// A spend selector whose calldata is not exactly its canonical encoding.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MalformedSpend;
+
 /// The spend a call makes on its target token: `Ok(None)` for calls that spend nothing,
-/// `Ok(Some(amount))` for a spend call, `Err(())` for a spend selector with non-canonical
-/// calldata.
-pub fn spend_amount(calldata: &[u8]) -> Result<Option<U256>, ()> {
-    let Some(selector) = calldata.get(..4) else { return Ok(None) };
+/// `Ok(Some(amount))` for a spend call, `Err(MalformedSpend)` for a spend selector with
+/// non-canonical calldata.
+pub fn spend_amount(calldata: &[u8]) -> Result<Option<U256>, MalformedSpend> {
+    let Some(selector) = calldata.get(..4) else {
+        return Ok(None);
+    };
     let address_words = match selector {
         s if s == TRANSFER || s == APPROVE || s == INCREASE_ALLOWANCE => 1,
         s if s == TRANSFER_FROM => 2,
@@ -31,12 +37,12 @@ pub fn spend_amount(calldata: &[u8]) -> Result<Option<U256>, ()> {
     };
     let words = address_words + 1;
     if calldata.len() != 4 + 32 * words {
-        return Err(());
+        return Err(MalformedSpend);
     }
     for i in 0..address_words {
-        let w = word_at(calldata, 4 + 32 * i).ok_or(())?;
-        word_as_address(w).ok_or(())?;
+        let w = word_at(calldata, 4 + 32 * i).ok_or(MalformedSpend)?;
+        word_as_address(w).ok_or(MalformedSpend)?;
     }
-    let amount = word_at(calldata, 4 + 32 * address_words).ok_or(())?;
+    let amount = word_at(calldata, 4 + 32 * address_words).ok_or(MalformedSpend)?;
     Ok(Some(u256(amount)))
 }

@@ -46,8 +46,10 @@ pub struct Execution<'a> {
 
 /// Decodes `execute` calldata into the calls it makes, in order.
 pub fn decode_execute(calldata: &[u8]) -> Result<(CallType, Vec<Execution<'_>>), ExecutionError> {
-    let selector: [u8; 4] =
-        calldata.get(..4).and_then(|s| s.try_into().ok()).ok_or(ExecutionError::TooShort)?;
+    let selector: [u8; 4] = calldata
+        .get(..4)
+        .and_then(|s| s.try_into().ok())
+        .ok_or(ExecutionError::TooShort)?;
     if selector == EXECUTE_USER_OP_SELECTOR {
         return Err(ExecutionError::ExecuteUserOpUnsupported);
     }
@@ -126,7 +128,11 @@ fn decode_batch(data: &[u8]) -> Result<Vec<Execution<'_>>, ExecutionError> {
             return Err(ExecutionError::NonCanonicalOffset);
         }
         let (calldata, size) = bytes_span(data, at + 96)?;
-        calls.push(Execution { target, value, calldata });
+        calls.push(Execution {
+            target,
+            value,
+            calldata,
+        });
         expected = off + 96 + size;
     }
     if base + expected != data.len() {
@@ -147,10 +153,14 @@ fn bytes_at(data: &[u8], at: usize) -> Result<&[u8], ExecutionError> {
 /// A `bytes` value whose length word is at `at`: its content and the bytes the encoding takes
 /// (length word + padded content). Padding must be zero.
 fn bytes_span(data: &[u8], at: usize) -> Result<(&[u8], usize), ExecutionError> {
-    let len = word_at(data, at).and_then(word_as_len).ok_or(ExecutionError::LengthOutOfBounds)?;
+    let len = word_at(data, at)
+        .and_then(word_as_len)
+        .ok_or(ExecutionError::LengthOutOfBounds)?;
     let padded = ceil32(len).ok_or(ExecutionError::LengthOutOfBounds)?;
     let start = at + 32;
-    let region = data.get(start..start + padded).ok_or(ExecutionError::LengthOutOfBounds)?;
+    let region = data
+        .get(start..start + padded)
+        .ok_or(ExecutionError::LengthOutOfBounds)?;
     if region[len..].iter().any(|b| *b != 0) {
         return Err(ExecutionError::DirtyPadding);
     }

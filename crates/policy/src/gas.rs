@@ -11,18 +11,26 @@ use alloy_primitives::{Address, B256, U256};
 /// v0.7 `accountGasLimits` = verificationGasLimit (16 bytes) ‖ callGasLimit (16 bytes);
 /// `gasFees` = maxPriorityFeePerGas ‖ maxFeePerGas.
 ///
-/// Computed in `u128`, saturating: every budget is below 2^128, so a cost that saturates can
-/// only exceed the budget, never slip under it (and the reported cost reads 2^128 − 1).
-pub fn required_prefund(account_gas_limits: &B256, pre_verification_gas: U256, gas_fees: &B256) -> U256 {
-    let half = |w: &B256, at: usize| u128::from_be_bytes(w[at..at + 16].try_into().unwrap_or([0xff; 16]));
+/// Computed in `u128` with checked arithmetic: every budget is below 2^128, so on overflow the
+/// cost is reported as `U256::MAX`, which exceeds any budget.
+pub fn required_prefund(
+    account_gas_limits: &B256,
+    pre_verification_gas: U256,
+    gas_fees: &B256,
+) -> U256 {
+    let half =
+        |w: &B256, at: usize| u128::from_be_bytes(w[at..at + 16].try_into().unwrap_or([0xff; 16]));
     let pvg = if pre_verification_gas > U256::from(u128::MAX) {
-        u128::MAX
+        return U256::MAX;
     } else {
         let l = pre_verification_gas.as_limbs();
         ((l[1] as u128) << 64) | l[0] as u128
     };
-    let gas = half(account_gas_limits, 0).saturating_add(half(account_gas_limits, 16)).saturating_add(pvg);
-    U256::from(gas.saturating_mul(half(gas_fees, 16)))
+    half(account_gas_limits, 0)
+        .checked_add(half(account_gas_limits, 16))
+        .and_then(|g| g.checked_add(pvg))
+        .and_then(|g| g.checked_mul(half(gas_fees, 16)))
+        .map_or(U256::MAX, U256::from)
 }
 
 /// The paymaster named by `paymasterAndData`, `None` when it is empty. EntryPoint itself

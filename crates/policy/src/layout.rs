@@ -190,7 +190,10 @@ impl SpendWord {
 
     /// Inverse of [`Self::pack`].
     pub fn unpack(w: &B256) -> Self {
-        Self { native_remaining: be_uint(w, 0, 16), gas_remaining: be_uint(w, 16, 16) }
+        Self {
+            native_remaining: be_uint(w, 0, 16),
+            gas_remaining: be_uint(w, 16, 16),
+        }
     }
 }
 
@@ -303,8 +306,10 @@ pub struct CallHeader {
 impl CallHeader {
     /// Reads a header word; `None` when no entry is stored there.
     pub fn unpack(w: &B256) -> Option<Self> {
-        (w[0] == ENTRY_EXISTS)
-            .then(|| Self { rule_count: w[1], max_value: be_uint(w, 2, 16) })
+        (w[0] == ENTRY_EXISTS).then(|| Self {
+            rule_count: w[1],
+            max_value: be_uint(w, 2, 16),
+        })
     }
 }
 
@@ -352,7 +357,9 @@ pub fn read_descriptor(word: &B256, i: usize) -> RuleDescriptor {
 
 /// Offset of the first value word of an entry with `rule_count` rules.
 pub fn values_start(rule_count: usize) -> usize {
-    1 + rule_count.saturating_sub(INLINE_DESCRIPTORS).div_ceil(DESCRIPTORS_PER_WORD)
+    1 + rule_count
+        .saturating_sub(INLINE_DESCRIPTORS)
+        .div_ceil(DESCRIPTORS_PER_WORD)
 }
 
 /// Number of storage words an entry takes.
@@ -401,7 +408,12 @@ impl TokenCapWord {
     /// Stored form of a configured cap.
     pub fn pack(&self) -> B256 {
         let mut w = B256::from(self.remaining.to_be_bytes::<32>());
-        w[0] = token_flags::CONFIGURED | if self.unlimited { token_flags::UNLIMITED } else { 0 };
+        w[0] = token_flags::CONFIGURED
+            | if self.unlimited {
+                token_flags::UNLIMITED
+            } else {
+                0
+            };
         w
     }
 
@@ -412,14 +424,23 @@ impl TokenCapWord {
         }
         let mut rest = w.0;
         rest[0] = 0;
-        Some(Self { unlimited: w[0] & token_flags::UNLIMITED != 0, remaining: U256::from_be_bytes(rest) })
+        Some(Self {
+            unlimited: w[0] & token_flags::UNLIMITED != 0,
+            remaining: U256::from_be_bytes(rest),
+        })
     }
 
     /// Initial word for a configured limit.
     pub fn initial(limit: &TokenLimit) -> Self {
         match limit {
-            TokenLimit::Unlimited => Self { unlimited: true, remaining: U256::ZERO },
-            TokenLimit::Limited(v) => Self { unlimited: false, remaining: *v },
+            TokenLimit::Unlimited => Self {
+                unlimited: true,
+                remaining: U256::ZERO,
+            },
+            TokenLimit::Limited(v) => Self {
+                unlimited: false,
+                remaining: *v,
+            },
         }
     }
 }

@@ -7,7 +7,7 @@ use alloy_primitives::{Address, B256};
 
 use crate::engine::{OpOutcome, RecordStore};
 use crate::layout::{
-    call_entry_words, SessionHeader, SessionStatus, SpendWord, TokenCapWord, CallKey,
+    call_entry_words, CallKey, SessionHeader, SessionStatus, SpendWord, TokenCapWord,
 };
 use crate::record::{Limit, SessionRecord};
 
@@ -46,7 +46,10 @@ pub fn initial_spend(record: &SessionRecord) -> SpendWord {
         Limit::Limited(v) => v,
         Limit::Unlimited => 0,
     };
-    SpendWord { native_remaining: amount(record.native_cap), gas_remaining: amount(record.gas_budget) }
+    SpendWord {
+        native_remaining: amount(record.native_cap),
+        gas_remaining: amount(record.gas_budget),
+    }
 }
 
 /// The paymaster word a registration writes.
@@ -61,7 +64,11 @@ impl MemoryStore {
             header: initial_header(record, perm_nonce),
             spend: initial_spend(record).pack(),
             paymaster: paymaster_word(record),
-            calls: record.calls.iter().map(|c| (c.key.to_bytes(), call_entry_words(c))).collect(),
+            calls: record
+                .calls
+                .iter()
+                .map(|c| (c.key.to_bytes(), call_entry_words(c)))
+                .collect(),
             tokens: record
                 .token_caps
                 .iter()
@@ -94,7 +101,11 @@ impl RecordStore for MemoryStore {
 
     fn call_word(&mut self, base: [u8; 25], offset: usize) -> B256 {
         self.reads += 1;
-        self.calls.get(&base).and_then(|w| w.get(offset)).copied().unwrap_or_default()
+        self.calls
+            .get(&base)
+            .and_then(|w| w.get(offset))
+            .copied()
+            .unwrap_or_default()
     }
 
     fn token_cap(&mut self, token: Address) -> B256 {

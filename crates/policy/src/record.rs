@@ -203,7 +203,10 @@ impl SessionRecord {
         let valid_after = r.uint(6)? as u64;
         let valid_until = r.uint(6)? as u64;
         if valid_until != 0 && valid_until <= valid_after {
-            return Err(RecordError::EmptyWindow { valid_after, valid_until });
+            return Err(RecordError::EmptyWindow {
+                valid_after,
+                valid_until,
+            });
         }
         let flags_at = r.at;
         let flags = r.u8()?;
@@ -251,7 +254,10 @@ impl SessionRecord {
             let at = r.at;
             let call = r.call_policy()?;
             // Strictly ascending keys: canonical order, and no duplicates.
-            if calls.last().is_some_and(|prev| prev.key.to_bytes() >= call.key.to_bytes()) {
+            if calls
+                .last()
+                .is_some_and(|prev| prev.key.to_bytes() >= call.key.to_bytes())
+            {
                 return Err(RecordError::NotSorted { at });
             }
             calls.push(call);
@@ -265,7 +271,10 @@ impl SessionRecord {
         for _ in 0..n {
             let at = r.at;
             let cap = r.token_cap()?;
-            if token_caps.last().is_some_and(|prev| prev.token >= cap.token) {
+            if token_caps
+                .last()
+                .is_some_and(|prev| prev.token >= cap.token)
+            {
                 return Err(RecordError::NotSorted { at });
             }
             token_caps.push(cap);
@@ -304,7 +313,10 @@ struct Reader<'a> {
 
 impl<'a> Reader<'a> {
     fn take(&mut self, n: usize) -> Result<&'a [u8], RecordError> {
-        let s = self.bytes.get(self.at..self.at + n).ok_or(RecordError::Truncated { at: self.at })?;
+        let s = self
+            .bytes
+            .get(self.at..self.at + n)
+            .ok_or(RecordError::Truncated { at: self.at })?;
         self.at += n;
         Ok(s)
     }
@@ -314,7 +326,10 @@ impl<'a> Reader<'a> {
     }
 
     fn uint(&mut self, n: usize) -> Result<u128, RecordError> {
-        Ok(self.take(n)?.iter().fold(0u128, |acc, b| (acc << 8) | *b as u128))
+        Ok(self
+            .take(n)?
+            .iter()
+            .fold(0u128, |acc, b| (acc << 8) | *b as u128))
     }
 
     fn address(&mut self) -> Result<Address, RecordError> {
@@ -345,7 +360,11 @@ impl<'a> Reader<'a> {
         for _ in 0..n {
             rules.push(self.rule()?);
         }
-        let policy = CallPolicy { key, max_value, rules };
+        let policy = CallPolicy {
+            key,
+            max_value,
+            rules,
+        };
         if layout::entry_words(&policy) > layout::MAX_ENTRY_WORDS {
             return Err(RecordError::TooLargeForStorage { at: start });
         }
@@ -354,7 +373,8 @@ impl<'a> Reader<'a> {
 
     fn rule(&mut self) -> Result<ParamRule, RecordError> {
         let at = self.at;
-        let condition = Condition::from_code(self.u8()?).ok_or(RecordError::UnknownCondition { at })?;
+        let condition =
+            Condition::from_code(self.u8()?).ok_or(RecordError::UnknownCondition { at })?;
         let word_index = self.uint(2)? as u16;
         let count_at = self.at;
         let count = self.u8()? as usize;
@@ -366,11 +386,16 @@ impl<'a> Reader<'a> {
             values.push(self.word()?);
         }
         if matches!(condition, Condition::InRange | Condition::SignedInRange)
-            && compare(&values[0], &values[1], condition.is_signed()) == core::cmp::Ordering::Greater
+            && compare(&values[0], &values[1], condition.is_signed())
+                == core::cmp::Ordering::Greater
         {
             return Err(RecordError::EmptyRange { at });
         }
-        Ok(ParamRule { condition, word_index, values })
+        Ok(ParamRule {
+            condition,
+            word_index,
+            values,
+        })
     }
 
     fn token_cap(&mut self) -> Result<TokenCap, RecordError> {
@@ -380,7 +405,9 @@ impl<'a> Reader<'a> {
         let limit_at = self.at;
         let limit = U256::from_be_bytes(self.word()?.0);
         let limit = match flags {
-            0 if limit >> 248 != U256::ZERO => return Err(RecordError::LimitTooLarge { at: limit_at }),
+            0 if limit >> 248 != U256::ZERO => {
+                return Err(RecordError::LimitTooLarge { at: limit_at })
+            }
             0 => TokenLimit::Limited(limit),
             1 if limit.is_zero() => TokenLimit::Unlimited,
             1 => return Err(RecordError::ContradictoryLimit { at: limit_at }),

@@ -27,13 +27,20 @@ pub struct ParamRule {
 impl ParamRule {
     /// A rule with one reference value.
     pub fn new(condition: Condition, word_index: u16, value: B256) -> Self {
-        Self { condition, word_index, values: alloc::vec![value] }
+        Self {
+            condition,
+            word_index,
+            values: alloc::vec![value],
+        }
     }
 
     /// Whether the rule holds for `calldata`; `None` when the word lies past the calldata.
     pub fn check(&self, calldata: &[u8]) -> Option<bool> {
         let word = param_word(calldata, self.word_index)?;
-        Some(self.condition.holds(&word, self.values.len(), |i| self.values[i]))
+        Some(
+            self.condition
+                .holds(&word, self.values.len(), |i| self.values[i]),
+        )
     }
 }
 

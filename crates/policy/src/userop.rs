@@ -64,7 +64,9 @@ pub fn decode_validate_user_op(args: &[u8]) -> Result<(UserOpRef<'_>, B256), Exe
             .ok_or(ExecutionError::LengthOutOfBounds)?;
         let padded = ceil32(len).ok_or(ExecutionError::LengthOutOfBounds)?;
         let start = expected + 32;
-        let region = tuple.get(start..start + padded).ok_or(ExecutionError::LengthOutOfBounds)?;
+        let region = tuple
+            .get(start..start + padded)
+            .ok_or(ExecutionError::LengthOutOfBounds)?;
         if region[len..].iter().any(|b| *b != 0) {
             return Err(ExecutionError::DirtyPadding);
         }

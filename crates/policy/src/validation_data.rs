@@ -44,7 +44,11 @@ impl ValidationData {
             return None;
         }
         let read = |r: &[u8]| r.iter().fold(0u64, |a, b| (a << 8) | *b as u64);
-        Some(Self { sig_failed: w[31] == 1, valid_after: read(&w[..6]), valid_until: read(&w[6..12]) })
+        Some(Self {
+            sig_failed: w[31] == 1,
+            valid_after: read(&w[..6]),
+            valid_until: read(&w[6..12]),
+        })
     }
 
     /// Both constraints at once: the later start, the earlier non-zero end, and failure if

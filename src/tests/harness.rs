@@ -1,0 +1,361 @@
+//! Test harness: the contract on stylus-test's `TestVM`, session keys, op builders, and an
+//! ecrecover stand-in that answers exactly as the precompile would (k256 recovery, empty output
+//! for invalid input, high-s accepted — the module, not the precompile, must refuse it).
+
+use alloc::vec::Vec;
+use std::collections::BTreeMap;
+
+use alloy_primitives::{address, keccak256, Address, Bytes, B256, U256};
+use alloy_sol_types::{sol, SolCall, SolValue};
+use k256::ecdsa::{RecoveryId, Signature, SigningKey, VerifyingKey};
+use sessionkey_policy::layout::{CallKey, SelectorMatch, TargetMatch};
+use sessionkey_policy::record::{CallPolicy, Limit, SessionRecord, TokenCap, TokenLimit};
+use sessionkey_policy::signature::{digest_preimage, SessionSignature, HALF_ORDER};
+use stylus_sdk::testing::TestVM;
+
+use crate::abi::PackedUserOperation;
+use crate::SessionKeyValidator;
+
+sol! {
+    struct Execution { address target; uint256 value; bytes callData; }
+    function execute(bytes32 mode, bytes executionCalldata);
+    function approve(address spender, uint256 amount);
+    function transfer(address to, uint256 amount);
+    function transferFrom(address from, address to, uint256 amount);
+    function increaseAllowance(address spender, uint256 amount);
+    function swap(uint256 amountIn, int256 minOut, address recipient);
+}
+
+/// The module's own address.
+pub const MODULE: Address = address!("0x00000000000000000000000000000000000a11ce");
+/// The smart account installing the module.
+pub const ACCOUNT: Address = address!("0x000000000000000000000000000000000000acc0");
+/// A second account (isolation tests).
+pub const OTHER_ACCOUNT: Address = address!("0x000000000000000000000000000000000000acc1");
+/// An ERC-20 token.
+pub const TOKEN: Address = address!("0x0000000000000000000000000000000000007043");
+/// Another token.
+pub const TOKEN2: Address = address!("0x0000000000000000000000000000000000007044");
+/// A DEX the session may approve.
+pub const DEX: Address = address!("0x0000000000000000000000000000000000000de0");
+/// An attacker.
+pub const ATTACKER: Address = address!("0x000000000000000000000000000000000000bad0");
+/// A plain recipient.
+pub const ALICE: Address = address!("0x000000000000000000000000000000000000a71c");
+/// The ecrecover precompile.
+pub const ECRECOVER: Address = address!("0x0000000000000000000000000000000000000001");
+/// A plausible userOpHash.
+pub const OP_HASH: B256 = B256::repeat_byte(0x42);
+
+/// A session key.
+pub struct SessionKey {
+    key: SigningKey,
+    /// Its address.
+    pub address: Address,
+}
+
+impl SessionKey {
+    /// Deterministic key from a seed byte.
+    pub fn new(seed: u8) -> Self {
+        let key = SigningKey::from_slice(&[seed; 32]).expect("valid scalar");
+        let address = eth_address(key.verifying_key());
+        Self { key, address }
+    }
+
+    /// The 85-byte session signature over `keccak256(userOpHash ‖ module)`.
+    pub fn sign(&self, user_op_hash: B256, module: Address) -> Vec<u8> {
+        let digest = keccak256(digest_preimage(&user_op_hash, module));
+        // k256 signs with low s (EIP-2) and reports the matching recovery parity.
+        let (sig, recid) = self
+            .key
+            .sign_prehash_recoverable(digest.as_slice())
+            .expect("signs");
+        let bytes = sig.to_bytes();
+        SessionSignature {
+            signer: self.address,
+            r: B256::from_slice(&bytes[..32]),
+            s: B256::from_slice(&bytes[32..]),
+            v: 27 + recid.is_y_odd() as u8,
+        }
+        .to_bytes()
+        .to_vec()
+    }
+}
+
+/// secp256k1 group order.
+pub fn order() -> U256 {
+    (HALF_ORDER << 1) + U256::from(1)
+}
+
+fn eth_address(key: &VerifyingKey) -> Address {
+    let point = key.to_encoded_point(false);
+    Address::from_slice(&keccak256(&point.as_bytes()[1..])[12..])
+}
+
+/// What the ecrecover precompile returns for `input`.
+pub fn precompile_ecrecover(input: &[u8]) -> Vec<u8> {
+    let v = U256::from_be_slice(&input[32..64]);
+    if v != U256::from(27) && v != U256::from(28) {
+        return Vec::new();
+    }
+    let Ok(sig) = Signature::from_scalars(
+        <[u8; 32]>::try_from(&input[64..96]).unwrap(),
+        <[u8; 32]>::try_from(&input[96..128]).unwrap(),
+    ) else {
+        return Vec::new();
+    };
+    // The precompile accepts high-s: recover with the normalised twin and the flipped parity.
+    let odd = v == U256::from(28);
+    let (sig, odd) = match sig.normalize_s() {
+        Some(low) => (low, !odd),
+        None => (sig, odd),
+    };
+    match VerifyingKey::recover_from_prehash(&input[..32], &sig, RecoveryId::new(odd, false)) {
+        Ok(key) => eth_address(&key).into_word().to_vec(),
+        Err(_) => Vec::new(),
+    }
+}
+
+/// The contract on a TestVM, acting as `ACCOUNT` unless told otherwise.
+pub struct Harness {
+    /// The VM.
+    pub vm: TestVM,
+    /// The contract.
+    pub contract: SessionKeyValidator,
+}
+
+impl Default for Harness {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Harness {
+    /// A fresh module at `MODULE`, caller `ACCOUNT`.
+    pub fn new() -> Self {
+        let vm = TestVM::new();
+        vm.set_contract_address(MODULE);
+        vm.set_sender(ACCOUNT);
+        let contract = SessionKeyValidator::from(&vm);
+        Self { vm, contract }
+    }
+
+    /// Makes `account` the caller.
+    pub fn as_account(&mut self, account: Address) -> &mut Self {
+        self.vm.set_sender(account);
+        self
+    }
+
+    /// Every storage word, for "nothing changed" assertions.
+    pub fn storage(&self) -> BTreeMap<U256, B256> {
+        self.vm
+            .snapshot()
+            .storage
+            .into_iter()
+            .filter(|(_, v)| !v.is_zero())
+            .collect()
+    }
+
+    /// Installs with no sessions.
+    pub fn install(&mut self) {
+        self.contract.on_install(Bytes::new()).expect("install");
+    }
+
+    /// Installs and registers `record`.
+    pub fn install_with(&mut self, record: &SessionRecord) {
+        self.install();
+        self.register(record).expect("register");
+    }
+
+    /// Registers a record.
+    pub fn register(&mut self, record: &SessionRecord) -> Result<(), Vec<u8>> {
+        self.contract
+            .register_session(record.encode().into())
+            .map_err(Vec::from)
+    }
+
+    /// Calls `validateUserOp` through the contract's router (the hand decoder), with the
+    /// precompile answering for this op's signature.
+    pub fn validate(&mut self, op: &PackedUserOperation, hash: B256) -> Result<U256, Vec<u8>> {
+        if let Some(sig) = SessionSignature::parse(&op.signature) {
+            let digest = keccak256(digest_preimage(&hash, MODULE));
+            let input = sig.ecrecover_input(&digest);
+            self.vm
+                .mock_static_call(ECRECOVER, input.to_vec(), Ok(precompile_ecrecover(&input)));
+        }
+        let mut calldata = validate_selector().to_vec();
+        calldata.extend_from_slice(&(op.clone(), hash).abi_encode_params());
+        let out = self.contract.fallback(&calldata)?;
+        Ok(U256::from_be_slice(&out))
+    }
+
+    /// Builds, signs and validates an op running `calldata` through the session `key`.
+    pub fn run(&mut self, key: &SessionKey, call_data: Vec<u8>) -> Result<U256, Vec<u8>> {
+        let op = user_op(ACCOUNT, call_data, key.sign(OP_HASH, MODULE));
+        self.validate(&op, OP_HASH)
+    }
+
+    /// The session's raw words `(account, header, spend, paymaster)`.
+    pub fn session_words(&self, account: Address, signer: Address) -> (B256, B256, B256, B256) {
+        self.contract.session_words(account, signer)
+    }
+}
+
+/// `validateUserOp(PackedUserOperation,bytes32)`'s selector, computed from its signature.
+pub fn validate_selector() -> [u8; 4] {
+    keccak256(
+        "validateUserOp((address,uint256,bytes,bytes,bytes32,uint256,bytes32,bytes,bytes),bytes32)",
+    )[..4]
+        .try_into()
+        .unwrap()
+}
+
+/// An op from `sender` with modest gas fields and no paymaster.
+pub fn user_op(sender: Address, call_data: Vec<u8>, signature: Vec<u8>) -> PackedUserOperation {
+    PackedUserOperation {
+        sender,
+        nonce: U256::ZERO,
+        initCode: Bytes::new(),
+        callData: call_data.into(),
+        accountGasLimits: gas_pair(100_000, 200_000),
+        preVerificationGas: U256::from(50_000),
+        gasFees: gas_pair(1, 10),
+        paymasterAndData: Bytes::new(),
+        signature: signature.into(),
+    }
+}
+
+/// Two 16-byte big-endian numbers in one word.
+pub fn gas_pair(hi: u128, lo: u128) -> B256 {
+    let mut w = [0u8; 32];
+    w[..16].copy_from_slice(&hi.to_be_bytes());
+    w[16..].copy_from_slice(&lo.to_be_bytes());
+    B256::from(w)
+}
+
+/// `execute(mode 0x00…, target ‖ value ‖ data)`.
+pub fn single(target: Address, value: u128, data: Vec<u8>) -> Vec<u8> {
+    let mut packed = target.to_vec();
+    packed.extend_from_slice(&U256::from(value).to_be_bytes::<32>());
+    packed.extend_from_slice(&data);
+    executeCall {
+        mode: B256::ZERO,
+        executionCalldata: packed.into(),
+    }
+    .abi_encode()
+}
+
+/// `execute(mode 0x01…, abi.encode(Execution[]))`.
+pub fn batch(calls: &[(Address, u128, Vec<u8>)]) -> Vec<u8> {
+    let execs: Vec<Execution> = calls
+        .iter()
+        .map(|(t, v, d)| Execution {
+            target: *t,
+            value: U256::from(*v),
+            callData: d.clone().into(),
+        })
+        .collect();
+    let mut mode = B256::ZERO;
+    mode[0] = 1;
+    executeCall {
+        mode,
+        executionCalldata: execs.abi_encode().into(),
+    }
+    .abi_encode()
+}
+
+/// `approve(spender, amount)` calldata.
+pub fn approve(spender: Address, amount: u128) -> Vec<u8> {
+    approveCall {
+        spender,
+        amount: U256::from(amount),
+    }
+    .abi_encode()
+}
+
+/// `transfer(to, amount)` calldata.
+pub fn transfer(to: Address, amount: u128) -> Vec<u8> {
+    transferCall {
+        to,
+        amount: U256::from(amount),
+    }
+    .abi_encode()
+}
+
+/// A word holding an address.
+pub fn addr_word(a: Address) -> B256 {
+    a.into_word()
+}
+
+/// A word holding a number.
+pub fn num(v: u128) -> B256 {
+    B256::from(U256::from(v).to_be_bytes::<32>())
+}
+
+/// A call entry on exactly `target` + `selector`.
+pub fn entry(
+    target: Address,
+    selector: [u8; 4],
+    max_value: u128,
+    rules: Vec<sessionkey_policy::ParamRule>,
+) -> CallPolicy {
+    CallPolicy {
+        key: CallKey {
+            target: TargetMatch::Exact(target),
+            selector: SelectorMatch::Exact(selector),
+        },
+        max_value,
+        rules,
+    }
+}
+
+/// A plain-ETH-transfer entry on `target`.
+pub fn receive_entry(target: Address, max_value: u128) -> CallPolicy {
+    CallPolicy {
+        key: CallKey {
+            target: TargetMatch::Exact(target),
+            selector: SelectorMatch::Empty,
+        },
+        max_value,
+        rules: Vec::new(),
+    }
+}
+
+/// The demo session: approve only to DEX up to 100, transfer up to 50 in total on TOKEN,
+/// 1 ETH native cap, valid for [1000, 4600).
+pub fn demo_record(key: &SessionKey) -> SessionRecord {
+    use sessionkey_policy::{Condition, ParamRule};
+    let mut calls = vec![
+        entry(
+            TOKEN,
+            approveCall::SELECTOR,
+            0,
+            vec![
+                ParamRule::new(Condition::Eq, 0, addr_word(DEX)),
+                ParamRule::new(Condition::Lte, 1, num(100)),
+            ],
+        ),
+        entry(TOKEN, transferCall::SELECTOR, 0, vec![]),
+        receive_entry(ALICE, 10u128.pow(18)),
+    ];
+    calls.sort_by_key(|c| c.key.to_bytes());
+    SessionRecord {
+        signer: key.address,
+        valid_after: 1000,
+        valid_until: 4600,
+        native_cap: Limit::Limited(10u128.pow(18)),
+        gas_budget: Limit::Unlimited,
+        max_ops: None,
+        paymaster: None,
+        calls,
+        token_caps: vec![TokenCap {
+            token: TOKEN,
+            limit: TokenLimit::Limited(U256::from(150)),
+        }],
+    }
+}
+
+/// The revert data the contract should produce for `error`.
+pub fn revert_of<E: alloy_sol_types::SolError>(error: E) -> Vec<u8> {
+    error.abi_encode()
+}
