@@ -45,6 +45,7 @@ sol! {
     error InvalidSignatureLength(uint256 length);
     error SenderMismatch(address sender, address caller);
     error MalformedExecution(uint8 code);
+    error MalformedCalldata(uint8 code);
 
     error SelfCallRejected(uint256 callIndex);
     error CallNotAllowed(uint256 callIndex, address target, bytes4 selector);
@@ -152,6 +153,16 @@ impl From<RecordError> for Error {
     }
 }
 
+impl Error {
+    /// `MalformedCalldata(code)`: the module's own arguments are not canonical ABI.
+    pub fn calldata(e: ExecutionError) -> Self {
+        Self::new(
+            MalformedCalldata::SELECTOR,
+            &[B256::with_last_byte(e.code())],
+        )
+    }
+}
+
 impl From<ExecutionError> for Error {
     fn from(e: ExecutionError) -> Self {
         Self::new(
@@ -217,5 +228,49 @@ impl From<Violation> for Error {
             }
             Violation::AmountOverflow => Self::new(AmountOverflow::SELECTOR, &[]),
         }
+    }
+}
+
+/// Lists every error for `export-abi` (the derive that would do this also generates the ~10 KB
+/// encoder this module replaces).
+#[cfg(feature = "export-abi")]
+impl stylus_sdk::abi::export::internal::InnerTypes for Error {
+    fn inner_types() -> Vec<stylus_sdk::abi::export::internal::InnerType> {
+        use alloc::format;
+        use core::any::TypeId;
+        use stylus_sdk::abi::export::internal::InnerType;
+        macro_rules! errors {
+            ($($e:ty),* $(,)?) => {
+                alloc::vec![$(InnerType {
+                    name: format!("error {};", <$e as SolError>::SIGNATURE.replace(',', ", ")),
+                    id: TypeId::of::<$e>(),
+                }),*]
+            };
+        }
+        errors!(
+            NotInstalled,
+            AlreadyInstalled,
+            SessionAlreadyActive,
+            SessionNotActive,
+            InvalidRecord,
+            InvalidSignatureLength,
+            SenderMismatch,
+            MalformedExecution,
+            MalformedCalldata,
+            SelfCallRejected,
+            CallNotAllowed,
+            CalldataTooShort,
+            ValueTooHigh,
+            ParamMissing,
+            RuleFailed,
+            MalformedTokenCall,
+            TokenCapMissing,
+            TokenCapExceeded,
+            NativeCapExceeded,
+            OpLimitReached,
+            GasBudgetExceeded,
+            PaymasterNotAllowed,
+            AmountOverflow,
+        )
     }
 }

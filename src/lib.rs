@@ -19,14 +19,35 @@ extern crate alloc;
 pub mod abi;
 mod ecrecover;
 mod events;
+// The `#[public]` macros emit undocumented items; every hand-written item there is documented.
+#[cfg(feature = "export-abi")]
+#[allow(missing_docs)]
+mod export_abi;
+pub mod module;
+pub mod router;
 mod slots;
 mod store;
-// `#[entrypoint]` generates undocumented items; everything hand-written inside is documented.
-#[allow(missing_docs)]
-mod validator;
-
-pub use abi::{Error, PackedUserOperation};
-pub use validator::*;
 
 #[cfg(test)]
 mod tests;
+
+pub use abi::{Error, PackedUserOperation};
+#[cfg(feature = "export-abi")]
+pub use export_abi::{print_from_args, SessionKeyValidator};
+pub use module::Module;
+
+/// The Stylus entry point: every call goes through the hand-written [`router`]. (In a module
+/// of its own because the `#[entrypoint]` macro emits an undocumented `user_entrypoint`.)
+#[cfg(not(feature = "export-abi"))]
+#[allow(missing_docs)]
+mod entry {
+    use stylus_sdk::prelude::*;
+
+    // With the stylus-test feature (native test builds) the macro emits no `user_entrypoint`
+    // calling this.
+    #[allow(dead_code)]
+    #[entrypoint]
+    fn user_main(input: alloc::vec::Vec<u8>, host: stylus_sdk::host::VM) -> stylus_sdk::ArbResult {
+        crate::router::route(&host, &input)
+    }
+}

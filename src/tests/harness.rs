@@ -14,7 +14,12 @@ use sessionkey_policy::signature::{digest_preimage, SessionSignature, HALF_ORDER
 use stylus_sdk::testing::TestVM;
 
 use crate::abi::PackedUserOperation;
-use crate::SessionKeyValidator;
+use crate::router::route;
+
+mod iface {
+    alloy_sol_types::sol!("abi/ISessionKeyValidator.sol");
+}
+use iface::ISessionKeyValidator as I;
 
 sol! {
     struct Execution { address target; uint256 value; bytes callData; }
@@ -116,12 +121,117 @@ pub fn precompile_ecrecover(input: &[u8]) -> Vec<u8> {
     }
 }
 
+/// Calls the contract the way a chain does: calldata encoded from the committed interface
+/// (`abi/ISessionKeyValidator.sol`), dispatched by the contract's own router.
+pub struct Client {
+    vm: TestVM,
+}
+
+impl Client {
+    fn call<C: SolCall>(&self, call: C) -> Result<Vec<u8>, Vec<u8>> {
+        route(&self.vm, &call.abi_encode())
+    }
+
+    /// Raw calldata through the router.
+    pub fn fallback(&self, calldata: &[u8]) -> Result<Vec<u8>, Vec<u8>> {
+        route(&self.vm, calldata)
+    }
+
+    /// `onInstall(bytes)`.
+    pub fn on_install(&self, data: Bytes) -> Result<(), Vec<u8>> {
+        self.call(I::onInstallCall { data })
+            .map(|out| assert!(out.is_empty()))
+    }
+
+    /// `onUninstall(bytes)`.
+    pub fn on_uninstall(&self, data: Bytes) -> Result<(), Vec<u8>> {
+        self.call(I::onUninstallCall { data })
+            .map(|out| assert!(out.is_empty()))
+    }
+
+    /// `registerSession(bytes)`.
+    pub fn register_session(&self, record: Bytes) -> Result<(), Vec<u8>> {
+        self.call(I::registerSessionCall { record })
+            .map(|out| assert!(out.is_empty()))
+    }
+
+    /// `revokeSession(address)`.
+    pub fn revoke_session(&self, signer: Address) -> Result<(), Vec<u8>> {
+        self.call(I::revokeSessionCall { signer })
+            .map(|out| assert!(out.is_empty()))
+    }
+
+    /// `revokeAllSessions()`.
+    pub fn revoke_all_sessions(&self) -> Result<(), Vec<u8>> {
+        self.call(I::revokeAllSessionsCall {})
+            .map(|out| assert!(out.is_empty()))
+    }
+
+    /// `isModuleType(uint256)`.
+    pub fn is_module_type(&self, module_type_id: U256) -> bool {
+        let out = self
+            .call(I::isModuleTypeCall {
+                moduleTypeId: module_type_id,
+            })
+            .unwrap();
+        I::isModuleTypeCall::abi_decode_returns(&out).unwrap()
+    }
+
+    /// `isInitialized(address)`.
+    pub fn is_initialized(&self, smart_account: Address) -> bool {
+        let out = self
+            .call(I::isInitializedCall {
+                smartAccount: smart_account,
+            })
+            .unwrap();
+        I::isInitializedCall::abi_decode_returns(&out).unwrap()
+    }
+
+    /// `isValidSignatureWithSender(address,bytes32,bytes)`.
+    pub fn is_valid_signature_with_sender(
+        &self,
+        sender: Address,
+        hash: B256,
+        signature: Bytes,
+    ) -> [u8; 4] {
+        let out = self
+            .call(I::isValidSignatureWithSenderCall {
+                sender,
+                hash,
+                signature,
+            })
+            .unwrap();
+        I::isValidSignatureWithSenderCall::abi_decode_returns(&out)
+            .unwrap()
+            .0
+    }
+
+    /// `sessionWords(address,address)`.
+    pub fn session_words(&self, account: Address, signer: Address) -> (B256, B256, B256, B256) {
+        let out = self.call(I::sessionWordsCall { account, signer }).unwrap();
+        let r = I::sessionWordsCall::abi_decode_returns(&out).unwrap();
+        (r.accountWord, r.header, r.spend, r.paymaster)
+    }
+
+    /// `tokenCapWord(address,address,address)`.
+    pub fn token_cap_word(&self, account: Address, signer: Address, token: Address) -> B256 {
+        let out = self
+            .call(I::tokenCapWordCall {
+                account,
+                signer,
+                token,
+            })
+            .unwrap();
+        I::tokenCapWordCall::abi_decode_returns(&out).unwrap()
+    }
+}
+
 /// The contract on a TestVM, acting as `ACCOUNT` unless told otherwise.
 pub struct Harness {
     /// The VM.
     pub vm: TestVM,
-    /// The contract.
-    pub contract: SessionKeyValidator,
+    /// The contract, called through its router.
+    pub contract: Client,
 }
 
 impl Default for Harness {
@@ -136,7 +246,7 @@ impl Harness {
         let vm = TestVM::new();
         vm.set_contract_address(MODULE);
         vm.set_sender(ACCOUNT);
-        let contract = SessionKeyValidator::from(&vm);
+        let contract = Client { vm: vm.clone() };
         Self { vm, contract }
     }
 
@@ -169,9 +279,7 @@ impl Harness {
 
     /// Registers a record.
     pub fn register(&mut self, record: &SessionRecord) -> Result<(), Vec<u8>> {
-        self.contract
-            .register_session(record.encode().into())
-            .map_err(Vec::from)
+        self.contract.register_session(record.encode().into())
     }
 
     /// Calls `validateUserOp` through the contract's router (the hand decoder), with the
@@ -183,10 +291,11 @@ impl Harness {
             self.vm
                 .mock_static_call(ECRECOVER, input.to_vec(), Ok(precompile_ecrecover(&input)));
         }
-        let mut calldata = validate_selector().to_vec();
-        calldata.extend_from_slice(&(op.clone(), hash).abi_encode_params());
-        let out = self.contract.fallback(&calldata)?;
-        Ok(U256::from_be_slice(&out))
+        let out = self.contract.call(I::validateUserOpCall {
+            userOp: to_iface(op),
+            userOpHash: hash,
+        })?;
+        Ok(I::validateUserOpCall::abi_decode_returns(&out).unwrap())
     }
 
     /// Builds, signs and validates an op running `calldata` through the session `key`.
@@ -198,6 +307,20 @@ impl Harness {
     /// The session's raw words `(account, header, spend, paymaster)`.
     pub fn session_words(&self, account: Address, signer: Address) -> (B256, B256, B256, B256) {
         self.contract.session_words(account, signer)
+    }
+}
+
+fn to_iface(op: &PackedUserOperation) -> iface::PackedUserOperation {
+    iface::PackedUserOperation {
+        sender: op.sender,
+        nonce: op.nonce,
+        initCode: op.initCode.clone(),
+        callData: op.callData.clone(),
+        accountGasLimits: op.accountGasLimits,
+        preVerificationGas: op.preVerificationGas,
+        gasFees: op.gasFees,
+        paymasterAndData: op.paymasterAndData.clone(),
+        signature: op.signature.clone(),
     }
 }
 

@@ -30,10 +30,7 @@ fn install_twice_reverts_already_installed_without_writing() {
     h.install();
     let before = h.storage();
     let err = h.contract.on_install(Bytes::new()).unwrap_err();
-    assert_eq!(
-        Vec::from(err),
-        revert_of(AlreadyInstalled { account: ACCOUNT })
-    );
+    assert_eq!(err, revert_of(AlreadyInstalled { account: ACCOUNT }));
     assert_eq!(h.storage(), before);
 }
 
@@ -58,10 +55,10 @@ fn install_with_duplicate_signer_reverts_before_any_write() {
     let a = SessionKey::new(1);
     let mut data = demo_record(&a).encode();
     data.extend(demo_record(&a).encode());
-    let mut h = Harness::new();
+    let h = Harness::new();
     let err = h.contract.on_install(Bytes::from(data)).unwrap_err();
     assert_eq!(
-        Vec::from(err),
+        err,
         revert_of(SessionAlreadyActive {
             account: ACCOUNT,
             signer: a.address
@@ -75,10 +72,10 @@ fn install_with_duplicate_signer_reverts_before_any_write() {
 fn install_with_malformed_record_reverts_before_any_write() {
     let mut data = demo_record(&SessionKey::new(1)).encode();
     data.push(0xff); // a second record that is one byte long: bad version
-    let mut h = Harness::new();
+    let h = Harness::new();
     let err = h.contract.on_install(Bytes::from(data)).unwrap_err();
     assert_eq!(
-        Vec::from(err),
+        err,
         revert_of(abi::InvalidRecord {
             code: 2,
             position: U256::ZERO
@@ -89,9 +86,9 @@ fn install_with_malformed_record_reverts_before_any_write() {
 
 #[test]
 fn uninstall_requires_installation() {
-    let mut h = Harness::new();
+    let h = Harness::new();
     let err = h.contract.on_uninstall(Bytes::new()).unwrap_err();
-    assert_eq!(Vec::from(err), revert_of(NotInstalled { account: ACCOUNT }));
+    assert_eq!(err, revert_of(NotInstalled { account: ACCOUNT }));
     assert!(h.storage().is_empty());
 }
 
@@ -172,7 +169,7 @@ fn erc1271_is_always_invalid_and_writes_nothing() {
     let answer = h
         .contract
         .is_valid_signature_with_sender(ACCOUNT, OP_HASH, sig.into());
-    assert_eq!(answer.0, [0xff; 4]);
+    assert_eq!(answer, [0xff; 4]);
     assert_eq!(h.storage(), before);
     let _ = B256::ZERO;
 }

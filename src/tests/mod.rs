@@ -3,8 +3,10 @@
 //! first write: storage is compared before and after. End-to-end tests on the embedded devnet
 //! (real WASM behind EntryPoint) live in the workspace's `tests/`.
 
+mod abi_file;
 mod harness;
 mod install;
 mod register;
+mod router;
 mod threats;
 mod validate;

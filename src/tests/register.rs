@@ -84,7 +84,7 @@ fn register_rejects_a_non_canonical_record_with_code_and_position() {
         .register_session(Bytes::from(bytes.clone()))
         .unwrap_err();
     assert_eq!(
-        Vec::from(err),
+        err,
         revert_of(InvalidRecord {
             code: 4,
             position: U256::from(21)
@@ -97,7 +97,7 @@ fn register_rejects_a_non_canonical_record_with_code_and_position() {
         .unwrap_err();
     let len = demo_record(&SessionKey::new(1)).encode().len();
     assert_eq!(
-        Vec::from(err),
+        err,
         revert_of(InvalidRecord {
             code: 16,
             position: U256::from(len)
@@ -152,7 +152,7 @@ fn revoke_of_an_unknown_or_revoked_session_reverts() {
     let before = h.storage();
     let err = h.contract.revoke_session(key.address).unwrap_err();
     assert_eq!(
-        Vec::from(err),
+        err,
         revert_of(SessionNotActive {
             account: ACCOUNT,
             signer: key.address
@@ -164,7 +164,7 @@ fn revoke_of_an_unknown_or_revoked_session_reverts() {
     let before = h.storage();
     let err = h.contract.revoke_session(key.address).unwrap_err();
     assert_eq!(
-        Vec::from(err),
+        err,
         revert_of(SessionNotActive {
             account: ACCOUNT,
             signer: key.address
@@ -182,7 +182,7 @@ fn revoke_is_scoped_to_the_calling_account() {
     // Another account cannot revoke ACCOUNT's session: for it, the session does not exist.
     let err = h.contract.revoke_session(key.address).unwrap_err();
     assert_eq!(
-        Vec::from(err),
+        err,
         revert_of(SessionNotActive {
             account: OTHER_ACCOUNT,
             signer: key.address
@@ -231,9 +231,9 @@ fn revoke_all_kills_every_session_in_one_write() {
 
 #[test]
 fn revoke_all_requires_installation() {
-    let mut h = Harness::new();
+    let h = Harness::new();
     let err = h.contract.revoke_all_sessions().unwrap_err();
-    assert_eq!(Vec::from(err), revert_of(NotInstalled { account: ACCOUNT }));
+    assert_eq!(err, revert_of(NotInstalled { account: ACCOUNT }));
     assert!(h.storage().is_empty());
 }
 

@@ -192,7 +192,7 @@ fn t04_token_calls_must_be_exactly_canonical() {
 #[test]
 fn t04_non_canonical_validate_user_op_arguments_are_refused() {
     use alloy_sol_types::SolValue;
-    let (mut h, key) = setup();
+    let (h, key) = setup();
     let op = user_op(
         ACCOUNT,
         single(TOKEN, 0, transfer(ALICE, 1)),
@@ -201,20 +201,26 @@ fn t04_non_canonical_validate_user_op_arguments_are_refused() {
     let mut calldata = validate_selector().to_vec();
     calldata.extend_from_slice(&(op, OP_HASH).abi_encode_params());
     let before = h.storage();
+    let bad_calldata = |e: ExecutionError| revert_of(MalformedCalldata { code: e.code() });
     let mut bad = calldata.clone();
     bad.push(0);
-    let err = h.contract.fallback(&bad).unwrap_err();
-    assert_eq!(err, malformed(ExecutionError::TrailingBytes));
+    assert_eq!(
+        h.contract.fallback(&bad).unwrap_err(),
+        bad_calldata(ExecutionError::TrailingBytes)
+    );
     let mut bad = calldata.clone();
     bad[4 + 31] = 0x60;
-    let err = h.contract.fallback(&bad).unwrap_err();
-    assert_eq!(err, malformed(ExecutionError::NonCanonicalOffset));
-    assert_eq!(h.storage(), before);
-    // Any other unknown selector reverts with empty data.
     assert_eq!(
-        h.contract.fallback(&[1, 2, 3, 4]).unwrap_err(),
-        Vec::<u8>::new()
+        h.contract.fallback(&bad).unwrap_err(),
+        bad_calldata(ExecutionError::NonCanonicalOffset)
     );
+    let mut bad = calldata.clone();
+    bad[4 + 64 + 11] = 1; // dirty sender
+    assert_eq!(
+        h.contract.fallback(&bad).unwrap_err(),
+        bad_calldata(ExecutionError::DirtyAddress)
+    );
+    assert_eq!(h.storage(), before);
 }
 
 // 5. Batch tricks.

@@ -16,6 +16,7 @@
 
 extern crate alloc;
 
+pub mod abi_args;
 pub mod condition;
 pub mod engine;
 pub mod erc20;

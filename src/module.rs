@@ -1,19 +1,18 @@
-//! The contract: entry points, and the glue between storage and the policy engine.
+//! The module's logic, over any Stylus host: registration, revocation and `validateUserOp`,
+//! the glue between storage and the policy engine. The router (`router.rs`) decodes calldata
+//! and calls these methods; tests call them through the same router on stylus-test's TestVM.
 
-use alloc::vec;
 use alloc::vec::Vec;
-use alloy_primitives::{Address, FixedBytes, B256, U256};
+use alloy_primitives::{Address, B256, U256};
 use sessionkey_policy::layout::{
     session_word, AccountWord, SessionHeader, SessionStatus, TokenCapWord,
 };
 use sessionkey_policy::memory::{initial_header, initial_spend, paymaster_word};
-use sessionkey_policy::userop::{decode_validate_user_op, UserOpRef, VALIDATE_USER_OP_SELECTOR};
+use sessionkey_policy::userop::UserOpRef;
 use sessionkey_policy::{
     authorize_op, decode_execute, gas, layout, OpFacts, SessionRecord, SessionSignature,
 };
-use stylus_sdk::abi::Bytes;
 use stylus_sdk::prelude::*;
-use stylus_sdk::ArbResult;
 
 use crate::abi::Error;
 use crate::store::SessionStorage;
@@ -24,14 +23,13 @@ pub const MODULE_TYPE_VALIDATOR: u64 = 1;
 /// ERC-1271 answer for "not a valid signature".
 pub const ERC1271_INVALID: [u8; 4] = [0xff, 0xff, 0xff, 0xff];
 
-/// The validator. It declares no SDK storage fields: every slot is derived explicitly in
-/// [`slots`] from the layout in `sessionkey_policy::layout`, so the layout is written once.
-#[storage]
-#[entrypoint]
-pub struct SessionKeyValidator {}
+/// The module's logic bound to a host (the Stylus VM on-chain, a TestVM in tests).
+pub struct Module<'a, H: Host + ?Sized> {
+    /// Host access: storage, keccak, logs, calls, message context.
+    pub host: &'a H,
+}
 
-#[public]
-impl SessionKeyValidator {
+impl<H: Host + ?Sized> Module<'_, H> {
     /// ERC-7579 `onInstall(bytes)`: marks the module installed for the calling account and
     /// registers each encoded record in `data` (zero or more, back to back).
     ///
@@ -40,15 +38,15 @@ impl SessionKeyValidator {
     ///
     /// # Events
     /// `ModuleInstalled`, then `SessionRegistered` per record.
-    pub fn on_install(&mut self, data: Bytes) -> Result<(), Error> {
-        let account = self.vm().msg_sender();
+    pub fn on_install(&self, data: &[u8]) -> Result<(), Error> {
+        let account = self.host.msg_sender();
         let mut state = self.account_word(account);
         if state.installed {
             return Err(Error::already_installed(account));
         }
         // Decode and check everything before the first write.
         let mut records: Vec<(SessionRecord, &[u8])> = Vec::new();
-        let mut rest = &data[..];
+        let mut rest = data;
         while !rest.is_empty() {
             let (record, used) = SessionRecord::decode_prefix(rest)?;
             if records.iter().any(|(r, _)| r.signer == record.signer) {
@@ -59,7 +57,7 @@ impl SessionKeyValidator {
         }
         state.installed = true;
         self.set_account_word(account, &state);
-        events::module_installed(self.vm(), account);
+        events::module_installed(self.host, account);
         for (record, encoded) in &records {
             self.register(account, record, encoded)?;
         }
@@ -74,14 +72,14 @@ impl SessionKeyValidator {
     ///
     /// # Events
     /// `ModuleUninstalled`.
-    pub fn on_uninstall(&mut self, data: Bytes) -> Result<(), Error> {
+    pub fn on_uninstall(&self, data: &[u8]) -> Result<(), Error> {
         let _ = data;
-        let account = self.vm().msg_sender();
+        let account = self.host.msg_sender();
         let mut state = self.installed_account(account)?;
         state.installed = false;
         state.revoked_below = state.next_nonce;
         self.set_account_word(account, &state);
-        events::module_uninstalled(self.vm(), account);
+        events::module_uninstalled(self.host, account);
         Ok(())
     }
 
@@ -103,11 +101,11 @@ impl SessionKeyValidator {
     ///
     /// # Events
     /// `SessionRegistered`.
-    pub fn register_session(&mut self, record: Bytes) -> Result<(), Error> {
-        let account = self.vm().msg_sender();
+    pub fn register_session(&self, record: &[u8]) -> Result<(), Error> {
+        let account = self.host.msg_sender();
         self.installed_account(account)?;
-        let decoded = SessionRecord::decode(&record)?;
-        self.register(account, &decoded, &record)
+        let decoded = SessionRecord::decode(record)?;
+        self.register(account, &decoded, record)
     }
 
     /// Revokes the calling account's session of `signer`; its very next op fails.
@@ -117,17 +115,17 @@ impl SessionKeyValidator {
     ///
     /// # Events
     /// `SessionRevoked`.
-    pub fn revoke_session(&mut self, signer: Address) -> Result<(), Error> {
-        let account = self.vm().msg_sender();
+    pub fn revoke_session(&self, signer: Address) -> Result<(), Error> {
+        let account = self.host.msg_sender();
         let state = self.installed_account(account)?;
-        let slot = slots::session_slot(self.vm(), signer, account);
-        let mut header = SessionHeader::unpack(&self.vm().storage_load_bytes32(slot));
+        let slot = slots::session_slot(self.host, signer, account);
+        let mut header = SessionHeader::unpack(&self.host.storage_load_bytes32(slot));
         if !header.is_live(&state) {
             return Err(Error::session_not_active(account, signer));
         }
         header.status = SessionStatus::Revoked;
         self.store(slot, header.pack());
-        events::session_revoked(self.vm(), account, signer, header.perm_nonce);
+        events::session_revoked(self.host, account, signer, header.perm_nonce);
         Ok(())
     }
 
@@ -138,40 +136,13 @@ impl SessionKeyValidator {
     ///
     /// # Events
     /// `AllSessionsRevoked`.
-    pub fn revoke_all_sessions(&mut self) -> Result<(), Error> {
-        let account = self.vm().msg_sender();
+    pub fn revoke_all_sessions(&self) -> Result<(), Error> {
+        let account = self.host.msg_sender();
         let mut state = self.installed_account(account)?;
         state.revoked_below = state.next_nonce;
         self.set_account_word(account, &state);
-        events::all_sessions_revoked(self.vm(), account, state.revoked_below);
+        events::all_sessions_revoked(self.host, account, state.revoked_below);
         Ok(())
-    }
-
-    /// Routes `validateUserOp(PackedUserOperation,bytes32)` (selector `0x97003203`), which is
-    /// decoded by hand (see [`Self::validate_user_op`]); every other unknown selector reverts
-    /// with empty data, as a contract without a fallback would.
-    #[fallback]
-    pub fn fallback(&mut self, calldata: &[u8]) -> ArbResult {
-        match calldata.split_first_chunk::<4>() {
-            Some((selector, args)) if *selector == VALIDATE_USER_OP_SELECTOR => {
-                let (user_op, user_op_hash) = decode_validate_user_op(args).map_err(Error::from)?;
-                let data = self.validate_user_op(&user_op, user_op_hash)?;
-                Ok(data.to_vec())
-            }
-            _ => Err(Vec::new()),
-        }
-    }
-
-    /// ERC-7579 `isValidSignatureWithSender`: session keys do not sign ERC-1271 messages, so
-    /// every signature is reported invalid (`0xffffffff`), without touching state.
-    pub fn is_valid_signature_with_sender(
-        &self,
-        sender: Address,
-        hash: B256,
-        signature: Bytes,
-    ) -> FixedBytes<4> {
-        let _ = (sender, hash, signature);
-        FixedBytes(ERC1271_INVALID)
     }
 
     /// The raw storage words of `signer`'s session on `account`:
@@ -179,7 +150,7 @@ impl SessionKeyValidator {
     /// documents (the SDK decodes them). Raw words keep the contract small; a session is live
     /// when `header.status == 1`, the account is installed and `header.permNonce >= revokedBelow`.
     pub fn session_words(&self, account: Address, signer: Address) -> (B256, B256, B256, B256) {
-        let host = self.vm();
+        let host = self.host;
         let slot = slots::session_slot(host, signer, account);
         (
             host.storage_load_bytes32(slots::account_slot(host, account)),
@@ -192,7 +163,7 @@ impl SessionKeyValidator {
     /// The raw token-cap word of `signer`'s current registration on `account` for `token`
     /// (`[0]` flags: 1 configured, 2 unlimited; `[1..32]` remaining).
     pub fn token_cap_word(&self, account: Address, signer: Address, token: Address) -> B256 {
-        let host = self.vm();
+        let host = self.host;
         let h = SessionHeader::unpack(
             &host.storage_load_bytes32(slots::session_slot(host, signer, account)),
         );
@@ -206,7 +177,7 @@ impl SessionKeyValidator {
     }
 }
 
-impl SessionKeyValidator {
+impl<H: Host + ?Sized> Module<'_, H> {
     /// ERC-7579 `validateUserOp`: checks the op's calls against the session named in its
     /// signature, debits the session's counters, and returns validationData with the session's
     /// window — authorizer 1 if the signature is not the session key's.
@@ -220,11 +191,11 @@ impl SessionKeyValidator {
     /// `MalformedExecution(code)`, and one typed error per policy rule (`CallNotAllowed`,
     /// `RuleFailed`, `TokenCapExceeded`, …).
     pub fn validate_user_op(
-        &mut self,
+        &self,
         user_op: &UserOpRef<'_>,
         user_op_hash: B256,
     ) -> Result<B256, Error> {
-        let account = self.vm().msg_sender();
+        let account = self.host.msg_sender();
         if user_op.sender != account {
             return Err(Error::sender_mismatch(user_op.sender, account));
         }
@@ -232,13 +203,13 @@ impl SessionKeyValidator {
         let sig = SessionSignature::parse(user_op.signature)
             .ok_or_else(|| Error::invalid_signature_length(user_op.signature.len()))?;
         let signer = sig.signer;
-        let session_slot = slots::session_slot(self.vm(), signer, account);
-        let header = SessionHeader::unpack(&self.vm().storage_load_bytes32(session_slot));
+        let session_slot = slots::session_slot(self.host, signer, account);
+        let header = SessionHeader::unpack(&self.host.storage_load_bytes32(session_slot));
         if !header.is_live(&state) {
             return Err(Error::session_not_active(account, signer));
         }
         let (_, executions) = decode_execute(user_op.call_data)?;
-        let module = self.vm().contract_address();
+        let module = self.host.contract_address();
         let facts = OpFacts {
             account,
             module,
@@ -251,7 +222,7 @@ impl SessionKeyValidator {
             paymaster: gas::paymaster_of(user_op.paymaster_and_data),
         };
         let mut storage = SessionStorage {
-            host: self.vm(),
+            host: self.host,
             account,
             signer,
             perm_nonce: header.perm_nonce,
@@ -269,12 +240,12 @@ impl SessionKeyValidator {
         }
 
         let digest = self
-            .vm()
+            .host
             .native_keccak256(&sessionkey_policy::signature::digest_preimage(
                 &user_op_hash,
                 module,
             ));
-        let recovered = ecrecover::recover(self.vm(), &digest, &sig);
+        let recovered = ecrecover::recover(self.host, &digest, &sig);
         let mut data = outcome.validation_data;
         data.sig_failed = !(sig.is_canonical() && recovered == Some(signer));
         Ok(data.to_word())
@@ -283,13 +254,13 @@ impl SessionKeyValidator {
     fn account_word(&self, account: Address) -> AccountWord {
         AccountWord::unpack(
             &self
-                .vm()
-                .storage_load_bytes32(slots::account_slot(self.vm(), account)),
+                .host
+                .storage_load_bytes32(slots::account_slot(self.host, account)),
         )
     }
 
-    fn set_account_word(&mut self, account: Address, state: &AccountWord) {
-        self.store(slots::account_slot(self.vm(), account), state.pack());
+    fn set_account_word(&self, account: Address, state: &AccountWord) {
+        self.store(slots::account_slot(self.host, account), state.pack());
     }
 
     fn installed_account(&self, account: Address) -> Result<AccountWord, Error> {
@@ -303,22 +274,22 @@ impl SessionKeyValidator {
     fn store(&self, slot: U256, value: B256) {
         // SAFETY: the SDK flushes the storage cache when the entry point returns; no reference
         // into cached storage is held across this call.
-        unsafe { self.vm().storage_cache_bytes32(slot, value) }
+        unsafe { self.host.storage_cache_bytes32(slot, value) }
     }
 
     /// Writes a decoded record. The caller has checked the account is installed; the whole
     /// write happens in this one call, so a record is never live half-written (a revert undoes
     /// all of it), and the header that makes it live is written last.
     fn register(
-        &mut self,
+        &self,
         account: Address,
         record: &SessionRecord,
         encoded: &[u8],
     ) -> Result<(), Error> {
         let mut state = self.account_word(account);
         let signer = record.signer;
-        let session = slots::session_slot(self.vm(), signer, account);
-        let old = SessionHeader::unpack(&self.vm().storage_load_bytes32(session));
+        let session = slots::session_slot(self.host, signer, account);
+        let old = SessionHeader::unpack(&self.host.storage_load_bytes32(session));
         if old.is_live(&state) {
             return Err(Error::session_already_active(account, signer));
         }
@@ -327,13 +298,13 @@ impl SessionKeyValidator {
         self.set_account_word(account, &state);
 
         for call in &record.calls {
-            let base = slots::call_slot(self.vm(), account, signer, perm_nonce, &call.key);
+            let base = slots::call_slot(self.host, account, signer, perm_nonce, &call.key);
             for (i, w) in layout::call_entry_words(call).into_iter().enumerate() {
                 self.store(base + U256::from(i), w);
             }
         }
         for cap in &record.token_caps {
-            let slot = slots::token_slot(self.vm(), account, signer, perm_nonce, cap.token);
+            let slot = slots::token_slot(self.host, account, signer, perm_nonce, cap.token);
             self.store(slot, TokenCapWord::initial(&cap.limit).pack());
         }
         self.store(
@@ -346,8 +317,8 @@ impl SessionKeyValidator {
         );
         self.store(session, initial_header(record, perm_nonce).pack());
 
-        let record_hash = self.vm().native_keccak256(encoded);
-        events::session_registered(self.vm(), account, signer, perm_nonce, record_hash);
+        let record_hash = self.host.native_keccak256(encoded);
+        events::session_registered(self.host, account, signer, perm_nonce, record_hash);
         Ok(())
     }
 }

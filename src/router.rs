@@ -1,0 +1,118 @@
+//! The contract's ABI router, written by hand.
+//!
+//! Every entry point takes static words or a single `bytes`, so a strict decoder per shape
+//! (`sessionkey_policy::abi_args`, canonical encodings only) replaces the SDK's generic router
+//! and decoder — about 10 KB less WASM and fewer ink per call. `export_abi.rs` declares the same
+//! functions through `#[public]` so `export-abi` still prints the interface, and the tests drive
+//! this router with calldata encoded from the committed `abi/ISessionKeyValidator.sol`.
+
+use alloc::vec::Vec;
+use alloy_primitives::B256;
+use sessionkey_policy::abi_args::{addresses, single_bytes, static_words, uint};
+use sessionkey_policy::userop::decode_validate_user_op;
+use stylus_sdk::prelude::*;
+use stylus_sdk::ArbResult;
+
+use crate::abi::Error;
+use crate::module::{Module, ERC1271_INVALID};
+
+/// Function selectors (checked against the committed interface by `src/tests/abi_file.rs`).
+pub mod selector {
+    use alloy_primitives::Address;
+    use stylus_sdk::abi::Bytes;
+    use stylus_sdk::function_selector;
+
+    /// `onInstall(bytes)` (ERC-7579).
+    pub const ON_INSTALL: [u8; 4] = [0x6d, 0x61, 0xfe, 0x70];
+    /// `onUninstall(bytes)` (ERC-7579).
+    pub const ON_UNINSTALL: [u8; 4] = [0x8a, 0x91, 0xb0, 0xe3];
+    /// `isModuleType(uint256)` (ERC-7579).
+    pub const IS_MODULE_TYPE: [u8; 4] = [0xec, 0xd0, 0x59, 0x61];
+    /// `isInitialized(address)` (ERC-7579).
+    pub const IS_INITIALIZED: [u8; 4] = [0xd6, 0x0b, 0x34, 0x7f];
+    /// `validateUserOp(PackedUserOperation,bytes32)` (ERC-7579).
+    pub const VALIDATE_USER_OP: [u8; 4] = sessionkey_policy::userop::VALIDATE_USER_OP_SELECTOR;
+    /// `isValidSignatureWithSender(address,bytes32,bytes)` (ERC-7579).
+    pub const IS_VALID_SIGNATURE_WITH_SENDER: [u8; 4] = [0xf5, 0x51, 0xe2, 0xee];
+    /// `registerSession(bytes)`.
+    pub const REGISTER_SESSION: [u8; 4] = function_selector!("registerSession", Bytes);
+    /// `revokeSession(address)`.
+    pub const REVOKE_SESSION: [u8; 4] = function_selector!("revokeSession", Address);
+    /// `revokeAllSessions()`.
+    pub const REVOKE_ALL_SESSIONS: [u8; 4] = function_selector!("revokeAllSessions");
+    /// `sessionWords(address,address)`.
+    pub const SESSION_WORDS: [u8; 4] = function_selector!("sessionWords", Address, Address);
+    /// `tokenCapWord(address,address,address)`.
+    pub const TOKEN_CAP_WORD: [u8; 4] =
+        function_selector!("tokenCapWord", Address, Address, Address);
+}
+
+/// Dispatches one call. Unknown selectors, calldata shorter than a selector, and any call
+/// carrying value revert with empty data, as a Solidity contract without fallback would.
+pub fn route<H: Host + ?Sized>(host: &H, input: &[u8]) -> ArbResult {
+    let Some((sel, args)) = input.split_first_chunk::<4>() else {
+        return Err(Vec::new());
+    };
+    if !host.msg_value().is_zero() {
+        return Err(Vec::new());
+    }
+    let m = Module { host };
+    let out: Result<Vec<u8>, Error> = match *sel {
+        selector::VALIDATE_USER_OP => decode_validate_user_op(args)
+            .map_err(Error::calldata)
+            .and_then(|(op, hash)| m.validate_user_op(&op, hash))
+            .map(|w| w.to_vec()),
+        selector::ON_INSTALL => single_bytes(args)
+            .map_err(Error::calldata)
+            .and_then(|d| m.on_install(d))
+            .map(unit),
+        selector::ON_UNINSTALL => single_bytes(args)
+            .map_err(Error::calldata)
+            .and_then(|d| m.on_uninstall(d))
+            .map(unit),
+        selector::REGISTER_SESSION => single_bytes(args)
+            .map_err(Error::calldata)
+            .and_then(|d| m.register_session(d))
+            .map(unit),
+        selector::REVOKE_SESSION => addresses::<1>(args)
+            .map_err(Error::calldata)
+            .and_then(|[s]| m.revoke_session(s))
+            .map(unit),
+        selector::REVOKE_ALL_SESSIONS => static_words::<0>(args)
+            .map_err(Error::calldata)
+            .and_then(|_| m.revoke_all_sessions())
+            .map(unit),
+        selector::IS_MODULE_TYPE => static_words::<1>(args)
+            .map_err(Error::calldata)
+            .map(|[t]| boolean(m.is_module_type(uint(&t)))),
+        selector::IS_INITIALIZED => addresses::<1>(args)
+            .map_err(Error::calldata)
+            .map(|[a]| boolean(m.is_initialized(a))),
+        // Session keys never sign ERC-1271 messages: every input gets "invalid", so the
+        // arguments are not even read.
+        selector::IS_VALID_SIGNATURE_WITH_SENDER => {
+            Ok(B256::right_padding_from(&ERC1271_INVALID).to_vec())
+        }
+        selector::SESSION_WORDS => {
+            addresses::<2>(args)
+                .map_err(Error::calldata)
+                .map(|[account, signer]| {
+                    let (a, b, c, d) = m.session_words(account, signer);
+                    [a.0, b.0, c.0, d.0].concat()
+                })
+        }
+        selector::TOKEN_CAP_WORD => addresses::<3>(args)
+            .map_err(Error::calldata)
+            .map(|[account, signer, token]| m.token_cap_word(account, signer, token).to_vec()),
+        _ => return Err(Vec::new()),
+    };
+    out.map_err(Vec::from)
+}
+
+fn unit(_: ()) -> Vec<u8> {
+    Vec::new()
+}
+
+fn boolean(b: bool) -> Vec<u8> {
+    B256::with_last_byte(b as u8).to_vec()
+}
