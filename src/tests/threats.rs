@@ -1,5 +1,31 @@
 //! The classes of `shared/design/threats.md` that apply without a chain, one test (at least)
-//! each; the exact rejection and unchanged storage asserted every time.
+//! each; the exact rejection and unchanged storage asserted every time. Where a class is
+//! covered elsewhere:
+//!
+//! | class | tests |
+//! |---|---|
+//! | 1 parameter bypass | `t01_*`, `validate::approve_rules_hold_at_the_boundary_and_fail_past_it` |
+//! | 2 approve → transferFrom | `t02_*`, token-cap tests in `validate` (approve spends the cap) |
+//! | 3 cap accounting | `t03_*`, `validate::token_cap_*`, `validate::native_cap_*` |
+//! | 4 ABI tricks | `t04_*`, `router::*`, policy `execution_strict`/`userop_differential` |
+//! | 5 batch tricks | `t05_*` |
+//! | 6 replay | `t06_*`, `validate::signature_over_another_hash_or_module_is_refused` |
+//! | 7 revocation | `register::revoke_*`, `install::uninstall_kills_every_session_and_reinstall_resurrects_nothing` |
+//! | 8 time | `validate::valid_op_returns_the_session_window_*`, `validate::no_expiry_window_*` |
+//! | 9 prefund drain | `validate::gas_budget_caps_the_prefund_in_wei`, `validate::only_the_named_paymaster_*` |
+//! | 10 signature format | `validate::high_s_*`, `validate::v_other_than_*`, `validate::signature_of_wrong_length_reverts` |
+//! | 11 ERC-7562 | `t16_*` here; opcode tracing needs the devnet |
+//! | 12 half-configured | `t12_*`, `install::install_with_malformed_record_reverts_before_any_write` |
+//! | 13 windows intersected | policy `words` (ValidationData::intersect); the module has one window source |
+//! | 14 enable signature | n/a: sessions are registered by the account's own transaction |
+//! | 15 leftovers | `install::uninstall_kills_*`, `register::re_registration_after_revoke_starts_fresh_counters` |
+//! | 16 associated offsets | `t16_*`, policy `record` (128-word entry limit) |
+//! | 17 usage persisted | `validate::token_cap_is_exhausted_across_ops`, `validate::op_count_cap_counts_every_op` |
+//! | 18 zero vs unlimited | `t18_*`, `validate::a_token_spend_without_a_configured_cap_is_refused` |
+//! | 19 fee caps | `validate::gas_budget_caps_the_prefund_in_wei` (wei, not gas units) |
+//! | 20 ERC-1271 | `install::erc1271_is_always_invalid_and_writes_nothing` |
+//! | 21 short ids | `t21_*` (full selectors, 20-byte signers, 32-byte storage keys) |
+//! | 22 revocation race | documented in README ("Trust and limits") |
 
 use std::collections::BTreeSet;
 

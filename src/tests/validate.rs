@@ -528,3 +528,38 @@ fn a_token_spend_without_a_configured_cap_is_refused() {
         .unwrap();
     assert_eq!(h.storage(), before);
 }
+
+#[test]
+fn validation_never_writes_a_zero_slot() {
+    // A zero → non-zero store costs 20,000 gas; every word validation writes is initialised
+    // non-zero at registration, so each op only pays non-zero → non-zero (2,900) stores.
+    let key = SessionKey::new(1);
+    let mut record = demo_record(&key);
+    record.max_ops = Some(5);
+    record.gas_budget = Limit::Limited(10u128.pow(18));
+    let mut h = Harness::new();
+    h.install_with(&record);
+    let eth = 10u128.pow(18);
+    let before = h.vm.snapshot().storage;
+    h.run(
+        &key,
+        batch(&[(TOKEN, 0, transfer(ALICE, 10)), (ALICE, eth / 10, vec![])]),
+    )
+    .unwrap();
+    let after = h.vm.snapshot().storage;
+    let written: Vec<_> = after
+        .iter()
+        .filter(|(k, v)| before.get(*k) != Some(*v))
+        .collect();
+    assert_eq!(
+        written.len(),
+        3,
+        "header (ops), spend (native + gas), token cap"
+    );
+    for (slot, _) in written {
+        assert!(
+            !before.get(slot).copied().unwrap_or_default().is_zero(),
+            "slot {slot:#x} was zero"
+        );
+    }
+}
