@@ -1,0 +1,19 @@
+//! ERC-4337 v0.7 on the embedded Stylus devnet, for end-to-end tests, the gas report and the
+//! demo: the canonical EntryPoint (from the pinned npm artifact, at its canonical address), test
+//! ERC-7579 accounts, the **real compiled** session-key module, an ERC-20, and a bundler that
+//! builds, hashes (through EntryPoint's own `getUserOpHash`), signs, traces and submits
+//! `handleOps`, reporting each op's outcome, revert reason and gas.
+#![deny(missing_docs)]
+
+mod bundle;
+mod contract;
+mod trace;
+mod world;
+
+pub use bundle::{BundleReport, OpOutcome};
+pub use contract::{contract_wasm, deployable_contract};
+pub use trace::{validation_subtree, ValidationCheck};
+pub use world::{Account, SessionKey, World, WorldError, OWNER_SIGNS, TX_GAS};
+
+pub use devnet_fixtures::bindings;
+pub use stylus_devnet as devnet;

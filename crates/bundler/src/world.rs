@@ -1,0 +1,531 @@
+//! The chain every end-to-end test starts from.
+
+use alloy_primitives::{keccak256, Address, Bytes, B256, U256};
+use alloy_sol_types::{sol, SolCall, SolConstructor};
+use devnet_fixtures::bindings::{
+    encode_single, owner_digest, validator_nonce_key, Counter, IEntryPointV07, PackedUserOperation,
+    TestAccount7579, TestToken, MODE_SINGLE,
+};
+use devnet_fixtures::{
+    Fixtures, COUNTER, CREATE2_DEPLOYER, ENTRY_POINT_V07, ENTRY_POINT_V07_SALT, TEST_ACCOUNT_7579,
+    TEST_TOKEN,
+};
+use k256::ecdsa::SigningKey;
+use sessionkey_policy::signature::{digest_preimage, SessionSignature};
+use stylus_devnet::{CallOutcome, Devnet};
+
+use crate::contract::deployable_contract;
+
+sol! {
+    interface ISessionKeyModule {
+        function registerSession(bytes record) external;
+        function revokeSession(address signer) external;
+        function revokeAllSessions() external;
+        function isInitialized(address smartAccount) external view returns (bool);
+        function sessionWords(address account, address signer) external view
+            returns (bytes32 accountWord, bytes32 header, bytes32 spend, bytes32 paymaster);
+        function tokenCapWord(address account, address signer, address token) external view returns (bytes32);
+    }
+}
+
+/// Gas limit of the transactions the world sends.
+pub const TX_GAS: u64 = 30_000_000;
+/// Nonce key 0: [`TestAccount7579`]'s owner validates the op itself.
+pub const OWNER_SIGNS: U256 = U256::ZERO;
+
+/// Runtime code of the deterministic deployment proxy at `CREATE2_DEPLOYER` (calldata
+/// `salt ‖ initcode`, CREATE2, returns the 20-byte address) — the standard one every chain has.
+const CREATE2_DEPLOYER_CODE: &[u8] = &[
+    0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+    0xe0, 0x36, 0x01, 0x60, 0x00, 0x81, 0x60, 0x20, 0x82, 0x37, 0x80, 0x35, 0x82, 0x82, 0x34, 0xf5,
+    0x80, 0x15, 0x15, 0x60, 0x39, 0x57, 0x81, 0x82, 0xfd, 0x5b, 0x80, 0x82, 0x52, 0x50, 0x50, 0x50,
+    0x60, 0x14, 0x60, 0x0c, 0xf3,
+];
+
+/// Why setting up or driving the world failed.
+#[derive(Debug)]
+pub enum WorldError {
+    /// Loading the pinned fixtures failed.
+    Fixtures(devnet_fixtures::FixtureError),
+    /// The devnet refused something.
+    Devnet(stylus_devnet::DevnetError),
+    /// A transaction that had to succeed did not.
+    Failed {
+        /// What was being done.
+        what: &'static str,
+        /// Its outcome.
+        outcome: Box<CallOutcome>,
+    },
+}
+
+impl std::fmt::Display for WorldError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Fixtures(e) => write!(f, "fixtures: {e:?}"),
+            Self::Devnet(e) => write!(f, "devnet: {e}"),
+            Self::Failed { what, outcome } => write!(
+                f,
+                "{what} failed: {:?} 0x{}",
+                outcome.status,
+                hex(&outcome.output)
+            ),
+        }
+    }
+}
+
+impl std::error::Error for WorldError {}
+
+impl From<devnet_fixtures::FixtureError> for WorldError {
+    fn from(e: devnet_fixtures::FixtureError) -> Self {
+        Self::Fixtures(e)
+    }
+}
+
+impl From<stylus_devnet::DevnetError> for WorldError {
+    fn from(e: stylus_devnet::DevnetError) -> Self {
+        Self::Devnet(e)
+    }
+}
+
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A secp256k1 key with its Ethereum address.
+#[derive(Clone)]
+pub struct SessionKey {
+    key: SigningKey,
+    /// Its address.
+    pub address: Address,
+}
+
+impl SessionKey {
+    /// A deterministic key from a seed byte (tests and the demo want reproducible addresses).
+    pub fn from_seed(seed: u8) -> Self {
+        let key = SigningKey::from_slice(&[seed; 32]).expect("a seed byte gives a valid scalar");
+        let point = key.verifying_key().to_encoded_point(false);
+        let address = Address::from_slice(&keccak256(&point.as_bytes()[1..])[12..]);
+        Self { key, address }
+    }
+
+    /// A 65-byte `r ‖ s ‖ v` signature of `digest` (low s, v ∈ {27, 28}).
+    pub fn sign_digest(&self, digest: B256) -> [u8; 65] {
+        let (sig, recid) = self
+            .key
+            .sign_prehash_recoverable(digest.as_slice())
+            .expect("signs");
+        let mut out = [0u8; 65];
+        out[..64].copy_from_slice(&sig.to_bytes());
+        out[64] = 27 + recid.is_y_odd() as u8;
+        out
+    }
+
+    /// The module's 85-byte session signature of `user_op_hash`.
+    pub fn session_signature(&self, user_op_hash: B256, module: Address) -> Vec<u8> {
+        let sig = self.sign_digest(keccak256(digest_preimage(&user_op_hash, module)));
+        SessionSignature {
+            signer: self.address,
+            r: B256::from_slice(&sig[..32]),
+            s: B256::from_slice(&sig[32..64]),
+            v: sig[64],
+        }
+        .to_bytes()
+        .to_vec()
+    }
+}
+
+/// A deployed [`TestAccount7579`] and its owner.
+#[derive(Clone)]
+pub struct Account {
+    /// The account.
+    pub address: Address,
+    /// Its owner (an EOA on the devnet).
+    pub owner: SessionKey,
+}
+
+/// EntryPoint v0.7, the module, a token and a counter on a fresh devnet.
+pub struct World {
+    /// The chain.
+    pub chain: Devnet,
+    /// The canonical EntryPoint v0.7.
+    pub entry_point: Address,
+    /// The session-key module (Stylus).
+    pub module: Address,
+    /// A TestToken (18 decimals).
+    pub token: Address,
+    /// A Counter (generic call target).
+    pub counter: Address,
+    /// The bundler's EOA (also the beneficiary).
+    pub bundler: Address,
+    /// Who deployed everything.
+    pub deployer: Address,
+    fixtures: Fixtures,
+}
+
+impl World {
+    /// Deploys everything. The EntryPoint goes through the CREATE2 deployer with the canonical
+    /// salt, so landing at `0x0000000071727De22E5E9d8BAf0edAc6f37da032` proves the artifact is
+    /// the canonical one.
+    ///
+    /// # Errors
+    ///
+    /// Fixture loading or any deployment failing.
+    pub fn new() -> Result<Self, WorldError> {
+        let fixtures = Fixtures::load()?;
+        let mut chain = Devnet::new();
+        let deployer = Address::repeat_byte(0xDE);
+        let bundler = Address::repeat_byte(0xB5);
+        for who in [deployer, bundler] {
+            chain.fund(who, U256::from(10u64).pow(U256::from(24u64)));
+        }
+        chain.set_code(CREATE2_DEPLOYER, Bytes::from_static(CREATE2_DEPLOYER_CODE));
+
+        let entry_point = fixtures.entry_point()?;
+        devnet_fixtures::check_entry_point_initcode(&entry_point.bytecode)?;
+        let mut create2 = ENTRY_POINT_V07_SALT.to_vec();
+        create2.extend_from_slice(&entry_point.bytecode);
+        let out = chain.call(
+            deployer,
+            CREATE2_DEPLOYER,
+            U256::ZERO,
+            create2.into(),
+            TX_GAS,
+        )?;
+        require("deploying EntryPoint", &out)?;
+        if chain.code(ENTRY_POINT_V07).is_empty() {
+            return Err(WorldError::Failed {
+                what: "EntryPoint at its canonical address",
+                outcome: Box::new(out),
+            });
+        }
+
+        let module = chain.deploy_stylus(deployer, &deployable_contract())?;
+        chain.activate(module)?;
+
+        let token_art = fixtures.artifact(TEST_TOKEN)?;
+        let args = TestToken::constructorCall {
+            name_: "Test".into(),
+            symbol_: "TST".into(),
+            decimals_: 18,
+        }
+        .abi_encode();
+        let token = chain.deploy_evm(deployer, token_art.initcode(&args).into())?;
+        let counter =
+            chain.deploy_evm(deployer, fixtures.artifact(COUNTER)?.initcode(&[]).into())?;
+
+        Ok(Self {
+            chain,
+            entry_point: ENTRY_POINT_V07,
+            module,
+            token,
+            counter,
+            bundler,
+            deployer,
+            fixtures,
+        })
+    }
+
+    /// Deploys a [`TestAccount7579`] owned by `owner`, funded with `eth` ether.
+    ///
+    /// # Errors
+    ///
+    /// Deployment failing.
+    pub fn create_account(&mut self, owner: SessionKey, eth: u64) -> Result<Account, WorldError> {
+        let art = self.fixtures.artifact(TEST_ACCOUNT_7579)?;
+        let args = TestAccount7579::constructorCall {
+            entryPoint_: self.entry_point,
+            owner_: owner.address,
+        }
+        .abi_encode();
+        let address = self
+            .chain
+            .deploy_evm(self.deployer, art.initcode(&args).into())?;
+        self.chain.fund(
+            address,
+            U256::from(eth) * U256::from(10u64).pow(U256::from(18u64)),
+        );
+        self.chain
+            .fund(owner.address, U256::from(10u64).pow(U256::from(20u64)));
+        Ok(Account { address, owner })
+    }
+
+    /// The owner's plain transaction `account.execute(single(target, value, data))`.
+    ///
+    /// # Errors
+    ///
+    /// The devnet refusing the transaction (a revert is an outcome, not an error).
+    pub fn owner_execute(
+        &mut self,
+        account: &Account,
+        target: Address,
+        value: U256,
+        data: Vec<u8>,
+    ) -> Result<CallOutcome, WorldError> {
+        let call = TestAccount7579::executeCall {
+            mode: MODE_SINGLE,
+            executionCalldata: encode_single(target, value, &data),
+        };
+        Ok(self.chain.call(
+            account.owner.address,
+            account.address,
+            U256::ZERO,
+            call.abi_encode().into(),
+            TX_GAS,
+        )?)
+    }
+
+    /// Installs the module on `account` with `init_data` (encoded records, or empty).
+    ///
+    /// # Errors
+    ///
+    /// The transaction failing.
+    pub fn install_module(
+        &mut self,
+        account: &Account,
+        init_data: Vec<u8>,
+    ) -> Result<CallOutcome, WorldError> {
+        let call = TestAccount7579::installModuleCall {
+            moduleTypeId: U256::from(1),
+            module: self.module,
+            initData: init_data.into(),
+        };
+        let out = self.chain.call(
+            account.owner.address,
+            account.address,
+            U256::ZERO,
+            call.abi_encode().into(),
+            TX_GAS,
+        )?;
+        Ok(out)
+    }
+
+    /// Uninstalls the module from `account`.
+    ///
+    /// # Errors
+    ///
+    /// The devnet refusing the transaction.
+    pub fn uninstall_module(&mut self, account: &Account) -> Result<CallOutcome, WorldError> {
+        let call = TestAccount7579::uninstallModuleCall {
+            moduleTypeId: U256::from(1),
+            module: self.module,
+            deInitData: Bytes::new(),
+        };
+        Ok(self.chain.call(
+            account.owner.address,
+            account.address,
+            U256::ZERO,
+            call.abi_encode().into(),
+            TX_GAS,
+        )?)
+    }
+
+    /// The owner registers a session (an encoded record) through the account.
+    ///
+    /// # Errors
+    ///
+    /// The devnet refusing the transaction.
+    pub fn register_session(
+        &mut self,
+        account: &Account,
+        record: Vec<u8>,
+    ) -> Result<CallOutcome, WorldError> {
+        let data = ISessionKeyModule::registerSessionCall {
+            record: record.into(),
+        }
+        .abi_encode();
+        self.owner_execute(account, self.module, U256::ZERO, data)
+    }
+
+    /// The owner revokes the session of `signer`.
+    ///
+    /// # Errors
+    ///
+    /// The devnet refusing the transaction.
+    pub fn revoke_session(
+        &mut self,
+        account: &Account,
+        signer: Address,
+    ) -> Result<CallOutcome, WorldError> {
+        let data = ISessionKeyModule::revokeSessionCall { signer }.abi_encode();
+        self.owner_execute(account, self.module, U256::ZERO, data)
+    }
+
+    /// The owner revokes every session of the account.
+    ///
+    /// # Errors
+    ///
+    /// The devnet refusing the transaction.
+    pub fn revoke_all_sessions(&mut self, account: &Account) -> Result<CallOutcome, WorldError> {
+        let data = ISessionKeyModule::revokeAllSessionsCall {}.abi_encode();
+        self.owner_execute(account, self.module, U256::ZERO, data)
+    }
+
+    /// Mints `amount` tokens to `to`.
+    ///
+    /// # Errors
+    ///
+    /// The mint failing.
+    pub fn mint(&mut self, to: Address, amount: U256) -> Result<(), WorldError> {
+        let data = TestToken::mintCall { to, amount }.abi_encode();
+        let out = self
+            .chain
+            .call(self.deployer, self.token, U256::ZERO, data.into(), TX_GAS)?;
+        require("mint", &out)
+    }
+
+    /// `token.balanceOf(who)`.
+    pub fn token_balance(&mut self, who: Address) -> U256 {
+        self.view(self.token, TestToken::balanceOfCall { account: who })
+    }
+
+    /// `token.allowance(owner, spender)`.
+    pub fn allowance(&mut self, owner: Address, spender: Address) -> U256 {
+        self.view(self.token, TestToken::allowanceCall { owner, spender })
+    }
+
+    /// `counter.count()`.
+    pub fn counter_count(&mut self) -> U256 {
+        self.view(self.counter, Counter::countCall {})
+    }
+
+    /// The module's raw words of a session: `(account, header, spend, paymaster)`.
+    pub fn session_words(&mut self, account: Address, signer: Address) -> (B256, B256, B256, B256) {
+        let r = self.view(
+            self.module,
+            ISessionKeyModule::sessionWordsCall { account, signer },
+        );
+        (r.accountWord, r.header, r.spend, r.paymaster)
+    }
+
+    /// The module's raw token-cap word.
+    pub fn token_cap_word(&mut self, account: Address, signer: Address, token: Address) -> B256 {
+        self.view(
+            self.module,
+            ISessionKeyModule::tokenCapWordCall {
+                account,
+                signer,
+                token,
+            },
+        )
+    }
+
+    /// `module.isInitialized(account)`.
+    pub fn module_installed(&mut self, account: Address) -> bool {
+        self.view(
+            self.module,
+            ISessionKeyModule::isInitializedCall {
+                smartAccount: account,
+            },
+        )
+    }
+
+    /// A read-only call that must succeed.
+    ///
+    /// # Panics
+    ///
+    /// If the call fails or its output does not decode: views of fixtures never should.
+    pub fn view<C: SolCall>(&mut self, to: Address, call: C) -> C::Return {
+        let out = self
+            .chain
+            .static_call(self.deployer, to, call.abi_encode().into())
+            .expect("view call runs");
+        assert!(
+            out.success,
+            "view call to {to} failed: {:?} 0x{}",
+            out.status,
+            hex(&out.output)
+        );
+        C::abi_decode_returns(&out.output).expect("view output decodes")
+    }
+
+    /// EntryPoint's nonce for `sender` under `key`.
+    pub fn entry_point_nonce(&mut self, sender: Address, key: U256) -> U256 {
+        let key = alloy_primitives::aliases::U192::from(key);
+        self.view(
+            self.entry_point,
+            IEntryPointV07::getNonceCall { sender, key },
+        )
+    }
+
+    /// The nonce key that routes validation to the module (top 20 bytes of the key).
+    pub fn module_nonce_key(&self) -> U256 {
+        validator_nonce_key(self.module)
+    }
+
+    /// An op from `account` running `call_data` (the account's `execute`), with the next nonce
+    /// under `key`, generous gas limits, 0.01 gwei fees and no paymaster; unsigned.
+    pub fn op(&mut self, account: &Account, key: U256, call_data: Vec<u8>) -> PackedUserOperation {
+        // EntryPoint answers the full nonce: key << 64 | next sequence number.
+        let nonce = self.entry_point_nonce(account.address, key);
+        PackedUserOperation {
+            sender: account.address,
+            nonce,
+            initCode: Bytes::new(),
+            callData: call_data.into(),
+            accountGasLimits: pair(1_500_000, 1_000_000),
+            preVerificationGas: U256::from(60_000),
+            gasFees: pair(0, 10_000_000),
+            paymasterAndData: Bytes::new(),
+            signature: Bytes::new(),
+        }
+    }
+
+    /// EntryPoint's own `getUserOpHash(op)`.
+    pub fn user_op_hash(&mut self, op: &PackedUserOperation) -> B256 {
+        self.view(
+            self.entry_point,
+            IEntryPointV07::getUserOpHashCall { userOp: op.clone() },
+        )
+    }
+
+    /// An op signed by session `key`, running `call_data` through the module.
+    pub fn session_op(
+        &mut self,
+        account: &Account,
+        key: &SessionKey,
+        call_data: Vec<u8>,
+    ) -> PackedUserOperation {
+        let nonce_key = self.module_nonce_key();
+        let mut op = self.op(account, nonce_key, call_data);
+        self.sign_session(&mut op, key);
+        op
+    }
+
+    /// (Re)signs `op` with session `key`.
+    pub fn sign_session(&mut self, op: &mut PackedUserOperation, key: &SessionKey) {
+        let hash = self.user_op_hash(op);
+        op.signature = key.session_signature(hash, self.module).into();
+    }
+
+    /// An op validated by the account's owner (nonce key 0), signed.
+    pub fn owner_op(&mut self, account: &Account, call_data: Vec<u8>) -> PackedUserOperation {
+        let mut op = self.op(account, OWNER_SIGNS, call_data);
+        let hash = self.user_op_hash(&op);
+        op.signature = account
+            .owner
+            .sign_digest(owner_digest(hash))
+            .to_vec()
+            .into();
+        op
+    }
+}
+
+/// Two 16-byte numbers in one word (`accountGasLimits`, `gasFees`).
+pub fn pair(hi: u128, lo: u128) -> B256 {
+    let mut w = [0u8; 32];
+    w[..16].copy_from_slice(&hi.to_be_bytes());
+    w[16..].copy_from_slice(&lo.to_be_bytes());
+    B256::from(w)
+}
+
+pub(crate) fn require(what: &'static str, out: &CallOutcome) -> Result<(), WorldError> {
+    if out.success {
+        Ok(())
+    } else {
+        Err(WorldError::Failed {
+            what,
+            outcome: Box::new(out.clone()),
+        })
+    }
+}

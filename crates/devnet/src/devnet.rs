@@ -1,0 +1,455 @@
+//! The chain: accounts, deployment, activation, transactions, blocks, snapshots.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use alloy_primitives::{keccak256, Address, Bytes, TxKind, B256, U256};
+use revm::bytecode::Bytecode;
+use revm::context::{BlockEnv, CfgEnv, Context, TxEnv};
+use revm::context_interface::JournalTr;
+use revm::database::{CacheDB, EmptyDB};
+use revm::database_interface::{DatabaseCommit, DatabaseRef};
+use revm::state::AccountInfo;
+
+use crate::activation::{activate_code, ActivationInfo, Program};
+use crate::config::DevnetConfig;
+use crate::error::DevnetError;
+use crate::evm_bridge::{run_transaction, DevContext, DevDb, DevEvm, SPEC};
+use crate::outcome::CallOutcome;
+use crate::state::{StylusState, TxState};
+use crate::tracer::{TraceRecorder, ValidationTrace};
+
+/// Gas limit [`Devnet::deploy_evm`] and friends give deployment transactions.
+pub const DEPLOY_GAS: u64 = 30_000_000;
+
+/// An in-process Arbitrum-like chain.
+///
+/// EVM bytecode runs in revm (Prague rules, Ethereum precompiles plus RIP-7212 `P256VERIFY` at
+/// `0x100`); contracts whose code starts `EF F0 00` run as Stylus programs once
+/// [activated](Self::activate). Every [`call`](Self::call) is a committed transaction;
+/// [`simulate`](Self::simulate) runs one without keeping its effects.
+///
+/// A `Devnet` is not `Send` (revm's shared EVM memory is reference-counted): create one per
+/// thread, or per test.
+///
+/// ```
+/// use stylus_devnet::{Devnet, U256, Address};
+/// let mut chain = Devnet::new();
+/// let alice = Address::repeat_byte(0xA1);
+/// chain.fund(alice, U256::from(10u64));
+/// assert_eq!(chain.balance(alice), U256::from(10u64));
+/// ```
+pub struct Devnet {
+    evm: DevEvm,
+    config: DevnetConfig,
+}
+
+/// A saved state to return to with [`Devnet::revert_to`].
+#[derive(Clone)]
+pub struct Snapshot {
+    db: DevDb,
+    programs: HashMap<B256, Arc<Program>>,
+    block: BlockEnv,
+}
+
+impl Default for Devnet {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Devnet {
+    /// A chain with the default [`DevnetConfig`] (chain id 412346, base fee 0).
+    pub fn new() -> Self {
+        Self::with_config(DevnetConfig::default())
+    }
+
+    /// A chain with `config`.
+    pub fn with_config(config: DevnetConfig) -> Self {
+        let mut cfg = CfgEnv::new_with_spec(SPEC);
+        cfg.chain_id = config.chain_id;
+        // Re-applied for everything but `EF F0 00` code by `DevEvm` (see `evm_bridge`).
+        cfg.disable_eip3541 = true;
+        let block = BlockEnv {
+            number: U256::from(config.block_number),
+            beneficiary: config.coinbase,
+            timestamp: U256::from(config.timestamp),
+            gas_limit: config.block_gas_limit,
+            basefee: config.base_fee,
+            ..BlockEnv::default()
+        };
+        let chain = StylusState {
+            programs_cached: config.programs_cached,
+            ..StylusState::default()
+        };
+        let ctx: DevContext = Context::<BlockEnv, TxEnv, CfgEnv, DevDb, _, ()>::new(
+            CacheDB::new(EmptyDB::new()),
+            SPEC,
+        )
+        .with_cfg(cfg)
+        .with_block(block)
+        .with_chain(chain);
+        Self {
+            evm: DevEvm::new(ctx),
+            config,
+        }
+    }
+
+    /// The chain's parameters.
+    pub fn config(&self) -> &DevnetConfig {
+        &self.config
+    }
+
+    /// `block.chainid`.
+    pub fn chain_id(&self) -> u64 {
+        self.config.chain_id
+    }
+
+    fn db(&self) -> &DevDb {
+        &self.evm.ctx_ref().journaled_state.database
+    }
+
+    fn db_mut(&mut self) -> &mut DevDb {
+        &mut self.evm.ctx_mut().journaled_state.database
+    }
+
+    fn account_info(&self, address: Address) -> AccountInfo {
+        self.db()
+            .basic_ref(address)
+            .ok()
+            .flatten()
+            .unwrap_or_default()
+    }
+
+    fn update_account(&mut self, address: Address, update: impl FnOnce(&mut AccountInfo)) {
+        let mut info = self.account_info(address);
+        if info.code.is_none() && info.code_hash != revm::primitives::KECCAK_EMPTY {
+            info.code = self.db().code_by_hash_ref(info.code_hash).ok();
+        }
+        update(&mut info);
+        self.db_mut().insert_account_info(address, info);
+    }
+
+    // ---- accounts ----
+
+    /// Adds `amount` wei to `address`'s balance.
+    pub fn fund(&mut self, address: Address, amount: U256) {
+        self.update_account(address, |info| {
+            info.balance = info.balance.saturating_add(amount);
+        });
+    }
+
+    /// Sets `address`'s balance.
+    pub fn set_balance(&mut self, address: Address, balance: U256) {
+        self.update_account(address, |info| info.balance = balance);
+    }
+
+    /// `address`'s balance.
+    pub fn balance(&self, address: Address) -> U256 {
+        self.account_info(address).balance
+    }
+
+    /// `address`'s nonce.
+    pub fn nonce(&self, address: Address) -> u64 {
+        self.account_info(address).nonce
+    }
+
+    /// `address`'s code (for Stylus programs, the deployed `EF F0 00 ‖ …` bytes).
+    pub fn code(&self, address: Address) -> Bytes {
+        let info = self.account_info(address);
+        let code = match info.code {
+            Some(code) => code,
+            None => self
+                .db()
+                .code_by_hash_ref(info.code_hash)
+                .unwrap_or_default(),
+        };
+        code.original_bytes()
+    }
+
+    /// Places `code` at `address` without running a constructor (fixtures; precompile mocks).
+    /// `EF F0 00` code placed this way still needs [`activate`](Self::activate).
+    pub fn set_code(&mut self, address: Address, code: Bytes) {
+        let bytecode = Bytecode::new_raw(code);
+        self.update_account(address, |info| {
+            info.code_hash = bytecode.hash_slow();
+            info.code = Some(bytecode);
+        });
+    }
+
+    /// Storage slot `slot` of `address`.
+    pub fn storage(&self, address: Address, slot: U256) -> U256 {
+        self.db().storage_ref(address, slot).unwrap_or_default()
+    }
+
+    /// Sets storage slot `slot` of `address`.
+    pub fn set_storage(&mut self, address: Address, slot: U256, value: U256) {
+        // The account must exist in the cache before its storage can be set.
+        self.update_account(address, |_| {});
+        let _ = self.db_mut().insert_account_storage(address, slot, value);
+    }
+
+    // ---- blocks ----
+
+    /// `block.timestamp`.
+    pub fn block_timestamp(&self) -> u64 {
+        self.evm.ctx_ref().block.timestamp.saturating_to()
+    }
+
+    /// Sets `block.timestamp` for the following transactions.
+    pub fn set_block_timestamp(&mut self, timestamp: u64) {
+        self.evm.ctx_mut().block.timestamp = U256::from(timestamp);
+    }
+
+    /// `block.number`.
+    pub fn block_number(&self) -> u64 {
+        self.evm.ctx_ref().block.number.saturating_to()
+    }
+
+    /// Sets `block.number` for the following transactions.
+    pub fn set_block_number(&mut self, number: u64) {
+        self.evm.ctx_mut().block.number = U256::from(number);
+    }
+
+    /// Moves to the next block, `seconds` later.
+    pub fn advance_block(&mut self, seconds: u64) {
+        let (number, timestamp) = (self.block_number(), self.block_timestamp());
+        self.set_block_number(number + 1);
+        self.set_block_timestamp(timestamp + seconds);
+    }
+
+    // ---- snapshots ----
+
+    /// Saves accounts, storage, activations and the block.
+    pub fn snapshot(&self) -> Snapshot {
+        let ctx = self.evm.ctx_ref();
+        Snapshot {
+            db: ctx.journaled_state.database.clone(),
+            programs: ctx.chain.programs.clone(),
+            block: ctx.block.clone(),
+        }
+    }
+
+    /// Returns to a saved state.
+    pub fn revert_to(&mut self, snapshot: &Snapshot) {
+        let ctx = self.evm.ctx_mut();
+        ctx.journaled_state.database = snapshot.db.clone();
+        ctx.chain.programs = snapshot.programs.clone();
+        ctx.block = snapshot.block.clone();
+    }
+
+    // ---- tracing ----
+
+    /// Starts recording a [`ValidationTrace`] of the following transactions and simulations
+    /// (replacing any trace in progress).
+    pub fn start_trace(&mut self) {
+        self.evm.ctx_mut().chain.tracer = Some(TraceRecorder::default());
+    }
+
+    /// Stops recording and returns what was recorded (empty if tracing was off).
+    pub fn take_trace(&mut self) -> ValidationTrace {
+        self.evm
+            .ctx_mut()
+            .chain
+            .tracer
+            .take()
+            .map(TraceRecorder::finish)
+            .unwrap_or_default()
+    }
+
+    // ---- deployment and activation ----
+
+    /// Deploys EVM `initcode` from `deployer` in a CREATE transaction; returns the new address.
+    ///
+    /// # Errors
+    ///
+    /// [`DevnetError::DeploymentFailed`] when the constructor reverts or halts (including
+    /// EIP-3541's rejection of `0xEF` code other than Stylus's `EF F0 00`),
+    /// [`DevnetError::InvalidTransaction`] when revm refuses the transaction.
+    pub fn deploy_evm(
+        &mut self,
+        deployer: Address,
+        initcode: Bytes,
+    ) -> Result<Address, DevnetError> {
+        let outcome = self.transact(
+            deployer,
+            TxKind::Create,
+            U256::ZERO,
+            initcode,
+            DEPLOY_GAS,
+            true,
+        )?;
+        match outcome.created {
+            Some(address) if outcome.success => Ok(address),
+            _ => Err(DevnetError::DeploymentFailed {
+                deployer,
+                reason: format!("{:?} (output 0x{})", outcome.status, hex(&outcome.output)),
+            }),
+        }
+    }
+
+    /// Deploys Stylus `deployable_code` (`EF F0 00 ‖ 00 ‖ brotli(wasm)`, e.g. from
+    /// `stylus_check::deployable_code`) through a CREATE transaction whose init code returns it,
+    /// as cargo-stylus does. The program is **not** activated: calls revert until
+    /// [`activate`](Self::activate).
+    ///
+    /// # Errors
+    ///
+    /// As [`deploy_evm`](Self::deploy_evm).
+    pub fn deploy_stylus(
+        &mut self,
+        deployer: Address,
+        deployable_code: &[u8],
+    ) -> Result<Address, DevnetError> {
+        self.deploy_evm(deployer, returning_initcode(deployable_code))
+    }
+
+    /// Deploys and activates a WASM module in one go.
+    ///
+    /// # Errors
+    ///
+    /// As [`deploy_stylus`](Self::deploy_stylus) and [`activate`](Self::activate).
+    pub fn deploy_wasm(&mut self, deployer: Address, wasm: &[u8]) -> Result<Address, DevnetError> {
+        let address = self.deploy_stylus(deployer, &stylus_check::deployable_code(wasm))?;
+        self.activate(address)?;
+        Ok(address)
+    }
+
+    /// Activates the Stylus program at `address` (what `ArbWasm.activateProgram` does):
+    /// decompresses its code, checks every activation rule, adds the ink meter and compiles it.
+    /// Activation is per code hash and free of charge on the devnet.
+    ///
+    /// # Errors
+    ///
+    /// [`DevnetError::NoCode`], [`DevnetError::Activation`] with the violated rule,
+    /// [`DevnetError::AlreadyActivated`], [`DevnetError::Instrumentation`].
+    pub fn activate(&mut self, address: Address) -> Result<ActivationInfo, DevnetError> {
+        let code = self.code(address);
+        if code.is_empty() {
+            return Err(DevnetError::NoCode { address });
+        }
+        let code_hash = keccak256(&code);
+        if self.evm.ctx_ref().chain.programs.contains_key(&code_hash) {
+            return Err(DevnetError::AlreadyActivated { address, code_hash });
+        }
+        let program = activate_code(address, &code)?;
+        let info = program.info.clone();
+        self.evm
+            .ctx_mut()
+            .chain
+            .programs
+            .insert(code_hash, Arc::new(program));
+        Ok(info)
+    }
+
+    /// Whether the code at `address` is an activated Stylus program.
+    pub fn is_activated(&self, address: Address) -> bool {
+        let code_hash = keccak256(self.code(address));
+        self.evm.ctx_ref().chain.programs.contains_key(&code_hash)
+    }
+
+    // ---- transactions ----
+
+    /// Sends a transaction from `from` to `to` and commits its effects.
+    ///
+    /// # Errors
+    ///
+    /// [`DevnetError::InvalidTransaction`] when revm refuses it before execution (e.g. the
+    /// sender cannot pay `value`). Reverts and halts are outcomes, not errors.
+    pub fn call(
+        &mut self,
+        from: Address,
+        to: Address,
+        value: U256,
+        data: Bytes,
+        gas_limit: u64,
+    ) -> Result<CallOutcome, DevnetError> {
+        self.transact(from, TxKind::Call(to), value, data, gas_limit, true)
+    }
+
+    /// Runs a call like [`call`](Self::call) but discards its effects (`eth_call`). The
+    /// sender's nonce is not consumed.
+    ///
+    /// # Errors
+    ///
+    /// As [`call`](Self::call).
+    pub fn simulate(
+        &mut self,
+        from: Address,
+        to: Address,
+        value: U256,
+        data: Bytes,
+        gas_limit: u64,
+    ) -> Result<CallOutcome, DevnetError> {
+        self.transact(from, TxKind::Call(to), value, data, gas_limit, false)
+    }
+
+    /// A read-only query: [`simulate`](Self::simulate) with no value and a generous gas limit.
+    ///
+    /// # Errors
+    ///
+    /// As [`call`](Self::call).
+    pub fn static_call(
+        &mut self,
+        from: Address,
+        to: Address,
+        data: Bytes,
+    ) -> Result<CallOutcome, DevnetError> {
+        self.simulate(from, to, U256::ZERO, data, DEPLOY_GAS)
+    }
+
+    fn transact(
+        &mut self,
+        from: Address,
+        kind: TxKind,
+        value: U256,
+        data: Bytes,
+        gas_limit: u64,
+        commit: bool,
+    ) -> Result<CallOutcome, DevnetError> {
+        let tx = TxEnv {
+            caller: from,
+            kind,
+            value,
+            data,
+            gas_limit,
+            gas_price: u128::from(self.config.base_fee),
+            nonce: self.nonce(from),
+            chain_id: Some(self.config.chain_id),
+            ..TxEnv::default()
+        };
+        let ctx = self.evm.ctx_mut();
+        ctx.tx = tx;
+        ctx.chain.tx = TxState::default();
+        let result = run_transaction(&mut self.evm);
+        let state = self.evm.ctx_mut().journaled_state.finalize();
+        let result = result.map_err(|error| DevnetError::InvalidTransaction {
+            reason: error.to_string(),
+        })?;
+        if commit {
+            self.db_mut().commit(state);
+        }
+        Ok(CallOutcome::from(result))
+    }
+}
+
+/// EVM init code that returns `code` as the contract's code:
+/// `PUSH4 len DUP1 PUSH1 14 PUSH1 0 CODECOPY PUSH1 0 RETURN ‖ code`.
+fn returning_initcode(code: &[u8]) -> Bytes {
+    let len = u32::try_from(code.len()).unwrap_or(u32::MAX).to_be_bytes();
+    let mut initcode = vec![
+        0x63, len[0], len[1], len[2], len[3], // PUSH4 len
+        0x80,   // DUP1
+        0x60, 0x0e, // PUSH1 14 (this header's length)
+        0x60, 0x00, // PUSH1 0
+        0x39, // CODECOPY
+        0x60, 0x00, // PUSH1 0
+        0xf3, // RETURN
+    ];
+    initcode.extend_from_slice(code);
+    initcode.into()
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+}

@@ -1,0 +1,26 @@
+//! Calldata in, result out, early exit.
+
+use super::{charge, escape, read_bytes, write_bytes, Ctx, Escape, HostResult};
+use crate::ink::prices::{read_buffer_ink, write_buffer_ink, HOSTIO_INK};
+
+/// `read_args(dest)`: copies the calldata to `dest`.
+pub(super) fn read_args(mut caller: Ctx<'_, '_>, dest: u32) -> HostResult {
+    let args = caller.data().args.clone();
+    charge(&mut caller, HOSTIO_INK + write_buffer_ink(args.len()))?;
+    write_bytes(&mut caller, dest, &args)
+}
+
+/// `write_result(data, len)`: sets the frame's return data (does not exit).
+pub(super) fn write_result(mut caller: Ctx<'_, '_>, data: u32, len: u32) -> HostResult {
+    charge(&mut caller, HOSTIO_INK + read_buffer_ink(len as usize))?;
+    let result = read_bytes(&caller, data, len)?;
+    caller.data_mut().result = result;
+    Ok(())
+}
+
+/// `exit_early(status)`: ends the program now; 0 succeeds, anything else reverts with the
+/// result written so far.
+pub(super) fn exit_early(mut caller: Ctx<'_, '_>, status: u32) -> HostResult {
+    charge(&mut caller, HOSTIO_INK)?;
+    Err(escape(Escape::Exit(status)))
+}

@@ -1,0 +1,25 @@
+//! Hashing.
+
+use alloy_primitives::keccak256;
+use revm::bytecode::opcode;
+
+use super::{charge, read_bytes, trace, write_bytes, Ctx, HostResult};
+use crate::ink::prices::keccak_ink;
+
+/// `native_keccak256(data, len, out)`. The preimage is recorded when tracing: ERC-7562's
+/// storage-association rule needs to know which slots are `keccak(address ‖ x) + n`.
+pub(super) fn native_keccak256(
+    mut caller: Ctx<'_, '_>,
+    data: u32,
+    len: u32,
+    out: u32,
+) -> HostResult {
+    charge(&mut caller, keccak_ink(len as usize))?;
+    let preimage = read_bytes(&caller, data, len)?;
+    trace(&mut caller, opcode::KECCAK256);
+    if let Some(tracer) = caller.data_mut().ctx.chain.tracer.as_mut() {
+        tracer.keccak(&preimage);
+    }
+    let hash = keccak256(&preimage);
+    write_bytes(&mut caller, out, hash.as_slice())
+}

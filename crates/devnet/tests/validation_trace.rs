@@ -1,0 +1,185 @@
+//! The tracer records opcode-equivalents and storage access per frame, and the ERC-7562
+//! checker judges them.
+
+mod common;
+
+use common::{deploy_evm, deploy_wat, devnet, evm_proxy, ALICE, ECHO_WAT, FORWARDER_WAT, GAS};
+use stylus_devnet::erc7562::{self, ValidationScope, Violation};
+use stylus_devnet::tracer::opcode;
+use stylus_devnet::{AccessKind, Address, Bytes, FrameKind, B256, U256};
+
+/// Reads `block_timestamp` and `evm_gas_left`, returns nothing.
+const CLOCK_WAT: &str = r#"
+(module
+  (import "vm_hooks" "block_timestamp" (func $ts (result i64)))
+  (import "vm_hooks" "evm_gas_left" (func $gas (result i64)))
+  (memory (export "memory") 1)
+  (func (export "user_entrypoint") (param $len i32) (result i32)
+    (drop (call $ts))
+    (drop (call $gas))
+    (i32.const 0)))
+"#;
+
+/// Reads slot keccak(msg.sender ‖ 0) + (first calldata byte), the way a Solidity/Stylus
+/// `mapping(address => …)` at slot 0 would, plus the raw slot given in calldata word 1.
+const MAPPING_WAT: &str = r#"
+(module
+  (import "vm_hooks" "read_args" (func $read_args (param i32)))
+  (import "vm_hooks" "msg_sender" (func $sender (param i32)))
+  (import "vm_hooks" "native_keccak256" (func $keccak (param i32 i32 i32)))
+  (import "vm_hooks" "storage_load_bytes32" (func $load (param i32 i32)))
+  (memory (export "memory") 1)
+  (func (export "user_entrypoint") (param $len i32) (result i32)
+    (call $read_args (i32.const 256))
+    ;; preimage at 0: 12 zero bytes ‖ sender(20) ‖ 32 zero bytes
+    (call $sender (i32.const 12))
+    (call $keccak (i32.const 0) (i32.const 64) (i32.const 128))
+    (call $load (i32.const 128) (i32.const 512))
+    (call $load (i32.const 256) (i32.const 512))
+    (i32.const 0)))
+"#;
+
+#[test]
+fn block_hostios_are_traced_as_their_opcodes_and_banned() {
+    let mut chain = devnet();
+    let program = deploy_wat(&mut chain, CLOCK_WAT);
+    chain.start_trace();
+    let outcome = chain
+        .call(ALICE, program, U256::ZERO, Bytes::new(), GAS)
+        .unwrap();
+    let trace = chain.take_trace();
+    assert!(outcome.success);
+    assert_eq!(trace.frames.len(), 1);
+    let frame = &trace.frames[0];
+    assert_eq!(frame.kind, FrameKind::Stylus);
+    assert_eq!(frame.opcode_names(), ["TIMESTAMP", "GAS"]);
+
+    let scope = ValidationScope {
+        sender: ALICE,
+        ..ValidationScope::default()
+    };
+    let banned: Vec<u8> = erc7562::check(&trace, &scope)
+        .into_iter()
+        .map(|violation| match violation {
+            Violation::BannedOpcode { opcode, .. } => opcode,
+            other => panic!("unexpected {other:?}"),
+        })
+        .collect();
+    assert_eq!(banned, [opcode::TIMESTAMP, opcode::GAS]);
+}
+
+#[test]
+fn storage_keyed_by_the_sender_is_associated_and_other_slots_are_not() {
+    let mut chain = devnet();
+    let program = deploy_wat(&mut chain, MAPPING_WAT);
+    let raw_slot = B256::with_last_byte(5);
+    chain.start_trace();
+    let outcome = chain
+        .call(
+            ALICE,
+            program,
+            U256::ZERO,
+            Bytes::from(raw_slot.to_vec()),
+            GAS,
+        )
+        .unwrap();
+    let trace = chain.take_trace();
+    assert!(outcome.success);
+    let frame = &trace.frames[0];
+    assert_eq!(frame.storage.len(), 2);
+    assert!(frame
+        .storage
+        .iter()
+        .all(|access| access.address == program && access.kind == AccessKind::Read));
+    assert_eq!(trace.keccak_preimages.len(), 1);
+
+    let scope = ValidationScope {
+        sender: ALICE,
+        ..ValidationScope::default()
+    };
+    let violations = erc7562::check(&trace, &scope);
+    assert_eq!(violations.len(), 1, "{violations:?}");
+    let Violation::UnassociatedStorage { access, .. } = &violations[0] else {
+        panic!("{violations:?}");
+    };
+    assert_eq!(access.slot, raw_slot);
+
+    // A staked entity may touch it.
+    let staked = ValidationScope {
+        sender: ALICE,
+        staked: vec![program],
+        ..ValidationScope::default()
+    };
+    assert!(erc7562::check(&trace, &staked).is_empty());
+}
+
+#[test]
+fn nested_frames_are_recorded_in_order_with_depth_and_kind() {
+    let mut chain = devnet();
+    let echo = deploy_wat(&mut chain, ECHO_WAT);
+    let proxy = deploy_evm(&mut chain, &evm_proxy(echo));
+    let forwarder = deploy_wat(&mut chain, FORWARDER_WAT);
+    let mut data = proxy.to_vec();
+    data.extend_from_slice(b"hi");
+    chain.start_trace();
+    let outcome = chain
+        .call(ALICE, forwarder, U256::ZERO, data.into(), GAS)
+        .unwrap();
+    let trace = chain.take_trace();
+    assert!(outcome.success);
+    let shape: Vec<(usize, FrameKind, Address)> = trace
+        .frames
+        .iter()
+        .map(|frame| (frame.depth, frame.kind, frame.code_address))
+        .collect();
+    assert_eq!(
+        shape,
+        [
+            (0, FrameKind::Stylus, forwarder),
+            (1, FrameKind::Evm, proxy),
+            (2, FrameKind::Stylus, echo),
+        ]
+    );
+    // The proxy's GAS right before CALL is exempt; the forwarder's call is traced as CALL.
+    assert!(!trace.frames[1].used(opcode::GAS));
+    assert!(trace.frames[1].used(opcode::CALL));
+    assert!(trace.frames[0].used(opcode::CALL));
+    assert!(trace.frames.iter().all(|frame| frame.success == Some(true)));
+}
+
+#[test]
+fn evm_storage_access_is_traced() {
+    let mut chain = devnet();
+    // PUSH1 9 SLOAD POP PUSH1 1 PUSH1 3 SSTORE STOP
+    let contract = deploy_evm(
+        &mut chain,
+        &[0x60, 0x09, 0x54, 0x50, 0x60, 0x01, 0x60, 0x03, 0x55, 0x00],
+    );
+    chain.start_trace();
+    chain
+        .call(ALICE, contract, U256::ZERO, Bytes::new(), GAS)
+        .unwrap();
+    let trace = chain.take_trace();
+    let accesses: Vec<(B256, AccessKind)> = trace.frames[0]
+        .storage
+        .iter()
+        .map(|access| (access.slot, access.kind))
+        .collect();
+    assert_eq!(
+        accesses,
+        [
+            (B256::with_last_byte(9), AccessKind::Read),
+            (B256::with_last_byte(3), AccessKind::Write),
+        ]
+    );
+}
+
+#[test]
+fn tracing_is_off_unless_started() {
+    let mut chain = devnet();
+    let program = deploy_wat(&mut chain, CLOCK_WAT);
+    chain
+        .call(ALICE, program, U256::ZERO, Bytes::new(), GAS)
+        .unwrap();
+    assert!(chain.take_trace().frames.is_empty());
+}

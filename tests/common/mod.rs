@@ -1,0 +1,220 @@
+//! Shared set-up of the end-to-end tests: a world with one account that installed the module,
+//! the demo session, call builders, and a probe of every piece of state an op could change.
+#![allow(dead_code)]
+
+use alloy_primitives::{address, Address, Bytes, B256, U256};
+use alloy_sol_types::SolCall;
+use devnet_bundler::bindings::{
+    encode_batch, Execution, TestAccount7579, TestToken, MODE_BATCH, MODE_SINGLE,
+};
+use devnet_bundler::{Account, BundleReport, OpOutcome, SessionKey, World};
+use sessionkey_policy::layout::{CallKey, SelectorMatch, TargetMatch};
+use sessionkey_policy::{
+    CallPolicy, Condition, Limit, ParamRule, SessionRecord, TokenCap, TokenLimit,
+};
+
+pub const DEX: Address = address!("0x0000000000000000000000000000000000000de0");
+pub const ATTACKER: Address = address!("0x000000000000000000000000000000000000bad0");
+pub const ALICE: Address = address!("0x000000000000000000000000000000000000a71c");
+/// One token with 18 decimals.
+pub const TOKENS: u128 = 1_000_000_000_000_000_000;
+pub const ETH: u128 = 1_000_000_000_000_000_000;
+
+/// The world, an account with the module installed, and one session key.
+pub struct Setup {
+    pub world: World,
+    pub account: Account,
+    pub key: SessionKey,
+}
+
+/// The demo session: on the token, approve only to DEX up to 100 tokens, transfer freely;
+/// token cap 150; plain ETH to ALICE up to 1 ETH per call, 1 ETH in total; valid [1000, 4600).
+pub fn demo_record(signer: Address, token: Address) -> SessionRecord {
+    let mut calls = vec![
+        CallPolicy {
+            key: CallKey {
+                target: TargetMatch::Exact(token),
+                selector: SelectorMatch::Exact(TestToken::approveCall::SELECTOR),
+            },
+            max_value: 0,
+            rules: vec![
+                ParamRule::new(Condition::Eq, 0, DEX.into_word()),
+                ParamRule::new(Condition::Lte, 1, B256::from(U256::from(100 * TOKENS))),
+            ],
+        },
+        CallPolicy {
+            key: CallKey {
+                target: TargetMatch::Exact(token),
+                selector: SelectorMatch::Exact(TestToken::transferCall::SELECTOR),
+            },
+            max_value: 0,
+            rules: vec![],
+        },
+        CallPolicy {
+            key: CallKey {
+                target: TargetMatch::Exact(ALICE),
+                selector: SelectorMatch::Empty,
+            },
+            max_value: ETH,
+            rules: vec![],
+        },
+    ];
+    calls.sort_by_key(|c| c.key.to_bytes());
+    SessionRecord {
+        signer,
+        valid_after: 1000,
+        valid_until: 4600,
+        native_cap: Limit::Limited(ETH),
+        gas_budget: Limit::Unlimited,
+        max_ops: None,
+        paymaster: None,
+        calls,
+        token_caps: vec![TokenCap {
+            token,
+            limit: TokenLimit::Limited(U256::from(150 * TOKENS)),
+        }],
+    }
+}
+
+impl Setup {
+    /// Fresh world at time 2000; account funded with 10 ETH and 1,000 tokens; module installed with the
+    /// demo session of key seed 7.
+    pub fn new() -> Self {
+        Self::with_record(demo_record)
+    }
+
+    /// Same, with a custom record.
+    pub fn with_record(record: impl FnOnce(Address, Address) -> SessionRecord) -> Self {
+        let mut world = World::new().expect("world deploys");
+        // Inside the demo window [1000, 4600).
+        world.chain.set_block_timestamp(2000);
+        let account = world
+            .create_account(SessionKey::from_seed(1), 10)
+            .expect("account deploys");
+        world
+            .mint(account.address, U256::from(1000 * TOKENS))
+            .unwrap();
+        let key = SessionKey::from_seed(7);
+        let record = record(key.address, world.token);
+        let out = world.install_module(&account, record.encode()).unwrap();
+        assert!(out.success, "installModule failed: {out:?}");
+        Self {
+            world,
+            account,
+            key,
+        }
+    }
+
+    /// Runs `call_data` as a session op signed by `key`.
+    pub fn run_as(&mut self, key: &SessionKey, call_data: Vec<u8>) -> BundleReport {
+        let op = self.world.session_op(&self.account, key, call_data);
+        self.world.submit(op).expect("handleOps runs")
+    }
+
+    /// Runs `call_data` as a session op signed by the setup's key.
+    pub fn run(&mut self, call_data: Vec<u8>) -> BundleReport {
+        let key = self.key.clone();
+        self.run_as(&key, call_data)
+    }
+
+    /// Every piece of state an op of this account could change.
+    pub fn probe(&mut self) -> Probe {
+        let w = &mut self.world;
+        let (account_word, header, spend, paymaster) =
+            w.session_words(self.account.address, self.key.address);
+        let token = w.token;
+        Probe {
+            account_eth: w.chain.balance(self.account.address),
+            alice_eth: w.chain.balance(ALICE),
+            balances: [self.account.address, ALICE, ATTACKER, DEX].map(|a| w.token_balance(a)),
+            allowances: [DEX, ATTACKER].map(|s| w.allowance(self.account.address, s)),
+            module_words: [account_word, header, spend, paymaster],
+            token_cap: w.token_cap_word(self.account.address, self.key.address, token),
+            nonce: w.entry_point_nonce(self.account.address, w.module_nonce_key()),
+            counter: w.counter_count(),
+        }
+    }
+}
+
+/// A snapshot of the state the tests watch.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Probe {
+    pub account_eth: U256,
+    pub alice_eth: U256,
+    pub balances: [U256; 4],
+    pub allowances: [U256; 2],
+    pub module_words: [B256; 4],
+    pub token_cap: B256,
+    pub nonce: U256,
+    pub counter: U256,
+}
+
+/// `execute(single(target, value, data))`.
+pub fn single(target: Address, value: u128, data: Vec<u8>) -> Vec<u8> {
+    TestAccount7579::executeCall {
+        mode: MODE_SINGLE,
+        executionCalldata: devnet_bundler::bindings::encode_single(
+            target,
+            U256::from(value),
+            &data,
+        ),
+    }
+    .abi_encode()
+}
+
+/// `execute(batch(calls))`.
+pub fn batch(calls: &[(Address, u128, Vec<u8>)]) -> Vec<u8> {
+    let execs: Vec<Execution> = calls
+        .iter()
+        .map(|(t, v, d)| Execution {
+            target: *t,
+            value: U256::from(*v),
+            callData: Bytes::from(d.clone()),
+        })
+        .collect();
+    TestAccount7579::executeCall {
+        mode: MODE_BATCH,
+        executionCalldata: encode_batch(&execs),
+    }
+    .abi_encode()
+}
+
+pub fn approve(spender: Address, amount: u128) -> Vec<u8> {
+    TestToken::approveCall {
+        spender,
+        amount: U256::from(amount),
+    }
+    .abi_encode()
+}
+
+pub fn transfer(to: Address, amount: u128) -> Vec<u8> {
+    TestToken::transferCall {
+        to,
+        amount: U256::from(amount),
+    }
+    .abi_encode()
+}
+
+/// The op was rejected in validation with the module's typed error `expected`.
+pub fn assert_rejected_with(report: &BundleReport, expected: Vec<u8>) {
+    match &report.ops[..] {
+        [OpOutcome::Rejected { reason, inner, .. }] => {
+            assert_eq!(reason, "AA23 reverted", "EntryPoint's reason");
+            assert_eq!(
+                inner.as_ref().map(|b| b.to_vec()),
+                Some(expected),
+                "the module's error"
+            );
+        }
+        other => panic!("expected a validation rejection, got {other:?}"),
+    }
+}
+
+/// The op was included and executed successfully.
+pub fn assert_executed(report: &BundleReport) {
+    assert!(
+        report.ops.len() == 1 && report.ops[0].succeeded(),
+        "op did not execute: {:?}",
+        report.ops
+    );
+}
