@@ -7,6 +7,7 @@
 
 mod bundle;
 mod contract;
+pub mod scenarios;
 mod trace;
 mod world;
 
