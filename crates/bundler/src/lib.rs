@@ -7,6 +7,8 @@
 
 mod bundle;
 mod contract;
+pub mod demo;
+pub mod revert;
 pub mod scenarios;
 mod trace;
 mod world;
