@@ -389,6 +389,7 @@ fn every_validation_path_is_erc7562_clean() {
         ]),
         single(token, 0, approve(ATTACKER, 1)), // rejected by a rule
         single(s.world.counter, 0, vec![1, 2, 3, 4]), // no entry
+        single(token, 0, transfer(ALICE, 1000 * TOKENS)), // over the cap
     ];
     for call in paths {
         let report = s.run(call);
@@ -399,5 +400,23 @@ fn every_validation_path_is_erc7562_clean() {
             report.validation.violations
         );
     }
+    // A signature by another key (authorizer 1) and a revoked session: same rules hold.
+    let impostor = SessionKey::from_seed(9);
+    let mut op = s
+        .world
+        .session_op(&s.account, &impostor, single(token, 0, transfer(ALICE, 1)));
+    let mut sig = op.signature.to_vec();
+    sig[..20].copy_from_slice(s.key.address.as_slice());
+    op.signature = sig.into();
+    let report = s.world.submit(op).unwrap();
+    assert!(report.validation.ran_stylus() && report.validation.violations.is_empty());
+    assert!(
+        s.world
+            .revoke_session(&s.account, s.key.address)
+            .unwrap()
+            .success
+    );
+    let report = s.run(single(token, 0, transfer(ALICE, 1)));
+    assert!(report.validation.ran_stylus() && report.validation.violations.is_empty());
     let _ = Bytes::new();
 }

@@ -11,7 +11,7 @@ pub mod demo;
 pub mod revert;
 pub mod scenarios;
 mod trace;
-mod world;
+pub mod world;
 
 pub use bundle::{BundleReport, OpOutcome};
 pub use contract::{contract_wasm, deployable_contract};

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Deploys and activates the session-key module on a real Stylus chain with cargo-stylus 0.10.
+#
+#   scripts/deploy.sh --endpoint URL --private-key-path FILE [--estimate-gas]
+#
+# URL: nitro-devnode's http://localhost:8547 (needs Docker: github.com/OffchainLabs/nitro-devnode)
+#      or Arbitrum Sepolia https://sepolia-rollup.arbitrum.io/rpc.
+# Needs: cargo-stylus 0.10.x (`cargo install --locked cargo-stylus`), the wasm32 target.
+# The WASM deployed is the one scripts/build-wasm.sh checks (activation rules, size limit).
+# NOT verified on this project's machines (no node reachable): the embedded devnet is what the
+# tests and the demo run on. Stylus programs must be re-activated every 365 days (or after a
+# Stylus upgrade): `cargo stylus activate --address <module> ...`, or every call reverts.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+endpoint="" key_path="" extra=()
+while (($#)); do
+    case "$1" in
+        --endpoint) endpoint="${2:?--endpoint needs a URL}"; shift 2 ;;
+        --private-key-path) key_path="${2:?--private-key-path needs a file}"; shift 2 ;;
+        --estimate-gas) extra+=(--estimate-gas); shift ;;
+        -h|--help) sed -n 2,13p "$0"; exit 0 ;;
+        *) echo "deploy.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
+    esac
+done
+[[ -n "$endpoint" ]] || { echo "deploy.sh: --endpoint is required" >&2; exit 2; }
+[[ -n "$key_path" ]] || { echo "deploy.sh: --private-key-path is required" >&2; exit 2; }
+[[ -r "$key_path" ]] || { echo "deploy.sh: cannot read the key file '$key_path'" >&2; exit 2; }
+command -v cargo-stylus >/dev/null 2>&1 || {
+    echo "deploy.sh: cargo-stylus not found; install it with: cargo install --locked cargo-stylus" >&2
+    exit 2
+}
+
+bash scripts/build-wasm.sh
+wasm="target/session_key_validator.final.wasm"
+cargo stylus check --endpoint "$endpoint" --wasm-file "$wasm"
+cargo stylus deploy --endpoint "$endpoint" --private-key-path "$key_path" --wasm-file "$wasm" \
+    --no-verify "${extra[@]}"
