@@ -57,9 +57,11 @@ pub fn contract_wasm() -> &'static [u8] {
         })
         .max();
         if built.is_none() || sources > built {
+            // Its progress goes to stderr: callers' stdout (e.g. `sessionkey demo --json`) stays clean.
             let status = Command::new("bash")
                 .arg("scripts/build-wasm.sh")
                 .current_dir(&root)
+                .stdout(std::process::Stdio::from(std::io::stderr()))
                 .status()
                 .expect("runs scripts/build-wasm.sh");
             assert!(status.success(), "scripts/build-wasm.sh failed");

@@ -1,0 +1,315 @@
+//! Command-line arguments (clap derive). Values are parsed here, so a malformed address or
+//! amount is reported by clap as `invalid value '…' for '--module <ADDRESS>': …`.
+
+use std::path::PathBuf;
+
+use alloy_primitives::{hex, Address, Bytes, U256};
+use clap::{Args, Parser, Subcommand};
+
+use crate::address::parse_address;
+use crate::amount::{parse_u128, parse_uint};
+use crate::hash::EntryPointVersion;
+
+fn address(s: &str) -> Result<Address, String> {
+    parse_address(s).map_err(|e| e.to_string())
+}
+
+fn gas(s: &str) -> Result<u128, String> {
+    parse_u128(s).map_err(|e| e.to_string())
+}
+
+fn uint256(s: &str) -> Result<U256, String> {
+    parse_uint(s, 256).map_err(|e| e.to_string())
+}
+
+fn bytes(s: &str) -> Result<Bytes, String> {
+    hex::decode(s.trim())
+        .map(Into::into)
+        .map_err(|_| format!("`{s}` is not hex bytes (0x…)"))
+}
+
+fn version(s: &str) -> Result<EntryPointVersion, String> {
+    s.parse()
+}
+
+/// Session keys for an ERC-7579 session-key validator on Arbitrum Stylus: keys, permissions,
+/// account calls, signed user operations, and explanations of why an op would fail.
+#[derive(Parser, Debug)]
+#[command(name = "sessionkey", version, max_term_width = 100)]
+pub(super) struct Cli {
+    /// Print machine-readable JSON instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub(super) enum Command {
+    /// Generate a session key and print its address.
+    Keygen(KeygenArgs),
+    /// Build a session's permission from a TOML/JSON file and print the calldata (and
+    /// optionally the unsigned userOp) the account owner signs to register it.
+    Grant(Box<GrantArgs>),
+    /// Print the calldata revoking one session.
+    Revoke(RevokeArgs),
+    /// Print the calldata revoking every session of the account.
+    RevokeAll(RevokeAllArgs),
+    /// Build and sign a session op; print the eth_sendUserOperation request.
+    Sign(Box<SignArgs>),
+    /// Compute a userOp's hash for EntryPoint v0.7 or v0.8.
+    Hash(HashArgs),
+    /// Say whether an op passes a session's permission, and if not, which call and rule fails.
+    Explain(ExplainArgs),
+    /// Decode calldata (execute, installModule, registerSession, …), a record or revert data.
+    Inspect(InspectArgs),
+    /// The product story on the embedded devnet: grant, allowed ops, four refusals, revoke.
+    Demo,
+}
+
+#[derive(Args, Debug)]
+pub(super) struct KeygenArgs {
+    /// Write the key to this file (mode 0600) instead of printing it.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Write an encrypted v3 keystore (needs --password-file or $SESSIONKEY_PASSWORD).
+    #[arg(long, requires = "out")]
+    pub keystore: bool,
+    /// Cheap scrypt parameters (n = 2^12) for throwaway keys and tests.
+    #[arg(long, requires = "keystore")]
+    pub light_kdf: bool,
+    /// File holding the keystore password.
+    #[arg(long, value_name = "FILE")]
+    pub password_file: Option<PathBuf>,
+    /// Overwrite an existing file.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// Who the session is for.
+#[derive(Args, Debug)]
+pub(super) struct SignerArgs {
+    /// The session key's address.
+    #[arg(long, value_name = "ADDRESS", value_parser = address, conflicts_with = "session_key")]
+    pub signer: Option<Address>,
+    /// The session key file (its address is used).
+    #[arg(long, value_name = "FILE")]
+    pub session_key: Option<PathBuf>,
+    /// File holding the keystore password (for --session-key keystores).
+    #[arg(long, value_name = "FILE")]
+    pub password_file: Option<PathBuf>,
+}
+
+/// Where and how an op is hashed.
+#[derive(Args, Debug)]
+pub(super) struct ChainArgs {
+    /// Chain id (e.g. 42161 Arbitrum One, 421614 Arbitrum Sepolia).
+    #[arg(long, value_name = "ID")]
+    pub chain_id: u64,
+    /// EntryPoint version: v0.7 or v0.8.
+    #[arg(long, value_name = "VERSION", default_value = "v0.7", value_parser = version)]
+    pub entry_point: EntryPointVersion,
+    /// EntryPoint address (default: the canonical one of the version).
+    #[arg(long, value_name = "ADDRESS", value_parser = address)]
+    pub entry_point_address: Option<Address>,
+}
+
+/// Optional chain args (for grant/revoke's owner userOp).
+#[derive(Args, Debug)]
+pub(super) struct OwnerOpArgs {
+    /// Also print an unsigned userOp from this account running the calldata.
+    #[arg(long, value_name = "ADDRESS", value_parser = address, requires_all = ["nonce", "chain_id"])]
+    pub account: Option<Address>,
+    /// The userOp's full nonce (key << 64 | sequence) for the owner's validator.
+    #[arg(long, value_name = "N", value_parser = uint256)]
+    pub nonce: Option<U256>,
+    /// Chain id.
+    #[arg(long, value_name = "ID")]
+    pub chain_id: Option<u64>,
+    /// EntryPoint version: v0.7 or v0.8.
+    #[arg(long, value_name = "VERSION", default_value = "v0.7", value_parser = version)]
+    pub entry_point: EntryPointVersion,
+    /// EntryPoint address (default: the canonical one of the version).
+    #[arg(long, value_name = "ADDRESS", value_parser = address)]
+    pub entry_point_address: Option<Address>,
+    #[command(flatten)]
+    pub gas: GasArgs,
+}
+
+#[derive(Args, Debug)]
+pub(super) struct GasArgs {
+    /// Validation gas limit.
+    #[arg(long, value_name = "GAS", value_parser = gas)]
+    pub verification_gas_limit: Option<u128>,
+    /// Execution gas limit.
+    #[arg(long, value_name = "GAS", value_parser = gas)]
+    pub call_gas_limit: Option<u128>,
+    /// Pre-verification gas.
+    #[arg(long, value_name = "GAS", value_parser = gas)]
+    pub pre_verification_gas: Option<u128>,
+    /// Max fee per gas (wei; "0.1 gwei" works).
+    #[arg(long, value_name = "WEI", value_parser = gas)]
+    pub max_fee_per_gas: Option<u128>,
+    /// Max priority fee per gas (wei).
+    #[arg(long, value_name = "WEI", value_parser = gas)]
+    pub max_priority_fee_per_gas: Option<u128>,
+}
+
+#[derive(Args, Debug)]
+pub(super) struct GrantArgs {
+    /// Permission file (TOML or JSON; see the README's "Permission files").
+    #[arg(long, value_name = "FILE")]
+    pub permission: PathBuf,
+    /// The validator module's address.
+    #[arg(long, value_name = "ADDRESS", value_parser = address)]
+    pub module: Address,
+    /// Print installModule(1, module, record) (install + register in one call) instead of
+    /// execute(registerSession) for an account that already has the module.
+    #[arg(long)]
+    pub install: bool,
+    #[command(flatten)]
+    pub signer: SignerArgs,
+    #[command(flatten)]
+    pub owner_op: OwnerOpArgs,
+}
+
+#[derive(Args, Debug)]
+pub(super) struct RevokeArgs {
+    /// The validator module's address.
+    #[arg(long, value_name = "ADDRESS", value_parser = address)]
+    pub module: Address,
+    #[command(flatten)]
+    pub signer: SignerArgs,
+    #[command(flatten)]
+    pub owner_op: OwnerOpArgs,
+}
+
+#[derive(Args, Debug)]
+pub(super) struct RevokeAllArgs {
+    /// The validator module's address.
+    #[arg(long, value_name = "ADDRESS", value_parser = address)]
+    pub module: Address,
+    #[command(flatten)]
+    pub owner_op: OwnerOpArgs,
+}
+
+#[derive(Args, Debug)]
+pub(super) struct SignArgs {
+    /// The session key file (hex private key, or v3 keystore with --password-file).
+    #[arg(long, value_name = "FILE")]
+    pub key: PathBuf,
+    /// File holding the keystore password (or $SESSIONKEY_PASSWORD).
+    #[arg(long, value_name = "FILE")]
+    pub password_file: Option<PathBuf>,
+    /// The validator module's address.
+    #[arg(long, value_name = "ADDRESS", value_parser = address)]
+    pub module: Address,
+    /// The smart account (userOp.sender).
+    #[arg(long, value_name = "ADDRESS", value_parser = address)]
+    pub account: Address,
+    #[command(flatten)]
+    pub chain: ChainArgs,
+    /// Calls from a file (TOML/JSON: [[calls]] with target, value, function + args or data).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["to", "data", "function"])]
+    pub op: Option<PathBuf>,
+    /// A single call's target.
+    #[arg(long, value_name = "ADDRESS", value_parser = address)]
+    pub to: Option<Address>,
+    /// The call's native value (wei; "0.1 ether" works).
+    #[arg(long, value_name = "WEI", value_parser = uint256, requires = "to")]
+    pub value: Option<U256>,
+    /// The call's raw calldata.
+    #[arg(long, value_name = "HEX", value_parser = bytes, requires = "to", conflicts_with = "function")]
+    pub data: Option<Bytes>,
+    /// The call's function signature, e.g. "approve(address,uint256)".
+    #[arg(long, value_name = "SIGNATURE", requires = "to")]
+    pub function: Option<String>,
+    /// An argument of --function, in order (repeat the flag).
+    #[arg(
+        long = "arg",
+        value_name = "VALUE",
+        requires = "function",
+        allow_hyphen_values = true
+    )]
+    pub args: Vec<String>,
+    /// The full nonce (key << 64 | sequence).
+    #[arg(long, value_name = "N", value_parser = uint256, conflicts_with_all = ["nonce_key", "sequence"])]
+    pub nonce: Option<U256>,
+    /// The 192-bit nonce key, or `validator` for the module's address in the key's top 20
+    /// bytes (how TestAccount7579 and MSA-style accounts pick the validator).
+    #[arg(long, value_name = "KEY")]
+    pub nonce_key: Option<String>,
+    /// The sequence number under --nonce-key (default 0; read it from EntryPoint.getNonce).
+    #[arg(long, value_name = "N", requires = "nonce_key")]
+    pub sequence: Option<u64>,
+    #[command(flatten)]
+    pub gas: GasArgs,
+    /// Paymaster sponsoring the op.
+    #[arg(long, value_name = "ADDRESS", value_parser = address)]
+    pub paymaster: Option<Address>,
+    /// Paymaster validation gas.
+    #[arg(long, value_name = "GAS", value_parser = gas, requires = "paymaster")]
+    pub paymaster_verification_gas_limit: Option<u128>,
+    /// Paymaster postOp gas.
+    #[arg(long, value_name = "GAS", value_parser = gas, requires = "paymaster")]
+    pub paymaster_post_op_gas_limit: Option<u128>,
+    /// Paymaster data.
+    #[arg(long, value_name = "HEX", value_parser = bytes, requires = "paymaster")]
+    pub paymaster_data: Option<Bytes>,
+}
+
+#[derive(Args, Debug)]
+pub(super) struct HashArgs {
+    /// The userOp (bundler JSON; "-" reads stdin).
+    #[arg(long, value_name = "FILE")]
+    pub user_op: PathBuf,
+    #[command(flatten)]
+    pub chain: ChainArgs,
+}
+
+#[derive(Args, Debug)]
+pub(super) struct ExplainArgs {
+    /// The userOp (bundler JSON; "-" reads stdin). An unsigned op is checked with a placeholder
+    /// signature naming the session key.
+    #[arg(long, value_name = "FILE")]
+    pub user_op: PathBuf,
+    /// The session's permission file.
+    #[arg(
+        long,
+        value_name = "FILE",
+        required_unless_present = "record",
+        conflicts_with = "record"
+    )]
+    pub permission: Option<PathBuf>,
+    /// The session's encoded record (hex), instead of a permission file.
+    #[arg(long, value_name = "HEX", value_parser = bytes)]
+    pub record: Option<Bytes>,
+    #[command(flatten)]
+    pub signer: SignerArgs,
+    /// The validator module's address.
+    #[arg(long, value_name = "ADDRESS", value_parser = address)]
+    pub module: Address,
+    #[command(flatten)]
+    pub chain: ChainArgs,
+    /// The session's usage so far (TOML/JSON: ops, native_spent, gas_spent, tokens, revoked).
+    #[arg(long, value_name = "FILE")]
+    pub usage: Option<PathBuf>,
+    /// Also check the validity window at this unix time.
+    #[arg(long, value_name = "UNIX_SECONDS")]
+    pub at: Option<u64>,
+    /// More function signatures for naming calls (repeat the flag).
+    #[arg(long = "function", value_name = "SIGNATURE")]
+    pub functions: Vec<String>,
+}
+
+#[derive(Args, Debug)]
+pub(super) struct InspectArgs {
+    /// Hex data (0x…), or @FILE holding it.
+    pub data: String,
+    /// Function signatures for decoding calls and naming rule parameters (repeat the flag).
+    #[arg(long = "function", value_name = "SIGNATURE")]
+    pub functions: Vec<String>,
+    /// A permission file whose function signatures name parameters.
+    #[arg(long, value_name = "FILE")]
+    pub permission: Option<PathBuf>,
+}

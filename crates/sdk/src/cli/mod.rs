@@ -1,0 +1,252 @@
+//! The `sessionkey` command line.
+//!
+//! ```text
+//! sessionkey keygen     [--out FILE [--keystore]]                  new session key
+//! sessionkey grant      --permission FILE --module ADDR [--install] calldata registering a session
+//! sessionkey revoke     --module ADDR --signer ADDR                 calldata revoking one session
+//! sessionkey revoke-all --module ADDR                               calldata revoking every session
+//! sessionkey sign       --key FILE --module ADDR --account ADDR --chain-id N (--op FILE | --to ADDR …)
+//! sessionkey hash       --user-op FILE --chain-id N [--entry-point v0.8]
+//! sessionkey explain    --user-op FILE --permission FILE --module ADDR --chain-id N [--usage FILE] [--at T]
+//! sessionkey inspect    DATA [--function SIG]…
+//! sessionkey demo       (the product story on the embedded devnet)
+//! ```
+//!
+//! Every command takes `--json` for machine-readable output. Exit codes: [`EXIT_OK`],
+//! [`EXIT_ERROR`] (bad input, with a one-line `error: <field>: <problem>` on stderr),
+//! [`EXIT_USAGE`] (unknown flag or missing argument), [`EXIT_OP_FAILS`] (`explain`: the op would
+//! be rejected).
+
+mod args;
+mod explain;
+mod grant;
+mod inspect;
+mod keys;
+mod sign;
+
+use std::ffi::OsString;
+use std::io::Write;
+
+use clap::Parser;
+
+use args::{Cli, Command};
+
+/// Success.
+pub const EXIT_OK: i32 = 0;
+/// Bad input or a failed operation (one line on stderr).
+pub const EXIT_ERROR: i32 = 1;
+/// Command-line usage error.
+pub const EXIT_USAGE: i32 = 2;
+/// `explain`: the op would not pass validation.
+pub const EXIT_OP_FAILS: i32 = 3;
+
+/// A command's failure: one line naming the field or file and the problem.
+#[derive(Debug)]
+pub struct CliError(String);
+
+impl CliError {
+    fn new(msg: impl Into<String>) -> Self {
+        Self(msg.into())
+    }
+}
+
+impl std::fmt::Display for CliError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&one_line(&self.0))
+    }
+}
+
+/// `field: problem` for any error.
+fn at<E: std::fmt::Display>(field: &str) -> impl FnOnce(E) -> CliError + '_ {
+    move |e| CliError::new(format!("{field}: {e}"))
+}
+
+/// What a command prints.
+struct Output {
+    text: String,
+    json: serde_json::Value,
+    exit: i32,
+}
+
+impl Output {
+    fn ok(text: String, json: serde_json::Value) -> Self {
+        Self {
+            text,
+            json,
+            exit: EXIT_OK,
+        }
+    }
+}
+
+/// The story on the embedded devnet (`devnet_bundler::demo`): exits 1 if any step did not turn
+/// out as the permission says.
+fn demo() -> Result<Output, CliError> {
+    let report = devnet_bundler::demo::run().map_err(|e| CliError::new(format!("demo: {e}")))?;
+    let json = serde_json::from_str(&report.to_json()).map_err(at("demo"))?;
+    let exit = if report.all_as_expected {
+        EXIT_OK
+    } else {
+        EXIT_ERROR
+    };
+    Ok(Output {
+        text: report.to_text(),
+        json,
+        exit,
+    })
+}
+
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Runs the CLI on `args` (program name first), writing to `out` and `err`; returns the exit
+/// code. Never panics on bad input.
+pub fn run<I, T>(args: I, out: &mut dyn Write, err: &mut dyn Write) -> i32
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            use clap::error::ErrorKind;
+            return match e.kind() {
+                ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+                    let _ = write!(out, "{}", e.render());
+                    EXIT_OK
+                }
+                ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+                    let _ = write!(err, "{}", e.render());
+                    EXIT_USAGE
+                }
+                _ => {
+                    let text = e.render().to_string();
+                    let first = text.split("\n\n").next().unwrap_or(&text);
+                    let line = one_line(first);
+                    let line = line.strip_prefix("error: ").unwrap_or(&line);
+                    let _ = writeln!(err, "error: {line}");
+                    EXIT_USAGE
+                }
+            };
+        }
+    };
+    let json = cli.json;
+    let result = match cli.command {
+        Command::Keygen(a) => keys::keygen(a),
+        Command::Grant(a) => grant::grant(*a),
+        Command::Revoke(a) => grant::revoke(a),
+        Command::RevokeAll(a) => grant::revoke_all(a),
+        Command::Sign(a) => sign::sign(*a),
+        Command::Hash(a) => sign::hash(a),
+        Command::Explain(a) => explain::explain(a),
+        Command::Inspect(a) => inspect::inspect(a),
+        Command::Demo => demo(),
+    };
+    match result {
+        Ok(o) => {
+            if json {
+                let _ = writeln!(
+                    out,
+                    "{}",
+                    serde_json::to_string_pretty(&o.json).unwrap_or_default()
+                );
+            } else {
+                let _ = write!(out, "{}", o.text);
+                if !o.text.ends_with('\n') {
+                    let _ = writeln!(out);
+                }
+            }
+            o.exit
+        }
+        Err(e) => {
+            if json {
+                let _ = writeln!(out, "{}", serde_json::json!({ "error": e.to_string() }));
+            }
+            let _ = writeln!(err, "error: {e}");
+            EXIT_ERROR
+        }
+    }
+}
+
+/// Shared helpers of the commands.
+mod common {
+    use std::io::Read;
+    use std::path::Path;
+
+    use alloy_primitives::Address;
+
+    use super::args::{ChainArgs, GasArgs, SignerArgs};
+    use super::{at, CliError};
+    use crate::function_book::FunctionBook;
+    use crate::hash::EntryPoint;
+    use crate::key::SessionKey;
+    use crate::signature_abi::FunctionSignature;
+    use crate::user_op::GasLimits;
+
+    /// Environment variable holding a keystore password.
+    pub const PASSWORD_ENV: &str = "SESSIONKEY_PASSWORD";
+
+    pub fn read_text(path: &Path, field: &str) -> Result<String, CliError> {
+        if path.as_os_str() == "-" {
+            let mut s = String::new();
+            std::io::stdin().read_to_string(&mut s).map_err(at(field))?;
+            return Ok(s);
+        }
+        std::fs::read_to_string(path)
+            .map_err(|e| CliError::new(format!("{field}: cannot read {}: {e}", path.display())))
+    }
+
+    pub fn password(file: Option<&Path>) -> Result<Option<String>, CliError> {
+        if let Some(f) = file {
+            let text = read_text(f, "--password-file")?;
+            return Ok(Some(text.trim_end_matches(['\r', '\n']).to_owned()));
+        }
+        Ok(std::env::var(PASSWORD_ENV).ok())
+    }
+
+    pub fn load_key(path: &Path, password_file: Option<&Path>) -> Result<SessionKey, CliError> {
+        let pw = password(password_file)?;
+        SessionKey::load(path, pw.as_deref()).map_err(|e| CliError::new(e.to_string()))
+    }
+
+    pub fn signer(a: &SignerArgs) -> Result<Option<Address>, CliError> {
+        match (&a.signer, &a.session_key) {
+            (Some(s), _) => Ok(Some(*s)),
+            (None, Some(f)) => Ok(Some(
+                load_key(f, a.password_file.as_deref())
+                    .map_err(at("--session-key"))?
+                    .address(),
+            )),
+            (None, None) => Ok(None),
+        }
+    }
+
+    pub fn entry_point(c: &ChainArgs) -> EntryPoint {
+        let mut ep = EntryPoint::canonical(c.entry_point);
+        if let Some(a) = c.entry_point_address {
+            ep.address = a;
+        }
+        ep
+    }
+
+    pub fn gas_limits(g: &GasArgs) -> GasLimits {
+        let d = GasLimits::default();
+        GasLimits {
+            verification_gas_limit: g.verification_gas_limit.unwrap_or(d.verification_gas_limit),
+            call_gas_limit: g.call_gas_limit.unwrap_or(d.call_gas_limit),
+            pre_verification_gas: g.pre_verification_gas.unwrap_or(d.pre_verification_gas),
+            max_fee_per_gas: g.max_fee_per_gas.unwrap_or(d.max_fee_per_gas),
+            max_priority_fee_per_gas: g
+                .max_priority_fee_per_gas
+                .unwrap_or(d.max_priority_fee_per_gas),
+        }
+    }
+
+    pub fn book(functions: &[String]) -> Result<FunctionBook, CliError> {
+        let mut book = FunctionBook::standard();
+        for f in functions {
+            book.insert(FunctionSignature::parse(f).map_err(at("--function"))?);
+        }
+        Ok(book)
+    }
+}

@@ -1,0 +1,53 @@
+//! # sessionkey-sdk
+//!
+//! The client side of the session-key validator: everything a wallet or dApp needs so that
+//! nobody hand-assembles permission bytes.
+//!
+//! - **Keys** ([`key`], [`keystore`]): generate a session key, derive its address, load one from
+//!   a hex or v3 keystore file, sign ops (`signer ‖ r ‖ s ‖ v` over
+//!   `keccak256(userOpHash ‖ module)`).
+//! - **Permissions** ([`builder`], [`signature_abi`], [`permission_file`]): a typed builder that
+//!   cannot produce a record the contract would refuse, resolving function signatures to
+//!   selectors and parameter words with alloy's ABI parser; TOML/JSON permission files.
+//! - **Account calls** ([`account_calls`]): `installModule`, and `registerSession` /
+//!   `revokeSession` / `revokeAllSessions` wrapped in ERC-7579 `execute`, encoded from the
+//!   committed interface and `sessionkey-policy`'s record encoding.
+//! - **User operations** ([`user_op`], [`hash`]): bundler JSON, packing, nonces, userOpHash for
+//!   EntryPoint v0.7 and v0.8 (EIP-712).
+//! - **Simulate / explain** ([`simulate`], [`explain`], [`usage`], [`inspect`]): run the
+//!   contract's own policy code on an op and say, in words, which call and which rule fails.
+//! - **CLI** ([`cli`]): the `sessionkey` command.
+//!
+//! The record encoding, the storage layout and the decision logic all come from
+//! `sessionkey-policy`, the crate the on-chain contract is built from, so the SDK and the chain
+//! cannot disagree.
+#![deny(missing_docs)]
+
+pub mod account_calls;
+pub mod address;
+pub mod amount;
+pub mod builder;
+pub mod cli;
+pub mod display;
+pub mod explain;
+pub mod function_book;
+pub mod hash;
+pub mod inspect;
+pub mod key;
+pub mod keystore;
+pub mod permission_file;
+pub mod signature_abi;
+pub mod simulate;
+pub mod usage;
+pub mod user_op;
+
+pub use account_calls::{Call, PackedUserOperation};
+pub use builder::{BuildError, CallBuilder, Check, Permission, SessionBuilder};
+pub use explain::{explain, Explanation};
+pub use function_book::FunctionBook;
+pub use hash::{EntryPoint, EntryPointVersion};
+pub use key::SessionKey;
+pub use signature_abi::FunctionSignature;
+pub use simulate::{simulate, Outcome, Rejection, SessionView, Verdict};
+pub use usage::Usage;
+pub use user_op::{GasLimits, NonceKeyLayout, UserOperation};

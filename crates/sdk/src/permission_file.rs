@@ -1,0 +1,778 @@
+//! Permission files: a session's permission written in TOML or JSON, read into the
+//! [`SessionBuilder`](crate::builder::SessionBuilder) (so a file can never produce a record the
+//! builder would refuse), and records rendered back into the same shape.
+//!
+//! ```toml
+//! signer = "0x…"                  # the session key's address (or give it on the command line)
+//! valid_after = 1700000000        # unix seconds (default 0)
+//! valid_until = 1700086400        # unix seconds, 0 = no expiry (default 0)
+//! gas_budget = "0.01 ether"       # required: wei the account may pay in gas fees, or "unlimited"
+//! native_cap = "1 ether"          # cumulative native value (default "0": none), or "unlimited"
+//! max_ops = 100                   # optional op count limit
+//! paymaster = "0x…"               # optional: the one paymaster allowed
+//! allow_wildcards = false         # must be true for target = "*" or function = "*"
+//!
+//! [[calls]]
+//! target = "0xToken…"             # or "*" (any target)
+//! function = "approve(address spender, uint256 amount)"   # or "0x095ea7b3", or "*"
+//! max_value = "0"                 # native value per call (default 0)
+//! rules = [
+//!   { param = "spender", op = "==", value = "0xDex…" },
+//!   { param = "amount", op = "<=", value = "100e18" },
+//! ]                                # op: == != > >= < <=, "in_range" (values = [min, max]), "one_of" (values = [...])
+//!
+//! [[calls]]
+//! target = "0xAlice…"
+//! plain_transfer = true           # empty calldata: a native transfer
+//! max_value = "0.5 ether"
+//!
+//! [[token_caps]]
+//! token = "0xToken…"
+//! limit = "500e18"                # or "unlimited"
+//! ```
+//!
+//! Unknown fields are refused (a typo must not silently drop a limit). Every error names its
+//! field: `calls[0].rules[1].value: …`.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use alloy_primitives::{hex, Address, U256};
+use serde_json::{json, Map, Value};
+use sessionkey_policy::layout::{SelectorMatch, TargetMatch};
+use sessionkey_policy::record::{Limit, SessionRecord, TokenLimit};
+
+use crate::address::parse_address;
+use crate::amount::{parse_limit, parse_token_limit, parse_uint};
+use crate::builder::{
+    BuildError, CallBuilder, Calldata, Check, Comparison, Permission, RuleValue, SessionBuilder,
+    Target,
+};
+use crate::display::{format_word, rule_param};
+use crate::function_book::FunctionBook;
+
+/// Why a permission file is refused.
+#[derive(Debug, thiserror::Error)]
+pub enum PermissionFileError {
+    /// The file cannot be read.
+    #[error("cannot read {}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// Not valid TOML / JSON.
+    #[error("{}:{line}:{column}: {message}", path.display())]
+    Syntax {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// The parser's message.
+        message: String,
+    },
+    /// A field with the wrong type or value.
+    #[error("{field}: {message}")]
+    Field {
+        /// `calls[0].target`, ….
+        field: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// The builder refuses the permission.
+    #[error(transparent)]
+    Build(#[from] BuildError),
+}
+
+/// Text format of a permission file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// TOML.
+    Toml,
+    /// JSON.
+    Json,
+}
+
+impl Format {
+    /// `.json` → JSON; anything else → JSON if the text starts with `{`, else TOML.
+    pub fn detect(path: &Path, text: &str) -> Self {
+        match path.extension().and_then(|e| e.to_str()) {
+            Some(e) if e.eq_ignore_ascii_case("json") => Self::Json,
+            Some(e) if e.eq_ignore_ascii_case("toml") => Self::Toml,
+            _ if text.trim_start().starts_with('{') => Self::Json,
+            _ => Self::Toml,
+        }
+    }
+}
+
+/// Reads a permission file. `signer`, when given, is used if the file names none, and must
+/// equal the file's `signer` if it names one.
+///
+/// # Errors
+/// [`PermissionFileError`], naming the file position or the field.
+pub fn load(path: &Path, signer: Option<Address>) -> Result<Permission, PermissionFileError> {
+    let text = std::fs::read_to_string(path).map_err(|source| PermissionFileError::Io {
+        path: path.to_owned(),
+        source,
+    })?;
+    parse(&text, Format::detect(path, &text), path, signer)
+}
+
+/// Parses permission text. `path` only names the source in errors.
+///
+/// # Errors
+/// See [`load`].
+pub fn parse(
+    text: &str,
+    format: Format,
+    path: &Path,
+    signer: Option<Address>,
+) -> Result<Permission, PermissionFileError> {
+    let value = to_json(text, format, path)?;
+    let builder = read_session(&value, signer)?;
+    Ok(builder.build()?)
+}
+
+fn to_json(text: &str, format: Format, path: &Path) -> Result<Value, PermissionFileError> {
+    let syntax = |line: usize, column: usize, message: String| PermissionFileError::Syntax {
+        path: path.to_owned(),
+        line,
+        column,
+        message,
+    };
+    match format {
+        Format::Json => serde_json::from_str(text)
+            .map_err(|e| syntax(e.line(), e.column(), strip_position(&e.to_string()))),
+        Format::Toml => toml::from_str::<Value>(text).map_err(|e| {
+            let (line, column) = e
+                .span()
+                .map(|s| line_column(text, s.start))
+                .unwrap_or((1, 1));
+            syntax(line, column, e.message().trim().replace('\n', " "))
+        }),
+    }
+}
+
+/// serde_json appends " at line L column C", which the error already carries.
+fn strip_position(msg: &str) -> String {
+    match msg.rfind(" at line ") {
+        Some(i) => msg[..i].to_owned(),
+        None => msg.to_owned(),
+    }
+}
+
+fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let column = before
+        .rfind('\n')
+        .map_or(before.len(), |i| before.len() - i - 1)
+        + 1;
+    (line, column)
+}
+
+/// A JSON object being read, with the keys used so far (to refuse unknown ones).
+struct Fields<'a> {
+    path: String,
+    map: &'a Map<String, Value>,
+    used: BTreeSet<&'static str>,
+}
+
+fn field_err(field: impl Into<String>, message: impl Into<String>) -> PermissionFileError {
+    PermissionFileError::Field {
+        field: field.into(),
+        message: message.into(),
+    }
+}
+
+fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "a table",
+    }
+}
+
+impl<'a> Fields<'a> {
+    fn new(path: String, v: &'a Value) -> Result<Self, PermissionFileError> {
+        let map = v.as_object().ok_or_else(|| {
+            field_err(
+                if path.is_empty() { "(file)" } else { &path },
+                format!("expected a table, found {}", kind(v)),
+            )
+        })?;
+        Ok(Self {
+            path,
+            map,
+            used: BTreeSet::new(),
+        })
+    }
+
+    fn at(&self, key: &str) -> String {
+        if self.path.is_empty() {
+            key.to_owned()
+        } else {
+            format!("{}.{key}", self.path)
+        }
+    }
+
+    fn get(&mut self, key: &'static str) -> Option<&'a Value> {
+        self.used.insert(key);
+        self.map.get(key).filter(|v| !v.is_null())
+    }
+
+    fn string(&mut self, key: &'static str) -> Result<Option<&'a str>, PermissionFileError> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s)),
+            Some(v) => Err(field_err(
+                self.at(key),
+                format!("expected a string, found {}", kind(v)),
+            )),
+        }
+    }
+
+    fn bool(&mut self, key: &'static str) -> Result<bool, PermissionFileError> {
+        match self.get(key) {
+            None => Ok(false),
+            Some(Value::Bool(b)) => Ok(*b),
+            Some(v) => Err(field_err(
+                self.at(key),
+                format!("expected true or false, found {}", kind(v)),
+            )),
+        }
+    }
+
+    fn u64(&mut self, key: &'static str) -> Result<Option<u64>, PermissionFileError> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(Value::Number(n)) => n.as_u64().map(Some).ok_or_else(|| {
+                field_err(self.at(key), format!("{n} is not a non-negative integer"))
+            }),
+            Some(v) => Err(field_err(
+                self.at(key),
+                format!("expected an integer, found {}", kind(v)),
+            )),
+        }
+    }
+
+    /// A string or a non-negative integer, as text (amounts: "100e18", "1 ether", 5).
+    fn amount(&mut self, key: &'static str) -> Result<Option<String>, PermissionFileError> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(Value::Number(n)) if n.is_u64() => Ok(Some(n.to_string())),
+            Some(Value::Number(n)) => Err(field_err(
+                self.at(key),
+                format!("{n} is not a non-negative integer below 2^64: write amounts as strings (\"1e21\", \"1000 ether\")"),
+            )),
+            Some(v) => Err(field_err(
+                self.at(key),
+                format!(
+                    "expected an amount (\"100e18\", \"1 ether\", or an integer), found {}",
+                    kind(v)
+                ),
+            )),
+        }
+    }
+
+    fn array(&mut self, key: &'static str) -> Result<&'a [Value], PermissionFileError> {
+        match self.get(key) {
+            None => Ok(&[]),
+            Some(Value::Array(a)) => Ok(a),
+            Some(v) => Err(field_err(
+                self.at(key),
+                format!("expected an array, found {}", kind(v)),
+            )),
+        }
+    }
+
+    fn address(&mut self, key: &'static str) -> Result<Option<Address>, PermissionFileError> {
+        let at = self.at(key);
+        self.string(key)?
+            .map(|s| parse_address(s).map_err(|e| field_err(at, e.to_string())))
+            .transpose()
+    }
+
+    /// Refuses keys that were never asked for.
+    fn finish(self) -> Result<(), PermissionFileError> {
+        if let Some(k) = self.map.keys().find(|k| !self.used.contains(k.as_str())) {
+            let known: Vec<&str> = self.used.iter().copied().collect();
+            return Err(field_err(
+                self.at(k),
+                format!("unknown field (expected one of: {})", known.join(", ")),
+            ));
+        }
+        Ok(())
+    }
+}
+
+fn read_session(
+    v: &Value,
+    cli_signer: Option<Address>,
+) -> Result<SessionBuilder, PermissionFileError> {
+    let mut f = Fields::new(String::new(), v)?;
+    let file_signer = f.address("signer")?;
+    let signer = match (file_signer, cli_signer) {
+        (Some(a), Some(b)) if a != b => {
+            return Err(field_err(
+                "signer",
+                format!("the file names {a} but the session key given is {b}"),
+            ))
+        }
+        (Some(a), _) | (None, Some(a)) => a,
+        (None, None) => {
+            return Err(field_err(
+                "signer",
+                "missing (the session key's address; or pass --signer / --session-key)",
+            ))
+        }
+    };
+    let mut b = SessionBuilder::new(signer).valid_between(
+        f.u64("valid_after")?.unwrap_or(0),
+        f.u64("valid_until")?.unwrap_or(0),
+    );
+    if let Some(t) = f.amount("native_cap")? {
+        b = b.native_cap(parse_limit(&t).map_err(|e| field_err("native_cap", e.to_string()))?);
+    }
+    if let Some(t) = f.amount("gas_budget")? {
+        b = b.gas_budget(parse_limit(&t).map_err(|e| field_err("gas_budget", e.to_string()))?);
+    }
+    if let Some(n) = f.u64("max_ops")? {
+        let n = u32::try_from(n)
+            .map_err(|_| field_err("max_ops", format!("{n} does not fit in 32 bits")))?;
+        b = b.max_ops(n);
+    }
+    if let Some(p) = f.address("paymaster")? {
+        b = b.paymaster(p);
+    }
+    if f.bool("allow_wildcards")? {
+        b = b.allow_wildcards();
+    }
+    for (i, c) in f.array("calls")?.iter().enumerate() {
+        b = b.call(read_call(i, c)?);
+    }
+    for (i, t) in f.array("token_caps")?.iter().enumerate() {
+        let mut t = Fields::new(format!("token_caps[{i}]"), t)?;
+        let token = t
+            .address("token")?
+            .ok_or_else(|| field_err(t.at("token"), "missing"))?;
+        let text = t
+            .amount("limit")?
+            .ok_or_else(|| field_err(t.at("limit"), "missing (an amount, or \"unlimited\")"))?;
+        let limit =
+            parse_token_limit(&text).map_err(|e| field_err(t.at("limit"), e.to_string()))?;
+        t.finish()?;
+        b = b.token_cap(token, limit);
+    }
+    f.finish()?;
+    Ok(b)
+}
+
+fn read_call(i: usize, v: &Value) -> Result<CallBuilder, PermissionFileError> {
+    let mut c = Fields::new(format!("calls[{i}]"), v)?;
+    let target = match c.string("target")? {
+        None => return Err(field_err(c.at("target"), "missing (an address, or \"*\")")),
+        Some("*") => Target::Any,
+        Some(s) => {
+            Target::Exact(parse_address(s).map_err(|e| field_err(c.at("target"), e.to_string()))?)
+        }
+    };
+    let function = c.string("function")?;
+    let plain = c.bool("plain_transfer")?;
+    let calldata = match (function, plain) {
+        (Some(_), true) => {
+            return Err(field_err(
+                c.at("plain_transfer"),
+                "give either `function` or `plain_transfer = true`, not both",
+            ))
+        }
+        (None, true) => Calldata::PlainTransfer,
+        (None, false) => {
+            return Err(field_err(
+                c.at("function"),
+                "missing (a signature like \"approve(address spender, uint256 amount)\", a selector, \"*\"; or plain_transfer = true)",
+            ))
+        }
+        (Some("*"), _) => Calldata::AnyFunction,
+        (Some(s), _) if s.trim().starts_with("0x") && !s.contains('(') => {
+            let bytes = hex::decode(s.trim()).ok().filter(|b| b.len() == 4).ok_or_else(|| {
+                field_err(c.at("function"), format!("`{s}` is not a 4-byte selector"))
+            })?;
+            Calldata::Selector(bytes.try_into().expect("4 bytes"))
+        }
+        (Some(s), _) => Calldata::Function(s.to_owned()),
+    };
+    let mut call = CallBuilder::new(target, calldata);
+    if let Some(t) = c.amount("max_value")? {
+        let v = parse_uint(&t, 256).map_err(|e| field_err(c.at("max_value"), e.to_string()))?;
+        call = call.max_value(v);
+    }
+    for (j, r) in c.array("rules")?.iter().enumerate() {
+        let (param, check) = read_rule(&format!("calls[{i}].rules[{j}]"), r)?;
+        call = call.rule(&param, check);
+    }
+    c.finish()?;
+    Ok(call)
+}
+
+fn rule_value(field: &str, v: &Value) -> Result<RuleValue, PermissionFileError> {
+    match v {
+        Value::String(s) => Ok(RuleValue::Text(s.clone())),
+        Value::Bool(b) => Ok(RuleValue::Bool(*b)),
+        Value::Number(n) => match (n.as_u64(), n.as_i64()) {
+            (Some(u), _) => Ok(RuleValue::Uint(U256::from(u))),
+            (None, Some(i)) => Ok(RuleValue::from(i)),
+            _ => Err(field_err(
+                field,
+                format!("{n} is not an integer (write large or fractional amounts as strings: \"1.5 ether\")"),
+            )),
+        },
+        other => Err(field_err(
+            field,
+            format!("expected a value, found {}", kind(other)),
+        )),
+    }
+}
+
+fn read_rule(path: &str, v: &Value) -> Result<(String, Check), PermissionFileError> {
+    let mut r = Fields::new(path.to_owned(), v)?;
+    let param = r
+        .string("param")?
+        .ok_or_else(|| field_err(r.at("param"), "missing (a parameter name of the function)"))?
+        .to_owned();
+    let op = r
+        .string("op")?
+        .ok_or_else(|| field_err(r.at("op"), "missing (== != > >= < <= in_range one_of)"))?;
+    let value = r.get("value");
+    let values = r.get("values");
+    let at_value = r.at("value");
+    let at_values = r.at("values");
+    let list = |n: Option<usize>| -> Result<Vec<RuleValue>, PermissionFileError> {
+        let Some(Value::Array(vs)) = values else {
+            return Err(field_err(
+                at_values.clone(),
+                "missing (an array of values)".to_owned(),
+            ));
+        };
+        if let Some(n) = n {
+            if vs.len() != n {
+                return Err(field_err(
+                    at_values.clone(),
+                    format!("expected [min, max], found {} values", vs.len()),
+                ));
+            }
+        }
+        vs.iter()
+            .enumerate()
+            .map(|(k, v)| rule_value(&format!("{at_values}[{k}]"), v))
+            .collect()
+    };
+    let check = match op.trim() {
+        "in_range" | "between" => {
+            let mut vs = list(Some(2))?.into_iter();
+            let (min, max) = (vs.next().expect("2"), vs.next().expect("2"));
+            Check::InRange(min, max)
+        }
+        "one_of" | "in" => Check::OneOf(list(None)?),
+        other => {
+            let cmp = Comparison::parse(other).ok_or_else(|| {
+                field_err(
+                    r.at("op"),
+                    format!("`{other}` is not an operator (== != > >= < <= in_range one_of)"),
+                )
+            })?;
+            let v = value.ok_or_else(|| field_err(at_value.clone(), "missing"))?;
+            Check::Compare(cmp, rule_value(&at_value, v)?)
+        }
+    };
+    if matches!(check, Check::Compare(..)) && values.is_some() {
+        return Err(field_err(
+            at_values,
+            "only for in_range and one_of (use `value`)",
+        ));
+    }
+    if !matches!(check, Check::Compare(..)) && value.is_some() {
+        return Err(field_err(at_value, "in_range and one_of take `values`"));
+    }
+    r.finish()?;
+    Ok((param, check))
+}
+
+/// A record in the permission-file shape (parameters named when `book` knows the function;
+/// otherwise selectors and `word` indexes, which [`parse`] does not read back).
+pub fn render(record: &SessionRecord, book: &FunctionBook) -> Value {
+    let limit = |l: Limit| match l {
+        Limit::Unlimited => json!("unlimited"),
+        Limit::Limited(v) => json!(v.to_string()),
+    };
+    let mut out = Map::new();
+    out.insert("signer".into(), json!(record.signer.to_checksum(None)));
+    out.insert("valid_after".into(), json!(record.valid_after));
+    out.insert("valid_until".into(), json!(record.valid_until));
+    out.insert("native_cap".into(), limit(record.native_cap));
+    out.insert("gas_budget".into(), limit(record.gas_budget));
+    if let Some(n) = record.max_ops {
+        out.insert("max_ops".into(), json!(n));
+    }
+    if let Some(p) = record.paymaster {
+        out.insert("paymaster".into(), json!(p.to_checksum(None)));
+    }
+    let wildcards = record
+        .calls
+        .iter()
+        .any(|c| c.key.target == TargetMatch::Any || c.key.selector == SelectorMatch::Any);
+    if wildcards {
+        out.insert("allow_wildcards".into(), json!(true));
+    }
+    let calls: Vec<Value> = record
+        .calls
+        .iter()
+        .map(|c| {
+            let mut m = Map::new();
+            m.insert(
+                "target".into(),
+                match c.key.target {
+                    TargetMatch::Exact(a) => json!(a.to_checksum(None)),
+                    TargetMatch::Any => json!("*"),
+                },
+            );
+            let f = match c.key.selector {
+                SelectorMatch::Exact(s) => {
+                    let f = book.get(s);
+                    m.insert(
+                        "function".into(),
+                        json!(f.map_or_else(|| hex::encode_prefixed(s), signature_text)),
+                    );
+                    f
+                }
+                SelectorMatch::Any => {
+                    m.insert("function".into(), json!("*"));
+                    None
+                }
+                SelectorMatch::Empty => {
+                    m.insert("plain_transfer".into(), json!(true));
+                    None
+                }
+            };
+            m.insert("max_value".into(), json!(c.max_value.to_string()));
+            if !c.rules.is_empty() {
+                let rules: Vec<Value> = c
+                    .rules
+                    .iter()
+                    .map(|r| {
+                        let (name, ty) = rule_param(r, f);
+                        let mut rm = Map::new();
+                        if f.is_some() {
+                            rm.insert("param".into(), json!(name));
+                        } else {
+                            rm.insert("word".into(), json!(r.word_index));
+                        }
+                        let text = |w| json!(format_word(w, ty.as_ref()));
+                        use sessionkey_policy::Condition as C;
+                        let op = match r.condition {
+                            C::Eq => "==",
+                            C::Neq => "!=",
+                            C::Gt | C::SignedGt => ">",
+                            C::Gte | C::SignedGte => ">=",
+                            C::Lt | C::SignedLt => "<",
+                            C::Lte | C::SignedLte => "<=",
+                            C::InRange | C::SignedInRange => "in_range",
+                            C::OneOf => "one_of",
+                        };
+                        rm.insert("op".into(), json!(op));
+                        if matches!(r.condition, C::InRange | C::SignedInRange | C::OneOf) {
+                            rm.insert(
+                                "values".into(),
+                                Value::Array(r.values.iter().map(text).collect()),
+                            );
+                        } else {
+                            rm.insert("value".into(), text(&r.values[0]));
+                        }
+                        if f.is_none() && r.condition.is_signed() {
+                            rm.insert("signed".into(), json!(true));
+                        }
+                        Value::Object(rm)
+                    })
+                    .collect();
+                m.insert("rules".into(), Value::Array(rules));
+            }
+            Value::Object(m)
+        })
+        .collect();
+    out.insert("calls".into(), Value::Array(calls));
+    let caps: Vec<Value> = record
+        .token_caps
+        .iter()
+        .map(|t| {
+            json!({
+                "token": t.token.to_checksum(None),
+                "limit": match t.limit {
+                    TokenLimit::Unlimited => "unlimited".to_owned(),
+                    TokenLimit::Limited(v) => v.to_string(),
+                },
+            })
+        })
+        .collect();
+    out.insert("token_caps".into(), Value::Array(caps));
+    Value::Object(out)
+}
+
+/// `name(type name, …)`: a signature with its parameter names, readable back by the parser.
+pub fn signature_text(f: &crate::signature_abi::FunctionSignature) -> String {
+    let params: Vec<String> = f
+        .params
+        .iter()
+        .map(|(p, t)| {
+            if p.starts_with('#') {
+                t.sol_type_name().into_owned()
+            } else {
+                format!("{} {p}", t.sol_type_name())
+            }
+        })
+        .collect();
+    format!("{}({})", f.name, params.join(", "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"
+signer = "0x1111111111111111111111111111111111111111"
+valid_after = 1000
+valid_until = 2000
+gas_budget = "0.01 ether"
+native_cap = "1 ether"
+
+[[calls]]
+target = "0x00000000000000000000000000000000000070c0"
+function = "approve(address spender, uint256 amount)"
+rules = [
+  { param = "spender", op = "==", value = "0x0000000000000000000000000000000000000de0" },
+  { param = "amount", op = "<=", value = "100e18" },
+]
+
+[[calls]]
+target = "0x000000000000000000000000000000000000a71c"
+plain_transfer = true
+max_value = "0.5 ether"
+
+[[token_caps]]
+token = "0x00000000000000000000000000000000000070c0"
+limit = "500e18"
+"#;
+
+    fn parse_toml(text: &str) -> Result<Permission, PermissionFileError> {
+        parse(text, Format::Toml, Path::new("p.toml"), None)
+    }
+
+    fn field_of(text: &str) -> String {
+        match parse_toml(text).expect_err("must be refused") {
+            PermissionFileError::Field { field, .. } => field,
+            PermissionFileError::Build(e) => e.field,
+            other => panic!("{other}"),
+        }
+    }
+
+    #[test]
+    fn reads_the_documented_example() {
+        let p = parse_toml(GOOD).unwrap();
+        assert_eq!(p.record.calls.len(), 2);
+        assert_eq!(p.record.native_cap, Limit::Limited(10u128.pow(18)));
+        // Rendered back and read again: the same record.
+        let rendered = render(&p.record, &p.functions);
+        let again = parse(
+            &rendered.to_string(),
+            Format::Json,
+            Path::new("r.json"),
+            None,
+        )
+        .unwrap();
+        assert_eq!(again.record, p.record);
+    }
+
+    #[test]
+    fn every_bad_field_is_named() {
+        let cases = [
+            (
+                GOOD.replace("0x0000000000000000000000000000000000000de0", "0xZZ"),
+                "calls[0].rules[0]",
+            ),
+            (
+                GOOD.replace(
+                    "target = \"0x00000000000000000000000000000000000070c0\"",
+                    "target = \"0x12\"",
+                ),
+                "calls[0].target",
+            ),
+            (
+                GOOD.replace(
+                    "approve(address spender, uint256 amount)",
+                    "approve(address spender, uint256",
+                ),
+                "calls[0].function",
+            ),
+            (
+                GOOD.replace("param = \"amount\"", "param = \"amt\""),
+                "calls[0].rules[1]",
+            ),
+            (
+                GOOD.replace("valid_until = 2000", "valid_until = 1000"),
+                "valid_until",
+            ),
+            (
+                GOOD.replace("gas_budget = \"0.01 ether\"", ""),
+                "gas_budget",
+            ),
+            (GOOD.replace("native_cap", "native_kap"), "native_kap"),
+            (
+                GOOD.replace("limit = \"500e18\"", "limit = \"1e80\""),
+                "token_caps[0].limit",
+            ),
+            (
+                GOOD.replace("max_value = \"0.5 ether\"", "max_value = -1"),
+                "calls[1].max_value",
+            ),
+            (
+                GOOD.replace("op = \"<=\"", "op = \"=<\""),
+                "calls[0].rules[1].op",
+            ),
+            (
+                GOOD.replace(
+                    "signer = \"0x1111111111111111111111111111111111111111\"",
+                    "",
+                ),
+                "signer",
+            ),
+        ];
+        for (text, field) in cases {
+            assert_eq!(field_of(&text), field, "{text}");
+        }
+    }
+
+    #[test]
+    fn syntax_errors_have_a_position() {
+        match parse_toml("signer = \n") {
+            Err(PermissionFileError::Syntax { line, .. }) => assert_eq!(line, 1),
+            other => panic!("{other:?}"),
+        }
+        match parse("{\n \"signer\": ", Format::Json, Path::new("p.json"), None) {
+            Err(PermissionFileError::Syntax { line, .. }) => assert_eq!(line, 2),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_conflicting_cli_signer_is_refused() {
+        let other = Address::repeat_byte(0x22);
+        let e = parse(GOOD, Format::Toml, Path::new("p.toml"), Some(other)).unwrap_err();
+        assert!(e.to_string().starts_with("signer:"), "{e}");
+    }
+}

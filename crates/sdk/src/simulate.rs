@@ -1,0 +1,298 @@
+//! The validator's `validateUserOp`, run off-chain on the same `sessionkey-policy` code.
+//!
+//! [`simulate`] takes a session's record and storage words (after its usage so far), the module
+//! address, a packed user operation and its hash, and follows the contract's order exactly:
+//! signature length → session live → strict `execute` decoding → `authorize_op` (op count,
+//! paymaster / gas budget, each call, native cap, token caps) → signature. It answers what
+//! `validateUserOp` would: the validationData it returns (with the signature-failure bit), or the
+//! typed error it reverts with, ABI-encoded from the committed interface. `tests/agreement.rs`
+//! checks this against the contract itself on stylus-test's TestVM.
+//!
+//! What it assumes: the module is installed on the account and the op is sent by the account
+//! (`userOp.sender`); those two checks (`NotInstalled`, `SenderMismatch`) need chain state.
+
+use alloy_primitives::{Address, Bytes, B256, U256};
+use alloy_sol_types::SolError;
+use sessionkey_policy::engine::{authorize_op, OpFacts};
+use sessionkey_policy::execution::decode_execute;
+use sessionkey_policy::memory::MemoryStore;
+use sessionkey_policy::signature::SessionSignature;
+use sessionkey_policy::validation_data::ValidationData;
+use sessionkey_policy::{gas, ExecutionError, Violation};
+
+use crate::account_calls::{Call, ISessionKeyValidator as I, PackedUserOperation};
+use crate::key::{session_digest, verifies};
+
+/// Why `validateUserOp` reverts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Rejection {
+    /// `userOp.signature` is not 85 bytes.
+    InvalidSignatureLength(usize),
+    /// The named signer has no live session on the account.
+    SessionNotActive {
+        /// The account.
+        account: Address,
+        /// The signer the signature names.
+        signer: Address,
+    },
+    /// The op's `callData` is not a canonical single/batch `execute`.
+    MalformedExecution(ExecutionError),
+    /// The op breaks the session's permission.
+    Violation(Violation),
+}
+
+fn word(i: usize) -> U256 {
+    U256::from(i)
+}
+
+impl Rejection {
+    /// The Solidity error's name (`RuleFailed`, `MalformedExecution`, …).
+    pub fn error_name(&self) -> &'static str {
+        match self {
+            Self::InvalidSignatureLength(_) => "InvalidSignatureLength",
+            Self::SessionNotActive { .. } => "SessionNotActive",
+            Self::MalformedExecution(_) => "MalformedExecution",
+            Self::Violation(v) => match v {
+                Violation::SelfCall { .. } => "SelfCallRejected",
+                Violation::CallNotAllowed { .. } => "CallNotAllowed",
+                Violation::CalldataTooShort { .. } => "CalldataTooShort",
+                Violation::ValueTooHigh { .. } => "ValueTooHigh",
+                Violation::ParamMissing { .. } => "ParamMissing",
+                Violation::RuleFailed { .. } => "RuleFailed",
+                Violation::MalformedTokenCall { .. } => "MalformedTokenCall",
+                Violation::TokenCapMissing { .. } => "TokenCapMissing",
+                Violation::TokenCapExceeded { .. } => "TokenCapExceeded",
+                Violation::NativeCapExceeded { .. } => "NativeCapExceeded",
+                Violation::OpLimitReached => "OpLimitReached",
+                Violation::GasBudgetExceeded { .. } => "GasBudgetExceeded",
+                Violation::PaymasterNotAllowed { .. } => "PaymasterNotAllowed",
+                Violation::AmountOverflow => "AmountOverflow",
+            },
+        }
+    }
+
+    /// The revert data, encoded from `abi/ISessionKeyValidator.sol`.
+    pub fn revert_data(&self) -> Bytes {
+        let data = match *self {
+            Self::InvalidSignatureLength(n) => {
+                I::InvalidSignatureLength { length: word(n) }.abi_encode()
+            }
+            Self::SessionNotActive { account, signer } => {
+                I::SessionNotActive { account, signer }.abi_encode()
+            }
+            Self::MalformedExecution(e) => I::MalformedExecution { code: e.code() }.abi_encode(),
+            Self::Violation(v) => match v {
+                Violation::SelfCall { index } => I::SelfCallRejected {
+                    callIndex: word(index),
+                }
+                .abi_encode(),
+                Violation::CallNotAllowed {
+                    index,
+                    target,
+                    selector,
+                } => I::CallNotAllowed {
+                    callIndex: word(index),
+                    target,
+                    selector: selector.into(),
+                }
+                .abi_encode(),
+                Violation::CalldataTooShort { index } => I::CalldataTooShort {
+                    callIndex: word(index),
+                }
+                .abi_encode(),
+                Violation::ValueTooHigh { index, value, max } => I::ValueTooHigh {
+                    callIndex: word(index),
+                    value,
+                    max,
+                }
+                .abi_encode(),
+                Violation::ParamMissing { index, rule } => I::ParamMissing {
+                    callIndex: word(index),
+                    ruleIndex: word(rule),
+                }
+                .abi_encode(),
+                Violation::RuleFailed { index, rule } => I::RuleFailed {
+                    callIndex: word(index),
+                    ruleIndex: word(rule),
+                }
+                .abi_encode(),
+                Violation::MalformedTokenCall { index } => I::MalformedTokenCall {
+                    callIndex: word(index),
+                }
+                .abi_encode(),
+                Violation::TokenCapMissing { token } => I::TokenCapMissing { token }.abi_encode(),
+                Violation::TokenCapExceeded {
+                    token,
+                    requested,
+                    remaining,
+                } => I::TokenCapExceeded {
+                    token,
+                    requested,
+                    remaining,
+                }
+                .abi_encode(),
+                Violation::NativeCapExceeded {
+                    requested,
+                    remaining,
+                } => I::NativeCapExceeded {
+                    requested,
+                    remaining,
+                }
+                .abi_encode(),
+                Violation::OpLimitReached => I::OpLimitReached {}.abi_encode(),
+                Violation::GasBudgetExceeded { cost, remaining } => {
+                    I::GasBudgetExceeded { cost, remaining }.abi_encode()
+                }
+                Violation::PaymasterNotAllowed { paymaster } => {
+                    I::PaymasterNotAllowed { paymaster }.abi_encode()
+                }
+                Violation::AmountOverflow => I::AmountOverflow {}.abi_encode(),
+            },
+        };
+        data.into()
+    }
+}
+
+/// What `validateUserOp` does with the op.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Returns this validationData (the op passes the policy; `sig_failed` says whether the
+    /// signature matched).
+    Returns(ValidationData),
+    /// Reverts.
+    Reverts(Rejection),
+}
+
+/// The simulator's answer.
+#[derive(Clone, Debug)]
+pub struct Verdict {
+    /// Return or revert.
+    pub outcome: Outcome,
+    /// The calls of the op, when its `callData` decodes.
+    pub calls: Vec<Call>,
+    /// Worst-case gas fee charged to the session's budget (0 with a paymaster).
+    pub prefund: U256,
+    /// Native value the op sends.
+    pub native_spent: U256,
+    /// ERC-20 amounts the op spends, per token.
+    pub token_spent: Vec<(Address, U256)>,
+    /// The session's words after the op, when `validateUserOp` returns (the contract writes
+    /// them on that path; EntryPoint reverts the whole bundle if the signature failed).
+    pub store_after: Option<MemoryStore>,
+}
+
+impl Verdict {
+    /// Whether the op passes validation: policy and signature.
+    pub fn passes(&self) -> bool {
+        matches!(self.outcome, Outcome::Returns(vd) if !vd.sig_failed)
+    }
+
+    /// What the contract's `validateUserOp` answers: `Ok(validationData word)` or
+    /// `Err(revert data)`.
+    pub fn contract_result(&self) -> Result<B256, Bytes> {
+        match self.outcome {
+            Outcome::Returns(vd) => Ok(vd.to_word()),
+            Outcome::Reverts(r) => Err(r.revert_data()),
+        }
+    }
+}
+
+/// A session as the simulator sees it: its words after the usage so far.
+#[derive(Clone, Debug)]
+pub struct SessionView<'a> {
+    /// The session's signer.
+    pub signer: Address,
+    /// Its storage words.
+    pub store: &'a MemoryStore,
+    /// Revoked (individually, by revoke-all or uninstall).
+    pub revoked: bool,
+}
+
+/// Runs `validateUserOp` for `op` (with hash `user_op_hash`) against the session, as the
+/// module at `module` does.
+pub fn simulate(
+    session: &SessionView<'_>,
+    module: Address,
+    op: &PackedUserOperation,
+    user_op_hash: B256,
+) -> Verdict {
+    let account = op.sender;
+    let prefund = gas::required_prefund(&op.accountGasLimits, op.preVerificationGas, &op.gasFees);
+    let paymaster = gas::paymaster_of(&op.paymasterAndData);
+    let mut verdict = Verdict {
+        outcome: Outcome::Reverts(Rejection::InvalidSignatureLength(op.signature.len())),
+        calls: Vec::new(),
+        prefund: if paymaster.is_some() {
+            U256::ZERO
+        } else {
+            prefund
+        },
+        native_spent: U256::ZERO,
+        token_spent: Vec::new(),
+        store_after: None,
+    };
+    let decoded = decode_execute(&op.callData);
+    if let Ok((_, execs)) = &decoded {
+        verdict.calls = execs
+            .iter()
+            .map(|e| Call {
+                target: e.target,
+                value: e.value,
+                data: Bytes::copy_from_slice(e.calldata),
+            })
+            .collect();
+    }
+    let Some(sig) = SessionSignature::parse(&op.signature) else {
+        return verdict;
+    };
+    if sig.signer != session.signer || session.revoked {
+        verdict.outcome = Outcome::Reverts(Rejection::SessionNotActive {
+            account,
+            signer: sig.signer,
+        });
+        return verdict;
+    }
+    let executions = match decoded {
+        Ok((_, e)) => e,
+        Err(e) => {
+            verdict.outcome = Outcome::Reverts(Rejection::MalformedExecution(e));
+            return verdict;
+        }
+    };
+    let facts = OpFacts {
+        account,
+        module,
+        executions: &executions,
+        prefund,
+        paymaster,
+    };
+    let mut store = session.store.clone();
+    let header = store.header;
+    match authorize_op(&mut store, &header, &facts) {
+        Err(v) => verdict.outcome = Outcome::Reverts(Rejection::Violation(v)),
+        Ok(outcome) => {
+            store.apply(&outcome);
+            let mut vd = outcome.validation_data;
+            vd.sig_failed = !verifies(&session_digest(&user_op_hash, module), &sig);
+            verdict.outcome = Outcome::Returns(vd);
+            verdict.native_spent = outcome.native_spent;
+            verdict.token_spent = outcome.token_spent;
+            verdict.store_after = Some(store);
+        }
+    }
+    verdict
+}
+
+/// A placeholder signature naming `signer` (r = s = 0, never valid): lets the policy be checked
+/// for an op that is not signed yet, as a bundler's gas estimation does.
+pub fn placeholder_signature(signer: Address) -> Bytes {
+    SessionSignature {
+        signer,
+        r: B256::ZERO,
+        s: B256::ZERO,
+        v: 27,
+    }
+    .to_bytes()
+    .to_vec()
+    .into()
+}

@@ -1,0 +1,292 @@
+//! What a session has used so far, and the storage words that makes: the simulator starts from
+//! the words the contract holds after registration (`sessionkey_policy::memory::MemoryStore`,
+//! laid out by the contract's own functions) with the usage debited.
+//!
+//! A usage file (TOML or JSON):
+//!
+//! ```toml
+//! ops = 3                   # ops validated so far
+//! native_spent = "0.2 ether"
+//! gas_spent = "150000000000000"
+//! revoked = false           # revoked (individually, by revoke-all, or by uninstall)
+//! [tokens]                  # spend so far per capped token
+//! "0x00000000000000000000000000000000000070c0" = "150e18"
+//! ```
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use alloy_primitives::{Address, U256};
+use serde::{Deserialize, Serialize};
+use sessionkey_policy::layout::{SpendWord, TokenCapWord};
+use sessionkey_policy::memory::MemoryStore;
+use sessionkey_policy::record::{Limit, SessionRecord, TokenLimit};
+
+use crate::address::parse_address;
+use crate::amount::parse_uint;
+
+/// Why a usage does not fit the record.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {message}")]
+pub struct UsageError {
+    /// `ops`, `native_spent`, `tokens.0x…`.
+    pub field: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+fn usage_err(field: impl Into<String>, message: impl Into<String>) -> UsageError {
+    UsageError {
+        field: field.into(),
+        message: message.into(),
+    }
+}
+
+/// A session's usage so far.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Usage {
+    /// Ops validated.
+    pub ops: u32,
+    /// Native value sent.
+    pub native_spent: U256,
+    /// Gas-fee budget charged (wei).
+    pub gas_spent: U256,
+    /// ERC-20 spend per capped token.
+    pub tokens: BTreeMap<Address, U256>,
+    /// Whether the session is revoked.
+    pub revoked: bool,
+}
+
+#[derive(Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+struct UsageFile {
+    #[serde(default)]
+    ops: u32,
+    #[serde(default)]
+    native_spent: Option<AmountText>,
+    #[serde(default)]
+    gas_spent: Option<AmountText>,
+    #[serde(default)]
+    tokens: BTreeMap<String, AmountText>,
+    #[serde(default)]
+    revoked: bool,
+}
+
+#[derive(Deserialize, Serialize)]
+#[serde(untagged)]
+enum AmountText {
+    Text(String),
+    Number(u64),
+}
+
+impl AmountText {
+    fn parse(&self, field: &str) -> Result<U256, UsageError> {
+        match self {
+            Self::Number(n) => Ok(U256::from(*n)),
+            Self::Text(t) => parse_uint(t, 256).map_err(|e| usage_err(field, e.to_string())),
+        }
+    }
+}
+
+impl Usage {
+    /// Reads a usage file (TOML, or JSON when it starts with `{`).
+    ///
+    /// # Errors
+    /// A one-line message naming the file or the field.
+    pub fn load(path: &Path) -> Result<Self, String> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        Self::parse(&text).map_err(|e| format!("{}: {e}", path.display()))
+    }
+
+    /// Parses usage text (TOML, or JSON when it starts with `{`).
+    ///
+    /// # Errors
+    /// A one-line message.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let file: UsageFile = if text.trim_start().starts_with('{') {
+            serde_json::from_str(text).map_err(|e| e.to_string())?
+        } else {
+            toml::from_str(text).map_err(|e| e.message().replace('\n', " "))?
+        };
+        let mut tokens = BTreeMap::new();
+        for (k, v) in &file.tokens {
+            let field = format!("tokens.{k}");
+            let token = parse_address(k).map_err(|e| format!("{field}: {e}"))?;
+            tokens.insert(token, v.parse(&field).map_err(|e| e.to_string())?);
+        }
+        let amount = |a: &Option<AmountText>, f: &str| {
+            a.as_ref()
+                .map_or(Ok(U256::ZERO), |a| a.parse(f))
+                .map_err(|e| e.to_string())
+        };
+        Ok(Self {
+            ops: file.ops,
+            native_spent: amount(&file.native_spent, "native_spent")?,
+            gas_spent: amount(&file.gas_spent, "gas_spent")?,
+            tokens,
+            revoked: file.revoked,
+        })
+    }
+
+    /// The session's storage words after `record` was registered and this much was used.
+    ///
+    /// # Errors
+    /// [`UsageError`] when the usage exceeds a cap or names a token without one.
+    pub fn store(&self, record: &SessionRecord) -> Result<MemoryStore, UsageError> {
+        let mut store = MemoryStore::new(record, 0);
+        if let Some(max) = record.max_ops {
+            if self.ops > max {
+                return Err(usage_err(
+                    "ops",
+                    format!("{} used, but the session allows {max}", self.ops),
+                ));
+            }
+            store.header.ops_remaining = max - self.ops;
+        }
+        let mut spend = SpendWord::unpack(&store.spend);
+        let left = |cap: Limit, used: U256, field: &str| -> Result<u128, UsageError> {
+            match cap {
+                Limit::Unlimited => Ok(0),
+                Limit::Limited(c) if used > U256::from(c) => Err(usage_err(
+                    field,
+                    format!("{used} spent, above the cap of {c}"),
+                )),
+                Limit::Limited(c) => Ok(c - used.to::<u128>()),
+            }
+        };
+        spend.native_remaining = left(record.native_cap, self.native_spent, "native_spent")?;
+        spend.gas_remaining = left(record.gas_budget, self.gas_spent, "gas_spent")?;
+        store.spend = spend.pack();
+        for (token, used) in &self.tokens {
+            let field = format!("tokens.{token}");
+            let cap = record
+                .token_caps
+                .iter()
+                .find(|t| t.token == *token)
+                .ok_or_else(|| usage_err(&field, "the permission has no cap for this token"))?;
+            if let TokenLimit::Limited(c) = cap.limit {
+                if *used > c {
+                    return Err(usage_err(
+                        field,
+                        format!("{used} spent, above the cap of {c}"),
+                    ));
+                }
+                let word = TokenCapWord {
+                    unlimited: false,
+                    remaining: c - *used,
+                };
+                store.tokens.insert(*token, word.pack());
+            }
+        }
+        Ok(store)
+    }
+
+    /// The usage `store` shows for `record` (the inverse of [`Self::store`]; unlimited caps and
+    /// charges that are not tracked read as 0).
+    pub fn of(record: &SessionRecord, store: &MemoryStore, revoked: bool) -> Self {
+        let spend = SpendWord::unpack(&store.spend);
+        let used = |cap: Limit, left: u128| match cap {
+            Limit::Limited(c) => U256::from(c.saturating_sub(left)),
+            Limit::Unlimited => U256::ZERO,
+        };
+        let tokens = record
+            .token_caps
+            .iter()
+            .filter_map(|t| match (t.limit, store.tokens.get(&t.token)) {
+                (TokenLimit::Limited(c), Some(w)) => {
+                    let left = TokenCapWord::unpack(w).map_or(c, |w| w.remaining);
+                    let spent = c.saturating_sub(left);
+                    (!spent.is_zero()).then_some((t.token, spent))
+                }
+                _ => None,
+            })
+            .collect();
+        Self {
+            ops: record
+                .max_ops
+                .map_or(0, |m| m.saturating_sub(store.header.ops_remaining)),
+            native_spent: used(record.native_cap, spend.native_remaining),
+            gas_spent: used(record.gas_budget, spend.gas_remaining),
+            tokens,
+            revoked,
+        }
+    }
+
+    /// As a usage file (TOML).
+    pub fn to_toml(&self) -> String {
+        let file = UsageFile {
+            ops: self.ops,
+            native_spent: Some(AmountText::Text(self.native_spent.to_string())),
+            gas_spent: Some(AmountText::Text(self.gas_spent.to_string())),
+            tokens: self
+                .tokens
+                .iter()
+                .map(|(t, v)| (t.to_checksum(None), AmountText::Text(v.to_string())))
+                .collect(),
+            revoked: self.revoked,
+        };
+        toml::to_string(&file).unwrap_or_default()
+    }
+
+    /// As JSON.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "ops": self.ops,
+            "native_spent": self.native_spent.to_string(),
+            "gas_spent": self.gas_spent.to_string(),
+            "tokens": self.tokens.iter().map(|(t, v)| (t.to_checksum(None), v.to_string())).collect::<BTreeMap<_, _>>(),
+            "revoked": self.revoked,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sessionkey_policy::record::TokenCap;
+
+    fn record() -> SessionRecord {
+        SessionRecord {
+            signer: Address::repeat_byte(1),
+            valid_after: 0,
+            valid_until: 0,
+            native_cap: Limit::Limited(1000),
+            gas_budget: Limit::Unlimited,
+            max_ops: Some(5),
+            paymaster: None,
+            calls: vec![],
+            token_caps: vec![TokenCap {
+                token: Address::repeat_byte(7),
+                limit: TokenLimit::Limited(U256::from(100)),
+            }],
+        }
+    }
+
+    #[test]
+    fn usage_round_trips_through_the_store() {
+        let u = Usage::parse(
+            "ops = 2\nnative_spent = 300\n[tokens]\n\"0x0707070707070707070707070707070707070707\" = \"40\"\n",
+        )
+        .unwrap();
+        let store = u.store(&record()).unwrap();
+        assert_eq!(store.header.ops_remaining, 3);
+        assert_eq!(Usage::of(&record(), &store, false), u);
+        assert_eq!(Usage::parse(&u.to_toml()).unwrap(), u);
+    }
+
+    #[test]
+    fn usage_above_a_cap_is_refused() {
+        let u = Usage {
+            ops: 6,
+            ..Usage::default()
+        };
+        assert_eq!(u.store(&record()).unwrap_err().field, "ops");
+        let u = Usage {
+            tokens: [(Address::repeat_byte(9), U256::from(1))].into(),
+            ..Usage::default()
+        };
+        assert!(u.store(&record()).unwrap_err().field.starts_with("tokens."));
+        assert!(Usage::parse("opz = 1").is_err());
+    }
+}

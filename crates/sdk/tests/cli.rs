@@ -1,0 +1,901 @@
+//! The `sessionkey` binary, run as a user would: good inputs produce the same bytes the library
+//! does; bad inputs give one line naming the field, a non-zero exit code, and never a panic or
+//! a backtrace.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use alloy_primitives::{address, hex, Address, Bytes, B256};
+use alloy_sol_types::SolCall;
+use serde_json::Value;
+use sessionkey_policy::record::SessionRecord;
+use sessionkey_policy::signature::SessionSignature;
+use sessionkey_sdk::account_calls::{self, IERC7579Account, ISessionKeyValidator};
+use sessionkey_sdk::hash::{EntryPoint, EntryPointVersion};
+use sessionkey_sdk::key::{session_digest, verifies};
+use sessionkey_sdk::permission_file;
+use sessionkey_sdk::{SessionKey, UserOperation};
+
+const MODULE: &str = "0x00000000000000000000000000000000000a11ce";
+const ACCOUNT: &str = "0x000000000000000000000000000000000000acc0";
+const TOKEN: &str = "0x00000000000000000000000000000000000070c0";
+const DEX: &str = "0x0000000000000000000000000000000000000de0";
+const CHAIN: &str = "412346";
+
+const PERMISSION: &str = r#"
+valid_after = 1700000000
+valid_until = 1800000000
+gas_budget = "0.01 ether"
+native_cap = "1 ether"
+max_ops = 10
+
+[[calls]]
+target = "0x00000000000000000000000000000000000070c0"
+function = "approve(address spender, uint256 amount)"
+rules = [
+  { param = "spender", op = "==", value = "0x0000000000000000000000000000000000000de0" },
+  { param = "amount", op = "<=", value = "100e18" },
+]
+
+[[calls]]
+target = "0x000000000000000000000000000000000000a71c"
+plain_transfer = true
+max_value = "0.5 ether"
+
+[[token_caps]]
+token = "0x00000000000000000000000000000000000070c0"
+limit = "500e18"
+"#;
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.stdout))
+    }
+}
+
+fn run(dir: &Path, args: &[&str]) -> Run {
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = Command::new(env!("CARGO_BIN_EXE_sessionkey"))
+        .args(args)
+        .current_dir(dir)
+        .env("RUST_BACKTRACE", "1")
+        .env_remove("SESSIONKEY_PASSWORD")
+        .output()
+        .expect("runs");
+    Run {
+        code: status.code().unwrap_or(-1),
+        stdout: String::from_utf8(stdout).unwrap(),
+        stderr: String::from_utf8(stderr).unwrap(),
+    }
+}
+
+fn ok(dir: &Path, args: &[&str]) -> Run {
+    let r = run(dir, args);
+    assert_eq!(r.code, 0, "{args:?} failed: {}", r.stderr);
+    r
+}
+
+/// A bad input: exit code != 0, exactly one line on stderr containing `needle`, no panic.
+fn refused(dir: &Path, args: &[&str], needle: &str) -> String {
+    let r = run(dir, args);
+    assert_ne!(r.code, 0, "{args:?} must fail");
+    assert!(
+        !r.stderr.contains("panicked")
+            && !r.stderr.contains("backtrace")
+            && !r.stderr.contains("RUST_BACKTRACE"),
+        "{args:?}: {}",
+        r.stderr
+    );
+    let lines: Vec<&str> = r.stderr.lines().collect();
+    assert_eq!(
+        lines.len(),
+        1,
+        "{args:?}: one line expected, got {:?}",
+        r.stderr
+    );
+    assert!(lines[0].starts_with("error: "), "{args:?}: {}", lines[0]);
+    assert!(
+        lines[0].contains(needle),
+        "{args:?}: `{needle}` not in {:?}",
+        lines[0]
+    );
+    lines[0].to_owned()
+}
+
+/// A scratch directory with a session key (`key.hex`) and the permission (`perm.toml`).
+fn setup() -> (tempfile::TempDir, PathBuf, SessionKey) {
+    let dir = tempfile::tempdir().unwrap();
+    let key = SessionKey::from_bytes(&[7u8; 32]).unwrap();
+    std::fs::write(dir.path().join("key.hex"), key.private_key_hex()).unwrap();
+    std::fs::write(dir.path().join("perm.toml"), PERMISSION).unwrap();
+    let path = dir.path().to_owned();
+    (dir, path, key)
+}
+
+fn write(dir: &Path, name: &str, text: &str) {
+    std::fs::write(dir.join(name), text).unwrap();
+}
+
+fn bytes(v: &Value) -> Bytes {
+    hex::decode(v.as_str().unwrap()).unwrap().into()
+}
+
+#[test]
+fn keygen_prints_a_key_whose_address_matches() {
+    let (_t, dir, _) = setup();
+    let j = ok(&dir, &["keygen", "--json"]).json();
+    let key = SessionKey::from_hex(j["privateKey"].as_str().unwrap()).unwrap();
+    assert_eq!(key.address().to_checksum(None), j["address"]);
+    let text = ok(&dir, &["keygen"]).stdout;
+    assert!(text.starts_with("address      0x"), "{text}");
+}
+
+#[test]
+fn keygen_writes_hex_and_keystore_files_that_sign_loads() {
+    let (_t, dir, _) = setup();
+    let j = ok(&dir, &["--json", "keygen", "--out", "new.hex"]).json();
+    let loaded = SessionKey::load(&dir.join("new.hex"), None).unwrap();
+    assert_eq!(loaded.address().to_checksum(None), j["address"]);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir.join("new.hex"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    refused(&dir, &["keygen", "--out", "new.hex"], "already exists");
+
+    write(&dir, "pw", "hunter2\n");
+    refused(
+        &dir,
+        &["keygen", "--out", "ks.json", "--keystore", "--light-kdf"],
+        "--keystore",
+    );
+    let j = ok(
+        &dir,
+        &[
+            "--json",
+            "keygen",
+            "--out",
+            "ks.json",
+            "--keystore",
+            "--light-kdf",
+            "--password-file",
+            "pw",
+        ],
+    )
+    .json();
+    let sign = |pw: &str| {
+        write(&dir, "pw2", pw);
+        run(
+            &dir,
+            &[
+                "--json",
+                "sign",
+                "--key",
+                "ks.json",
+                "--password-file",
+                "pw2",
+                "--module",
+                MODULE,
+                "--account",
+                ACCOUNT,
+                "--chain-id",
+                CHAIN,
+                "--nonce",
+                "0",
+                "--to",
+                DEX,
+            ],
+        )
+    };
+    let r = sign("hunter2");
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.json()["signer"], j["address"]);
+    let r = sign("wrong");
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("wrong password"), "{}", r.stderr);
+    refused(
+        &dir,
+        &[
+            "sign",
+            "--key",
+            "ks.json",
+            "--module",
+            MODULE,
+            "--account",
+            ACCOUNT,
+            "--chain-id",
+            CHAIN,
+            "--nonce",
+            "0",
+            "--to",
+            DEX,
+        ],
+        "password",
+    );
+}
+
+#[test]
+fn grant_prints_the_calldata_the_library_builds() {
+    let (_t, dir, key) = setup();
+    let j = ok(
+        &dir,
+        &[
+            "--json",
+            "grant",
+            "--permission",
+            "perm.toml",
+            "--module",
+            MODULE,
+            "--session-key",
+            "key.hex",
+        ],
+    )
+    .json();
+    let want = permission_file::load(&dir.join("perm.toml"), Some(key.address())).unwrap();
+    let module: Address = MODULE.parse().unwrap();
+    assert_eq!(bytes(&j["record"]), Bytes::from(want.record.encode()));
+    assert_eq!(
+        bytes(&j["accountCalldata"]),
+        account_calls::grant(module, &want.record)
+    );
+    // The account calldata is execute(single, module, 0, registerSession(record)).
+    let (_, calls) = account_calls::decode_calls(&bytes(&j["accountCalldata"])).unwrap();
+    assert_eq!(calls[0].target, module);
+    let inner = ISessionKeyValidator::registerSessionCall::abi_decode(&calls[0].data).unwrap();
+    assert_eq!(SessionRecord::decode(&inner.record).unwrap(), want.record);
+
+    let text = ok(
+        &dir,
+        &[
+            "grant",
+            "--permission",
+            "perm.toml",
+            "--module",
+            MODULE,
+            "--signer",
+            &key.address().to_string(),
+        ],
+    )
+    .stdout;
+    assert!(
+        text.contains("rule #1: amount <= 100000000000000000000"),
+        "{text}"
+    );
+
+    // The same permission as JSON (rendered by the library) gives the same record.
+    let rendered = permission_file::render(&want.record, &want.functions);
+    write(&dir, "perm.json", &rendered.to_string());
+    let j = ok(
+        &dir,
+        &[
+            "--json",
+            "grant",
+            "--permission",
+            "perm.json",
+            "--module",
+            MODULE,
+        ],
+    )
+    .json();
+    assert_eq!(bytes(&j["record"]), Bytes::from(want.record.encode()));
+
+    // --install: installModule(1, module, record) instead.
+    let j = ok(
+        &dir,
+        &[
+            "--json",
+            "grant",
+            "--install",
+            "--permission",
+            "perm.toml",
+            "--module",
+            MODULE,
+            "--session-key",
+            "key.hex",
+        ],
+    )
+    .json();
+    let c = IERC7579Account::installModuleCall::abi_decode(&bytes(&j["accountCalldata"])).unwrap();
+    assert_eq!(
+        (c.module, c.initData),
+        (module, Bytes::from(want.record.encode()))
+    );
+
+    // With an account and nonce: the unsigned owner userOp and its hash.
+    let j = ok(
+        &dir,
+        &[
+            "--json",
+            "grant",
+            "--permission",
+            "perm.toml",
+            "--module",
+            MODULE,
+            "--session-key",
+            "key.hex",
+            "--account",
+            ACCOUNT,
+            "--nonce",
+            "3",
+            "--chain-id",
+            CHAIN,
+            "--entry-point",
+            "v0.8",
+        ],
+    )
+    .json();
+    let op: UserOperation = serde_json::from_value(j["ownerUserOp"]["userOp"].clone()).unwrap();
+    assert_eq!(op.call_data, account_calls::grant(module, &want.record));
+    let hash = op
+        .hash(
+            &EntryPoint::canonical(EntryPointVersion::V08),
+            CHAIN.parse().unwrap(),
+        )
+        .unwrap();
+    assert_eq!(j["ownerUserOp"]["userOpHash"], hash.to_string());
+}
+
+#[test]
+fn revoke_and_revoke_all_print_the_library_calldata() {
+    let (_t, dir, key) = setup();
+    let module: Address = MODULE.parse().unwrap();
+    let j = ok(
+        &dir,
+        &[
+            "--json",
+            "revoke",
+            "--module",
+            MODULE,
+            "--session-key",
+            "key.hex",
+        ],
+    )
+    .json();
+    assert_eq!(
+        bytes(&j["accountCalldata"]),
+        account_calls::revoke(module, key.address())
+    );
+    let j = ok(&dir, &["--json", "revoke-all", "--module", MODULE]).json();
+    assert_eq!(
+        bytes(&j["accountCalldata"]),
+        account_calls::revoke_all(module)
+    );
+    refused(&dir, &["revoke", "--module", MODULE], "--signer");
+}
+
+fn sign_approve(dir: &Path, amount: &str, extra: &[&str]) -> Value {
+    let mut args = vec![
+        "--json",
+        "sign",
+        "--key",
+        "key.hex",
+        "--module",
+        MODULE,
+        "--account",
+        ACCOUNT,
+        "--chain-id",
+        CHAIN,
+        "--nonce-key",
+        "validator",
+        "--sequence",
+        "4",
+        "--to",
+        TOKEN,
+        "--function",
+        "approve(address,uint256)",
+        "--arg",
+        DEX,
+        "--arg",
+        amount,
+    ];
+    args.extend_from_slice(extra);
+    ok(dir, &args).json()
+}
+
+#[test]
+fn sign_hash_and_explain_agree_with_the_library() {
+    let (_t, dir, key) = setup();
+    let module: Address = MODULE.parse().unwrap();
+    let signed = sign_approve(&dir, "50e18", &[]);
+    let op: UserOperation = serde_json::from_value(signed["userOp"].clone()).unwrap();
+    // The request is what eth_sendUserOperation takes.
+    assert_eq!(signed["request"]["method"], "eth_sendUserOperation");
+    assert_eq!(
+        signed["request"]["params"][1],
+        "0x0000000071727De22E5E9d8BAf0edAc6f37da032"
+    );
+    // Nonce: the module in the key's top 20 bytes, sequence 4.
+    let n = op.nonce.to_be_bytes::<32>();
+    assert_eq!(Address::from_slice(&n[..20]), module);
+    assert_eq!(n[31], 4);
+    // The signature is the session key's over keccak256(userOpHash ‖ module).
+    let hash: B256 = signed["userOpHash"].as_str().unwrap().parse().unwrap();
+    let ep = EntryPoint::canonical(EntryPointVersion::V07);
+    assert_eq!(op.hash(&ep, CHAIN.parse().unwrap()).unwrap(), hash);
+    let sig = SessionSignature::parse(&op.signature).unwrap();
+    assert_eq!(sig.signer, key.address());
+    assert!(verifies(&session_digest(&hash, module), &sig));
+
+    std::fs::write(dir.join("op.json"), signed.to_string()).unwrap();
+    let h = ok(&dir, &["hash", "--user-op", "op.json", "--chain-id", CHAIN]).stdout;
+    assert_eq!(h.trim(), hash.to_string());
+    let h8 = ok(
+        &dir,
+        &[
+            "--json",
+            "hash",
+            "--user-op",
+            "op.json",
+            "--chain-id",
+            CHAIN,
+            "--entry-point",
+            "v0.8",
+        ],
+    )
+    .json();
+    let want8 = op
+        .hash(
+            &EntryPoint::canonical(EntryPointVersion::V08),
+            CHAIN.parse().unwrap(),
+        )
+        .unwrap();
+    assert_eq!(h8["userOpHash"], want8.to_string());
+
+    let explain = |file: &str, extra: &[&str]| {
+        let mut args = vec![
+            "explain",
+            "--user-op",
+            file,
+            "--permission",
+            "perm.toml",
+            "--session-key",
+            "key.hex",
+            "--module",
+            MODULE,
+            "--chain-id",
+            CHAIN,
+        ];
+        args.extend_from_slice(extra);
+        run(&dir, &args)
+    };
+    let r = explain("op.json", &[]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.starts_with("PASSES"), "{}", r.stdout);
+
+    // 150e18 breaks `amount <= 100e18`: exit 3, the call and the rule named.
+    let bad = sign_approve(&dir, "150e18", &[]);
+    std::fs::write(dir.join("bad.json"), bad.to_string()).unwrap();
+    let r = explain("bad.json", &[]);
+    assert_eq!(r.code, 3);
+    assert!(
+        r.stdout.contains("call #0 approve(spender, amount) on 0x00000000000000000000000000000000000070c0: rule #1 `amount <= 100000000000000000000` failed (got 150000000000000000000)"),
+        "{}",
+        r.stdout
+    );
+    let j = serde_json::from_str::<Value>(&explain("bad.json", &["--json"]).stdout).unwrap();
+    assert_eq!(j["passes"], false);
+    assert_eq!(j["error"], "RuleFailed");
+
+    // Usage: 460e18 of the 500e18 token cap already spent.
+    write(
+        &dir,
+        "usage.toml",
+        "[tokens]\n\"0x00000000000000000000000000000000000070c0\" = \"460e18\"\n",
+    );
+    let r = explain("op.json", &["--usage", "usage.toml"]);
+    assert_eq!(r.code, 3);
+    assert!(
+        r.stdout
+            .contains("only 40000000000000000000 is left of the session's cap"),
+        "{}",
+        r.stdout
+    );
+
+    // The window at a given time.
+    let r = explain("op.json", &["--at", "1900000000"]);
+    assert_eq!(r.code, 3);
+    assert!(r.stdout.contains("expired"), "{}", r.stdout);
+
+    // Signed for another chain: policy passes, signature does not.
+    let other = sign_approve(&dir, "50e18", &["--entry-point", "v0.8"]);
+    std::fs::write(dir.join("v08.json"), other.to_string()).unwrap();
+    let r = explain("v08.json", &[]);
+    assert_eq!(r.code, 3);
+    assert!(r.stdout.contains("signature"), "{}", r.stdout);
+    let r = explain("v08.json", &["--entry-point", "v0.8"]);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+
+    // An unsigned op is checked with a placeholder signature.
+    let mut unsigned = signed["userOp"].clone();
+    unsigned["signature"] = Value::String("0x".into());
+    std::fs::write(dir.join("unsigned.json"), unsigned.to_string()).unwrap();
+    let r = explain("unsigned.json", &[]);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    assert!(r.stdout.contains("not signed yet"), "{}", r.stdout);
+}
+
+#[test]
+fn sign_reads_an_op_file_with_a_batch() {
+    let (_t, dir, _) = setup();
+    write(
+        &dir,
+        "op.toml",
+        &format!(
+            "[[calls]]\ntarget = \"{TOKEN}\"\nfunction = \"approve(address,uint256)\"\nargs = [\"{DEX}\", \"1e18\"]\n\n[[calls]]\ntarget = \"0x000000000000000000000000000000000000a71c\"\nvalue = \"0.1 ether\"\n"
+        ),
+    );
+    let j = ok(
+        &dir,
+        &[
+            "--json",
+            "sign",
+            "--key",
+            "key.hex",
+            "--module",
+            MODULE,
+            "--account",
+            ACCOUNT,
+            "--chain-id",
+            CHAIN,
+            "--nonce",
+            "7",
+            "--op",
+            "op.toml",
+        ],
+    )
+    .json();
+    let op: UserOperation = serde_json::from_value(j["userOp"].clone()).unwrap();
+    let (ty, calls) = account_calls::decode_calls(&op.call_data).unwrap();
+    assert_eq!(ty, sessionkey_policy::CallType::Batch);
+    assert_eq!(calls.len(), 2);
+    assert_eq!(calls[1].value, alloy_primitives::U256::from(10u128.pow(17)));
+}
+
+#[test]
+fn inspect_reads_calldata_records_and_reverts() {
+    let (_t, dir, _) = setup();
+    let j = ok(
+        &dir,
+        &[
+            "--json",
+            "grant",
+            "--permission",
+            "perm.toml",
+            "--module",
+            MODULE,
+            "--session-key",
+            "key.hex",
+        ],
+    )
+    .json();
+    let calldata = j["accountCalldata"].as_str().unwrap().to_owned();
+    let text = ok(&dir, &["inspect", &calldata]).stdout;
+    assert!(text.starts_with("execute (single, 1 call(s))"), "{text}");
+    assert!(
+        text.contains("rule #0: spender == 0x0000000000000000000000000000000000000DE0"),
+        "{text}"
+    );
+    let j = ok(&dir, &["--json", "inspect", &calldata]).json();
+    assert_eq!(
+        j["calls"][0]["decoded"]["record"]["permission"]["calls"][0]["rules"][1]["value"],
+        "100000000000000000000"
+    );
+    let record = ok(
+        &dir,
+        &[
+            "--json",
+            "grant",
+            "--permission",
+            "perm.toml",
+            "--module",
+            MODULE,
+            "--session-key",
+            "key.hex",
+        ],
+    )
+    .json()["record"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    write(&dir, "record.hex", &record);
+    assert!(ok(&dir, &["inspect", "@record.hex"])
+        .stdout
+        .contains("token caps:"));
+    let revert = "0xfc81902a00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000001";
+    let t = ok(&dir, &["inspect", revert]).stdout;
+    assert!(t.starts_with("revert RuleFailed: call #0: rule #1"), "{t}");
+}
+
+#[test]
+fn bad_inputs_name_the_field_on_one_line() {
+    let (_t, dir, _) = setup();
+    fn grant(file: &str) -> Vec<&str> {
+        vec![
+            "grant",
+            "--permission",
+            file,
+            "--module",
+            MODULE,
+            "--session-key",
+            "key.hex",
+        ]
+    }
+    let with = |name: &str, from: &str, to: &str| {
+        write(&dir, name, &PERMISSION.replace(from, to));
+        name.to_owned()
+    };
+    let cases: Vec<(String, &str)> = vec![
+        (
+            with(
+                "addr.toml",
+                "target = \"0x00000000000000000000000000000000000070c0\"",
+                "target = \"0x70c0\"",
+            ),
+            "calls[0].target",
+        ),
+        (
+            with(
+                "sig.toml",
+                "approve(address spender, uint256 amount)",
+                "approve(address spender, uint256 amount",
+            ),
+            "calls[0].function",
+        ),
+        (
+            with("param.toml", "param = \"amount\"", "param = \"amonut\""),
+            "calls[0].rules[1]",
+        ),
+        (
+            with(
+                "window.toml",
+                "valid_until = 1800000000",
+                "valid_until = 1700000000",
+            ),
+            "valid_until",
+        ),
+        (with("field.toml", "native_cap", "native_kap"), "native_kap"),
+        (
+            with(
+                "wild.toml",
+                "target = \"0x000000000000000000000000000000000000a71c\"",
+                "target = \"*\"",
+            ),
+            "calls[1].target",
+        ),
+        (
+            with("cap.toml", "limit = \"500e18\"", "limit = \"1e80\""),
+            "token_caps[0].limit",
+        ),
+        (
+            with("syntax.toml", "max_ops = 10", "max_ops = = 10"),
+            "syntax.toml:6:",
+        ),
+        (
+            with(
+                "dyn.toml",
+                "approve(address spender, uint256 amount)",
+                "approve(bytes spender, uint256 amount)",
+            ),
+            "dynamic",
+        ),
+        ("missing.toml".to_owned(), "missing.toml"),
+    ];
+    for (file, needle) in &cases {
+        let line = refused(&dir, &grant(file), needle);
+        if file != "missing.toml" && !file.starts_with("syntax") {
+            assert!(line.starts_with(&format!("error: {file}: ")), "{line}");
+        }
+    }
+    refused(
+        &dir,
+        &[
+            "grant",
+            "--permission",
+            "perm.toml",
+            "--module",
+            "0x12",
+            "--session-key",
+            "key.hex",
+        ],
+        "--module",
+    );
+    refused(
+        &dir,
+        &["grant", "--permission", "perm.toml", "--module", MODULE],
+        "signer",
+    );
+    refused(&dir, &["grant", "--module", MODULE], "--permission");
+    refused(&dir, &["nonsense"], "nonsense");
+    write(&dir, "bad.hex", "0x1234");
+    fn sign<'a>(key: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+        let mut a = vec![
+            "sign",
+            "--key",
+            key,
+            "--module",
+            MODULE,
+            "--account",
+            ACCOUNT,
+            "--chain-id",
+            CHAIN,
+        ];
+        a.extend_from_slice(extra);
+        a
+    }
+    refused(
+        &dir,
+        &sign("bad.hex", &["--nonce", "0", "--to", DEX]),
+        "private key",
+    );
+    refused(
+        &dir,
+        &sign("nokey.hex", &["--nonce", "0", "--to", DEX]),
+        "nokey.hex",
+    );
+    refused(&dir, &sign("key.hex", &["--to", DEX]), "--nonce");
+    refused(
+        &dir,
+        &sign(
+            "key.hex",
+            &[
+                "--nonce",
+                "0",
+                "--to",
+                DEX,
+                "--function",
+                "approve(address,uint256)",
+                "--arg",
+                DEX,
+                "--arg",
+                "-1",
+            ],
+        ),
+        "argument #1 (`#1`, uint256)",
+    );
+    refused(
+        &dir,
+        &sign(
+            "key.hex",
+            &[
+                "--nonce",
+                "0",
+                "--to",
+                DEX,
+                "--function",
+                "approve(address",
+                "--arg",
+                "1",
+            ],
+        ),
+        "--function",
+    );
+    refused(
+        &dir,
+        &sign(
+            "key.hex",
+            &[
+                "--nonce-key",
+                "0x1000000000000000000000000000000000000000000000000",
+                "--to",
+                DEX,
+            ],
+        ),
+        "--nonce-key",
+    );
+    refused(
+        &dir,
+        &sign(
+            "key.hex",
+            &["--nonce", "0", "--to", DEX, "--max-fee-per-gas", "1e40"],
+        ),
+        "--max-fee-per-gas",
+    );
+    refused(
+        &dir,
+        &["hash", "--user-op", "none.json", "--chain-id", CHAIN],
+        "none.json",
+    );
+    write(&dir, "garbage.json", "{\"sender\": \"0x12\"}");
+    refused(
+        &dir,
+        &["hash", "--user-op", "garbage.json", "--chain-id", CHAIN],
+        "--user-op garbage.json",
+    );
+    refused(
+        &dir,
+        &[
+            "hash",
+            "--user-op",
+            "garbage.json",
+            "--chain-id",
+            CHAIN,
+            "--entry-point",
+            "v0.6",
+        ],
+        "--entry-point",
+    );
+    refused(&dir, &["inspect", "zz"], "DATA");
+    refused(
+        &dir,
+        &[
+            "explain",
+            "--user-op",
+            "garbage.json",
+            "--record",
+            "0x01",
+            "--module",
+            MODULE,
+            "--chain-id",
+            CHAIN,
+        ],
+        "--record",
+    );
+    // --json errors are JSON on stdout too.
+    let r = run(
+        &dir,
+        &[
+            "--json",
+            "hash",
+            "--user-op",
+            "missing.json",
+            "--chain-id",
+            "1",
+        ],
+    );
+    assert_eq!(r.code, 1);
+    assert!(
+        r.json()["error"].as_str().unwrap().contains("missing.json"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn demo_tells_the_story_on_the_devnet() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = ok(dir.path(), &["demo", "--json"]);
+    let report = r.json();
+    assert_eq!(report["all_as_expected"], true);
+    let results: Vec<&str> = report["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["result"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        results,
+        [
+            "done", "executed", "executed", "rejected", "rejected", "rejected", "rejected",
+            "executed", "done", "rejected"
+        ]
+    );
+}
+
+#[test]
+fn help_and_version_exit_zero() {
+    let (_t, dir, _) = setup();
+    for args in [
+        &["--help"][..],
+        &["--version"],
+        &["grant", "--help"],
+        &["explain", "--help"],
+    ] {
+        let r = ok(&dir, args);
+        assert!(!r.stdout.is_empty());
+    }
+    let _ = address!("0x0000000000000000000000000000000000000000");
+}
