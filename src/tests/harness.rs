@@ -304,6 +304,14 @@ impl Harness {
         self.validate(&op, OP_HASH)
     }
 
+    /// Runs an op that must be rejected with exactly `expected`, and must not write anything.
+    pub fn assert_rejected(&mut self, key: &SessionKey, call_data: Vec<u8>, expected: Vec<u8>) {
+        let before = self.storage();
+        let err = self.run(key, call_data).unwrap_err();
+        assert_eq!(err, expected);
+        assert_eq!(self.storage(), before, "a rejected op must not write");
+    }
+
     /// The session's raw words `(account, header, spend, paymaster)`.
     pub fn session_words(&self, account: Address, signer: Address) -> (B256, B256, B256, B256) {
         self.contract.session_words(account, signer)

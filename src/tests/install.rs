@@ -108,18 +108,14 @@ fn uninstall_kills_every_session_and_reinstall_resurrects_nothing() {
     assert_eq!(err, revert_of(NotInstalled { account: ACCOUNT }));
 
     h.install();
-    let before = h.storage();
-    let err = h
-        .run(&key, single(TOKEN, 0, transfer(ALICE, 1)))
-        .unwrap_err();
-    assert_eq!(
-        err,
+    h.assert_rejected(
+        &key,
+        single(TOKEN, 0, transfer(ALICE, 1)),
         revert_of(SessionNotActive {
             account: ACCOUNT,
-            signer: key.address
-        })
+            signer: key.address,
+        }),
     );
-    assert_eq!(h.storage(), before);
 
     // Registering the same signer again is a new session: the full 150 cap, not 110.
     h.register(&demo_record(&key)).unwrap();

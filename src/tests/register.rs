@@ -130,18 +130,14 @@ fn revoke_makes_the_very_next_op_fail() {
         (expected.topics().to_vec(), expected.data.to_vec())
     );
 
-    let before = h.storage();
-    let err = h
-        .run(&key, single(TOKEN, 0, transfer(ALICE, 1)))
-        .unwrap_err();
-    assert_eq!(
-        err,
+    h.assert_rejected(
+        &key,
+        single(TOKEN, 0, transfer(ALICE, 1)),
         revert_of(SessionNotActive {
             account: ACCOUNT,
-            signer: key.address
-        })
+            signer: key.address,
+        }),
     );
-    assert_eq!(h.storage(), before);
 }
 
 #[test]
@@ -211,18 +207,14 @@ fn revoke_all_kills_every_session_in_one_write() {
         (expected.topics().to_vec(), expected.data.to_vec())
     );
     for key in [&a, &b] {
-        let before = h.storage();
-        let err = h
-            .run(key, single(TOKEN, 0, transfer(ALICE, 1)))
-            .unwrap_err();
-        assert_eq!(
-            err,
+        h.assert_rejected(
+            key,
+            single(TOKEN, 0, transfer(ALICE, 1)),
             revert_of(SessionNotActive {
                 account: ACCOUNT,
-                signer: key.address
-            })
+                signer: key.address,
+            }),
         );
-        assert_eq!(h.storage(), before);
     }
     // A session registered after revoke-all is live, with fresh counters.
     h.register(&demo_record(&a)).unwrap();

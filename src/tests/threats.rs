@@ -43,10 +43,7 @@ fn malformed(e: ExecutionError) -> Vec<u8> {
 }
 
 fn reject(h: &mut Harness, key: &SessionKey, call_data: Vec<u8>, expected: Vec<u8>) {
-    let before = h.storage();
-    let err = h.run(key, call_data).unwrap_err();
-    assert_eq!(err, expected);
-    assert_eq!(h.storage(), before, "a rejected op must not write");
+    h.assert_rejected(key, call_data, expected);
 }
 
 fn setup() -> (Harness, SessionKey) {

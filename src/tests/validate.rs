@@ -178,18 +178,14 @@ fn unknown_session_reverts() {
     let (key, stranger) = (SessionKey::new(1), SessionKey::new(2));
     let mut h = Harness::new();
     h.install_with(&demo_record(&key));
-    let before = h.storage();
-    let err = h
-        .run(&stranger, single(TOKEN, 0, transfer(ALICE, 1)))
-        .unwrap_err();
-    assert_eq!(
-        err,
+    h.assert_rejected(
+        &stranger,
+        single(TOKEN, 0, transfer(ALICE, 1)),
         revert_of(SessionNotActive {
             account: ACCOUNT,
-            signer: stranger.address
-        })
+            signer: stranger.address,
+        }),
     );
-    assert_eq!(h.storage(), before);
 }
 
 #[test]
@@ -321,19 +317,15 @@ fn token_cap_is_exhausted_across_ops() {
     h.install_with(&demo_record(&key));
     h.run(&key, single(TOKEN, 0, transfer(ALICE, 100))).unwrap();
     h.run(&key, single(TOKEN, 0, transfer(ALICE, 50))).unwrap();
-    let before = h.storage();
-    let err = h
-        .run(&key, single(TOKEN, 0, transfer(ALICE, 1)))
-        .unwrap_err();
-    assert_eq!(
-        err,
+    h.assert_rejected(
+        &key,
+        single(TOKEN, 0, transfer(ALICE, 1)),
         revert_of(TokenCapExceeded {
             token: TOKEN,
             requested: U256::from(1),
-            remaining: U256::ZERO
-        })
+            remaining: U256::ZERO,
+        }),
     );
-    assert_eq!(h.storage(), before);
 }
 
 #[test]
@@ -374,21 +366,14 @@ fn native_cap_is_exhausted_across_ops_and_inside_a_batch() {
     let mut h = Harness::new();
     h.install_with(&demo_record(&key));
     h.run(&key, single(ALICE, eth / 2, vec![])).unwrap();
-    let before = h.storage();
-    let err = h
-        .run(
-            &key,
-            batch(&[(ALICE, eth / 4, vec![]), (ALICE, eth / 4 + 1, vec![])]),
-        )
-        .unwrap_err();
-    assert_eq!(
-        err,
+    h.assert_rejected(
+        &key,
+        batch(&[(ALICE, eth / 4, vec![]), (ALICE, eth / 4 + 1, vec![])]),
         revert_of(NativeCapExceeded {
             requested: U256::from(eth / 2 + 1),
-            remaining: U256::from(eth / 2)
-        })
+            remaining: U256::from(eth / 2),
+        }),
     );
-    assert_eq!(h.storage(), before);
     h.run(
         &key,
         batch(&[(ALICE, eth / 4, vec![]), (ALICE, eth / 4, vec![])]),
@@ -403,19 +388,15 @@ fn value_above_the_per_call_limit_is_refused() {
     let key = SessionKey::new(1);
     let mut h = Harness::new();
     h.install_with(&demo_record(&key));
-    let before = h.storage();
-    let err = h
-        .run(&key, single(TOKEN, 1, transfer(ALICE, 1)))
-        .unwrap_err();
-    assert_eq!(
-        err,
+    h.assert_rejected(
+        &key,
+        single(TOKEN, 1, transfer(ALICE, 1)),
         revert_of(ValueTooHigh {
             callIndex: U256::ZERO,
             value: U256::from(1),
-            max: U256::ZERO
-        })
+            max: U256::ZERO,
+        }),
     );
-    assert_eq!(h.storage(), before);
 }
 
 #[test]
@@ -429,12 +410,11 @@ fn op_count_cap_counts_every_op() {
     h.run(&key, single(TOKEN, 0, transfer(ALICE, 1))).unwrap();
     let (_, header, _, _) = h.session_words(ACCOUNT, key.address);
     assert_eq!(SessionHeader::unpack(&header).ops_remaining, 0);
-    let before = h.storage();
-    let err = h
-        .run(&key, single(TOKEN, 0, transfer(ALICE, 1)))
-        .unwrap_err();
-    assert_eq!(err, revert_of(OpLimitReached {}));
-    assert_eq!(h.storage(), before);
+    h.assert_rejected(
+        &key,
+        single(TOKEN, 0, transfer(ALICE, 1)),
+        revert_of(OpLimitReached {}),
+    );
 }
 
 #[test]
@@ -446,18 +426,14 @@ fn gas_budget_caps_the_prefund_in_wei() {
     let mut h = Harness::new();
     h.install_with(&record);
     h.run(&key, single(TOKEN, 0, transfer(ALICE, 1))).unwrap();
-    let before = h.storage();
-    let err = h
-        .run(&key, single(TOKEN, 0, transfer(ALICE, 1)))
-        .unwrap_err();
-    assert_eq!(
-        err,
+    h.assert_rejected(
+        &key,
+        single(TOKEN, 0, transfer(ALICE, 1)),
         revert_of(GasBudgetExceeded {
             cost: U256::from(3_500_000),
-            remaining: U256::from(1_500_000)
-        })
+            remaining: U256::from(1_500_000),
+        }),
     );
-    assert_eq!(h.storage(), before);
 }
 
 #[test]
@@ -508,12 +484,11 @@ fn a_token_spend_without_a_configured_cap_is_refused() {
     record.calls.sort_by_key(|c| c.key.to_bytes());
     let mut h = Harness::new();
     h.install_with(&record);
-    let before = h.storage();
-    let err = h
-        .run(&key, single(TOKEN2, 0, transfer(ALICE, 1)))
-        .unwrap_err();
-    assert_eq!(err, revert_of(TokenCapMissing { token: TOKEN2 }));
-    assert_eq!(h.storage(), before);
+    h.assert_rejected(
+        &key,
+        single(TOKEN2, 0, transfer(ALICE, 1)),
+        revert_of(TokenCapMissing { token: TOKEN2 }),
+    );
     // An explicit "unlimited" cap allows it and writes nothing.
     let key2 = SessionKey::new(2);
     let mut record = record.clone();

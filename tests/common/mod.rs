@@ -2,20 +2,17 @@
 //! the demo session, call builders, and a probe of every piece of state an op could change.
 #![allow(dead_code)]
 
-use alloy_primitives::{address, Address, Bytes, B256, U256};
+use alloy_primitives::{Address, B256, U256};
 use alloy_sol_types::SolCall;
-use devnet_bundler::bindings::{
-    encode_batch, Execution, TestAccount7579, TestToken, MODE_BATCH, MODE_SINGLE,
-};
+use devnet_bundler::bindings::TestToken;
+use devnet_bundler::scenarios;
 use devnet_bundler::{Account, BundleReport, OpOutcome, SessionKey, World};
 use sessionkey_policy::layout::{CallKey, SelectorMatch, TargetMatch};
 use sessionkey_policy::{
     CallPolicy, Condition, Limit, ParamRule, SessionRecord, TokenCap, TokenLimit,
 };
 
-pub const DEX: Address = address!("0x0000000000000000000000000000000000000de0");
-pub const ATTACKER: Address = address!("0x000000000000000000000000000000000000bad0");
-pub const ALICE: Address = address!("0x000000000000000000000000000000000000a71c");
+pub use devnet_bundler::scenarios::{ALICE, ATTACKER, DEX};
 /// One token with 18 decimals.
 pub const TOKENS: u128 = 1_000_000_000_000_000_000;
 pub const ETH: u128 = 1_000_000_000_000_000_000;
@@ -151,48 +148,26 @@ pub struct Probe {
 
 /// `execute(single(target, value, data))`.
 pub fn single(target: Address, value: u128, data: Vec<u8>) -> Vec<u8> {
-    TestAccount7579::executeCall {
-        mode: MODE_SINGLE,
-        executionCalldata: devnet_bundler::bindings::encode_single(
-            target,
-            U256::from(value),
-            &data,
-        ),
-    }
-    .abi_encode()
+    scenarios::single(target, U256::from(value), data)
 }
 
 /// `execute(batch(calls))`.
 pub fn batch(calls: &[(Address, u128, Vec<u8>)]) -> Vec<u8> {
-    let execs: Vec<Execution> = calls
+    let calls: Vec<_> = calls
         .iter()
-        .map(|(t, v, d)| Execution {
-            target: *t,
-            value: U256::from(*v),
-            callData: Bytes::from(d.clone()),
-        })
+        .map(|(t, v, d)| (*t, U256::from(*v), d.clone()))
         .collect();
-    TestAccount7579::executeCall {
-        mode: MODE_BATCH,
-        executionCalldata: encode_batch(&execs),
-    }
-    .abi_encode()
+    scenarios::batch(&calls)
 }
 
+/// `approve(spender, amount)`.
 pub fn approve(spender: Address, amount: u128) -> Vec<u8> {
-    TestToken::approveCall {
-        spender,
-        amount: U256::from(amount),
-    }
-    .abi_encode()
+    scenarios::approve(spender, U256::from(amount))
 }
 
+/// `transfer(to, amount)`.
 pub fn transfer(to: Address, amount: u128) -> Vec<u8> {
-    TestToken::transferCall {
-        to,
-        amount: U256::from(amount),
-    }
-    .abi_encode()
+    scenarios::transfer(to, U256::from(amount))
 }
 
 /// The op was rejected in validation with the module's typed error `expected`.

@@ -3,6 +3,7 @@
 //! the corpus the simulator's verdict (pass / signature failure / the exact revert bytes) must
 //! be what EntryPoint reports (included / `AA24` / `AA23` with the same inner error), and after
 //! every op that validates, the session's storage words on chain must equal the simulator's.
+//! The SDK's userOpHash (v0.7) must also equal EntryPoint's `getUserOpHash` for every op.
 
 use alloy_primitives::U256;
 use alloy_sol_types::SolCall;
@@ -145,6 +146,13 @@ fn simulator_and_devnet_contract_agree_op_by_op() {
             op.signature = s.into();
         }
         let hash = world.user_op_hash(&op);
+        // The SDK's v0.7 hash is the deployed EntryPoint's own `getUserOpHash` on the devnet.
+        let sdk_hash = sessionkey_sdk::hash::user_op_hash_v07(
+            &to_sdk(&op),
+            world.entry_point,
+            world.chain.chain_id(),
+        );
+        assert_eq!(sdk_hash, hash, "{name}: userOpHash");
         let verdict = simulate(
             &SessionView {
                 signer: key.address,
