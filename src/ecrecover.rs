@@ -16,13 +16,23 @@ pub const ECRECOVER: Address = Address::with_last_byte(1);
 /// The address that signed `digest`, or `None` (bad signature, or a failed call). The
 /// precompile is called even for signatures [`SessionSignature::is_canonical`] rejects, so gas
 /// does not depend on what a dummy signature looks like.
-pub fn recover<H: Host + ?Sized>(host: &H, digest: &B256, sig: &SessionSignature) -> Option<Address> {
+pub fn recover<H: Host + ?Sized>(
+    host: &H,
+    digest: &B256,
+    sig: &SessionSignature,
+) -> Option<Address> {
     let input = sig.ecrecover_input(digest);
     let mut out_len = 0usize;
     // SAFETY: the pointers are to live, correctly sized buffers for the duration of the call;
     // a static call cannot change state, so no cache flush or reentrancy concern applies.
     let status = unsafe {
-        host.static_call_contract(ECRECOVER.as_ptr(), input.as_ptr(), input.len(), u64::MAX, &mut out_len)
+        host.static_call_contract(
+            ECRECOVER.as_ptr(),
+            input.as_ptr(),
+            input.len(),
+            u64::MAX,
+            &mut out_len,
+        )
     };
     if status != 0 || out_len != 32 {
         return None;
