@@ -142,6 +142,9 @@ pub enum RecordError {
         /// Byte offset.
         at: usize,
     },
+    /// A window bound above 48 bits (only [`crate::SessionRecord::validate`] can see this: the
+    /// encoding has no room for it).
+    TimestampTooLarge,
 }
 
 impl RecordError {
@@ -164,6 +167,7 @@ impl RecordError {
             Self::TooLargeForStorage { .. } => 14,
             Self::LimitTooLarge { .. } => 15,
             Self::TrailingBytes { .. } => 16,
+            Self::TimestampTooLarge => 17,
         }
     }
 
@@ -183,7 +187,7 @@ impl RecordError {
             | Self::TooLargeForStorage { at }
             | Self::LimitTooLarge { at }
             | Self::TrailingBytes { at } => at,
-            Self::UnsupportedVersion(_) => 0,
+            Self::UnsupportedVersion(_) | Self::TimestampTooLarge => 0,
             Self::ZeroSigner => 1,
             Self::EmptyWindow { .. } => 21,
         }

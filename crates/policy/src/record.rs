@@ -296,9 +296,28 @@ impl SessionRecord {
 
     /// Checks a record built in memory against every rule decoding enforces, by encoding and
     /// decoding it: one set of rules, not two.
+    ///
+    /// Fields the encoding cannot represent at all are refused first (encoding would truncate
+    /// them): times above 48 bits ([`RecordError::TimestampTooLarge`]) and counts above 255
+    /// ([`RecordError::TooMany`] at 0). Everything else gets exactly the error, and byte
+    /// position, that decoding the encoded record reports.
     pub fn validate(&self) -> Result<(), RecordError> {
+        if self.valid_after > MAX_TIMESTAMP || self.valid_until > MAX_TIMESTAMP {
+            return Err(RecordError::TimestampTooLarge);
+        }
+        let over = |n: usize| n > u8::MAX as usize;
+        let unrepresentable = over(self.calls.len())
+            || over(self.token_caps.len())
+            || self
+                .calls
+                .iter()
+                .any(|c| over(c.rules.len()) || c.rules.iter().any(|r| over(r.values.len())));
+        if unrepresentable {
+            return Err(RecordError::TooMany { at: 0 });
+        }
         let decoded = Self::decode(&self.encode())?;
-        // A field encode cannot represent (e.g. > 48-bit time, > 255 entries) shows up here.
+        // Everything representable round-trips; anything else is a bug worth failing loudly on.
+        debug_assert_eq!(decoded, *self);
         if decoded != *self {
             return Err(RecordError::TooMany { at: 0 });
         }

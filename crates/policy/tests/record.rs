@@ -311,12 +311,14 @@ fn zero_valid_until_means_no_expiry_and_one_past_start_is_a_window() {
 
 #[test]
 fn timestamps_beyond_48_bits_are_not_representable() {
-    // encode() cannot write them; validate() notices the round trip differs.
+    // encode() cannot write them; validate() refuses them before encoding.
     let r = with(|r| {
         r.valid_after = MAX_TIMESTAMP + 1;
         r.valid_until = 0;
     });
-    assert_eq!(r.validate(), Err(RecordError::TooMany { at: 0 }));
+    assert_eq!(r.validate(), Err(RecordError::TimestampTooLarge));
+    let r = with(|r| r.valid_until = MAX_TIMESTAMP + 1);
+    assert_eq!(r.validate(), Err(RecordError::TimestampTooLarge));
 }
 
 #[test]

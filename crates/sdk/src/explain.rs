@@ -478,6 +478,7 @@ pub fn record_error(e: &RecordError) -> String {
             "a token cap at or above 2^248 (byte {at}): use \"unlimited\" instead"
         ),
         RecordError::TrailingBytes { .. } => format!("bytes after the record (byte {at})"),
+        RecordError::TimestampTooLarge => "validAfter / validUntil above 48 bits".to_string(),
     }
 }
 
@@ -505,6 +506,7 @@ pub fn record_error_from_code(code: u8, position: usize) -> Option<RecordError> 
         14 => RecordError::TooLargeForStorage { at },
         15 => RecordError::LimitTooLarge { at },
         16 => RecordError::TrailingBytes { at },
+        17 => RecordError::TimestampTooLarge,
         _ => return None,
     })
 }
