@@ -4,6 +4,7 @@
 //! (real WASM behind EntryPoint) live in the workspace's `tests/`.
 
 mod abi_file;
+mod audit;
 mod harness;
 mod install;
 mod register;
