@@ -25,7 +25,8 @@ fi
 
 args=("$final" --markdown --target "$target_bytes" --variant "raw (rustc)=$raw")
 if [[ -f "$opt" ]]; then
-    args+=(--variant "wasm-opt -Oz=$opt")
+    passes="$(cat "target/$name.opt.passes" 2>/dev/null || echo '-Oz')"
+    args+=(--variant "wasm-opt $passes=$opt")
     if cmp -s "$final" "$opt"; then chosen="the wasm-opt output"; else chosen="the rustc output (wasm-opt did not shrink it after brotli)"; fi
     wasm_opt_note="wasm-opt: $(wasm-opt --version 2>/dev/null || echo 'unknown version')"
 else

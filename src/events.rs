@@ -8,26 +8,48 @@ use stylus_sdk::prelude::*;
 
 use crate::abi;
 
-/// `topics ‖ data` through the `emit_log` hostio.
+/// One log through the `emit_log` hostio: topics `sig`, `account` and (if any) `signer`, then
+/// the data words `nonce` and `hash` that are present, in that order. Every event here has
+/// that shape, so one non-generic encoder over a fixed buffer serves them all.
 #[inline(never)]
-fn emit<H: Host + ?Sized>(host: &H, topics: &[B256], data: &[B256]) {
-    let mut buf = alloc::vec::Vec::with_capacity(32 * (topics.len() + data.len()));
-    for w in topics.iter().chain(data) {
-        buf.extend_from_slice(w.as_slice());
+fn emit<H: Host + ?Sized>(
+    host: &H,
+    sig: &B256,
+    account: Address,
+    signer: Option<Address>,
+    nonce: Option<u64>,
+    hash: Option<&B256>,
+) {
+    let mut buf = [0u8; 5 * 32];
+    buf[..32].copy_from_slice(sig.as_slice());
+    buf[44..64].copy_from_slice(account.as_slice());
+    let mut topics = 2;
+    let mut len = 64;
+    if let Some(s) = signer {
+        buf[76..96].copy_from_slice(s.as_slice());
+        topics = 3;
+        len = 96;
     }
-    host.emit_log(&buf, topics.len());
-}
-
-fn word(v: u64) -> B256 {
-    B256::left_padding_from(&v.to_be_bytes())
+    if let Some(n) = nonce {
+        buf[len + 24..len + 32].copy_from_slice(&n.to_be_bytes());
+        len += 32;
+    }
+    if let Some(h) = hash {
+        buf[len..len + 32].copy_from_slice(h.as_slice());
+        len += 32;
+    }
+    host.emit_log(&buf[..len], topics);
 }
 
 /// `ModuleInstalled(account)`.
 pub fn module_installed<H: Host + ?Sized>(host: &H, account: Address) {
     emit(
         host,
-        &[abi::ModuleInstalled::SIGNATURE_HASH, account.into_word()],
-        &[],
+        &abi::ModuleInstalled::SIGNATURE_HASH,
+        account,
+        None,
+        None,
+        None,
     );
 }
 
@@ -35,8 +57,11 @@ pub fn module_installed<H: Host + ?Sized>(host: &H, account: Address) {
 pub fn module_uninstalled<H: Host + ?Sized>(host: &H, account: Address) {
     emit(
         host,
-        &[abi::ModuleUninstalled::SIGNATURE_HASH, account.into_word()],
-        &[],
+        &abi::ModuleUninstalled::SIGNATURE_HASH,
+        account,
+        None,
+        None,
+        None,
     );
 }
 
@@ -50,12 +75,11 @@ pub fn session_registered<H: Host + ?Sized>(
 ) {
     emit(
         host,
-        &[
-            abi::SessionRegistered::SIGNATURE_HASH,
-            account.into_word(),
-            signer.into_word(),
-        ],
-        &[word(perm_nonce), record_hash],
+        &abi::SessionRegistered::SIGNATURE_HASH,
+        account,
+        Some(signer),
+        Some(perm_nonce),
+        Some(&record_hash),
     );
 }
 
@@ -68,12 +92,11 @@ pub fn session_revoked<H: Host + ?Sized>(
 ) {
     emit(
         host,
-        &[
-            abi::SessionRevoked::SIGNATURE_HASH,
-            account.into_word(),
-            signer.into_word(),
-        ],
-        &[word(perm_nonce)],
+        &abi::SessionRevoked::SIGNATURE_HASH,
+        account,
+        Some(signer),
+        Some(perm_nonce),
+        None,
     );
 }
 
@@ -81,7 +104,10 @@ pub fn session_revoked<H: Host + ?Sized>(
 pub fn all_sessions_revoked<H: Host + ?Sized>(host: &H, account: Address, revoked_below: u64) {
     emit(
         host,
-        &[abi::AllSessionsRevoked::SIGNATURE_HASH, account.into_word()],
-        &[word(revoked_below)],
+        &abi::AllSessionsRevoked::SIGNATURE_HASH,
+        account,
+        None,
+        Some(revoked_below),
+        None,
     );
 }

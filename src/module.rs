@@ -5,12 +5,13 @@
 use alloc::vec::Vec;
 use alloy_primitives::{Address, B256, U256};
 use sessionkey_policy::layout::{
-    session_word, AccountWord, SessionHeader, SessionStatus, TokenCapWord,
+    session_word, AccountWord, CallKey, EntryWords, SessionHeader, SessionStatus, TokenCapWord,
 };
-use sessionkey_policy::memory::{initial_header, initial_spend, paymaster_word};
+use sessionkey_policy::memory::{header_word, paymaster_of, spend_word};
+use sessionkey_policy::record::{self, CheckOnly, RecordSink};
 use sessionkey_policy::userop::UserOpRef;
 use sessionkey_policy::{
-    authorize_op, decode_execute, gas, layout, OpFacts, SessionRecord, SessionSignature,
+    authorize_op, decode_execute, gas, Condition, OpFacts, SessionSignature, TokenCap,
 };
 use stylus_sdk::prelude::*;
 
@@ -45,21 +46,22 @@ impl<H: Host + ?Sized> Module<'_, H> {
             return Err(Error::already_installed(account));
         }
         // Decode and check everything before the first write.
-        let mut records: Vec<(SessionRecord, &[u8])> = Vec::new();
+        let mut records: Vec<(Address, &[u8])> = Vec::new();
         let mut rest = data;
         while !rest.is_empty() {
-            let (record, used) = SessionRecord::decode_prefix(rest)?;
-            if records.iter().any(|(r, _)| r.signer == record.signer) {
-                return Err(Error::session_already_active(account, record.signer));
+            let (header, used) = record::visit(rest, &mut CheckOnly)?;
+            if records.iter().any(|(s, _)| *s == header.signer) {
+                return Err(Error::session_already_active(account, header.signer));
             }
-            records.push((record, &rest[..used]));
-            rest = &rest[used..];
+            let (encoded, tail) = rest.split_at(used);
+            records.push((header.signer, encoded));
+            rest = tail;
         }
         state.installed = true;
         self.set_account_word(account, &state);
         events::module_installed(self.host, account);
-        for (record, encoded) in &records {
-            self.register(account, record, encoded)?;
+        for (signer, encoded) in records {
+            self.register(account, signer, encoded)?;
         }
         Ok(())
     }
@@ -104,8 +106,8 @@ impl<H: Host + ?Sized> Module<'_, H> {
     pub fn register_session(&self, record: &[u8]) -> Result<(), Error> {
         let account = self.host.msg_sender();
         self.installed_account(account)?;
-        let decoded = SessionRecord::decode(record)?;
-        self.register(account, &decoded, record)
+        let header = record::visit_exact(record, &mut CheckOnly)?;
+        self.register(account, header.signer, record)
     }
 
     /// Revokes the calling account's session of `signer`; its very next op fails.
@@ -155,8 +157,8 @@ impl<H: Host + ?Sized> Module<'_, H> {
         (
             host.storage_load_bytes32(slots::account_slot(host, account)),
             host.storage_load_bytes32(slot),
-            host.storage_load_bytes32(slot + U256::from(session_word::SPEND)),
-            host.storage_load_bytes32(slot + U256::from(session_word::PAYMASTER)),
+            host.storage_load_bytes32(slots::offset(slot, session_word::SPEND as usize)),
+            host.storage_load_bytes32(slots::offset(slot, session_word::PAYMASTER as usize)),
         )
     }
 
@@ -277,17 +279,12 @@ impl<H: Host + ?Sized> Module<'_, H> {
         unsafe { self.host.storage_cache_bytes32(slot, value) }
     }
 
-    /// Writes a decoded record. The caller has checked the account is installed; the whole
-    /// write happens in this one call, so a record is never live half-written (a revert undoes
-    /// all of it), and the header that makes it live is written last.
-    fn register(
-        &self,
-        account: Address,
-        record: &SessionRecord,
-        encoded: &[u8],
-    ) -> Result<(), Error> {
+    /// Writes a record that a check pass (`record::visit` with `CheckOnly`) has accepted. The
+    /// caller has checked the account is installed; the whole write happens in this one call, so
+    /// a record is never live half-written (a revert undoes all of it), and the header that makes
+    /// it live is written last.
+    fn register(&self, account: Address, signer: Address, encoded: &[u8]) -> Result<(), Error> {
         let mut state = self.account_word(account);
-        let signer = record.signer;
         let session = slots::session_slot(self.host, signer, account);
         let old = SessionHeader::unpack(&self.host.storage_load_bytes32(session));
         if old.is_live(&state) {
@@ -297,28 +294,69 @@ impl<H: Host + ?Sized> Module<'_, H> {
         state.next_nonce += 1;
         self.set_account_word(account, &state);
 
-        for call in &record.calls {
-            let base = slots::call_slot(self.host, account, signer, perm_nonce, &call.key);
-            for (i, w) in layout::call_entry_words(call).into_iter().enumerate() {
-                self.store(base + U256::from(i), w);
-            }
-        }
-        for cap in &record.token_caps {
-            let slot = slots::token_slot(self.host, account, signer, perm_nonce, cap.token);
-            self.store(slot, TokenCapWord::initial(&cap.limit).pack());
-        }
+        let mut writer = EntryWriter {
+            module: self,
+            account,
+            signer,
+            perm_nonce,
+            base: U256::ZERO,
+            entry: EntryWords::new(0, 0),
+        };
+        let (header, _) = record::visit(encoded, &mut writer)?;
         self.store(
-            session + U256::from(session_word::SPEND),
-            initial_spend(record).pack(),
+            slots::offset(session, session_word::SPEND as usize),
+            spend_word(&header).pack(),
         );
         self.store(
-            session + U256::from(session_word::PAYMASTER),
-            paymaster_word(record),
+            slots::offset(session, session_word::PAYMASTER as usize),
+            paymaster_of(&header),
         );
-        self.store(session, initial_header(record, perm_nonce).pack());
+        self.store(session, header_word(&header, perm_nonce).pack());
 
         let record_hash = self.host.native_keccak256(encoded);
         events::session_registered(self.host, account, signer, perm_nonce, record_hash);
         Ok(())
+    }
+}
+
+/// Writes a checked record's call entries and token caps to storage as [`record::visit`]
+/// streams them.
+struct EntryWriter<'m, 'h, H: Host + ?Sized> {
+    module: &'m Module<'h, H>,
+    account: Address,
+    signer: Address,
+    perm_nonce: u64,
+    /// Base slot of the current call entry.
+    base: U256,
+    entry: EntryWords,
+}
+
+impl<H: Host + ?Sized> RecordSink for EntryWriter<'_, '_, H> {
+    fn call_begin(&mut self, key: &CallKey, max_value: u128, rule_count: usize) {
+        let host = self.module.host;
+        self.base = slots::call_slot(host, self.account, self.signer, self.perm_nonce, key);
+        self.entry = EntryWords::new(max_value, rule_count);
+    }
+
+    fn rule(&mut self, condition: Condition, word_index: u16, value_count: usize) {
+        self.entry.rule(condition.code(), word_index, value_count);
+    }
+
+    fn value(&mut self, value: &B256) {
+        let offset = self.entry.next_value();
+        self.module.store(slots::offset(self.base, offset), *value);
+    }
+
+    fn call_end(&mut self) {
+        for (i, w) in self.entry.head().iter().enumerate() {
+            self.module.store(slots::offset(self.base, i), *w);
+        }
+    }
+
+    fn token_cap(&mut self, cap: &TokenCap) {
+        let host = self.module.host;
+        let slot = slots::token_slot(host, self.account, self.signer, self.perm_nonce, cap.token);
+        self.module
+            .store(slot, TokenCapWord::initial(&cap.limit).pack());
     }
 }

@@ -60,3 +60,9 @@ pub fn token_slot<H: Host + ?Sized>(
 fn root(slot: u8) -> B256 {
     B256::with_last_byte(slot)
 }
+
+/// `base + n`: word `n` of a struct or entry stored from `base`.
+#[inline(never)]
+pub fn offset(base: U256, n: usize) -> U256 {
+    base + U256::from_limbs([n as u64, 0, 0, 0])
+}

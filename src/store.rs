@@ -37,7 +37,7 @@ impl<H: Host + ?Sized> SessionStorage<'_, H> {
 
     /// Slot of session word `n`.
     pub fn session_word(&self, n: u8) -> U256 {
-        self.session + U256::from(n)
+        slots::offset(self.session, n as usize)
     }
 
     /// Slot of the token cap for `token`.
@@ -54,7 +54,7 @@ impl<H: Host + ?Sized> RecordStore for SessionStorage<'_, H> {
     }
 
     fn call_word(&mut self, base: U256, offset: usize) -> B256 {
-        self.load(base + U256::from(offset))
+        self.load(slots::offset(base, offset))
     }
 
     fn token_cap(&mut self, token: Address) -> B256 {

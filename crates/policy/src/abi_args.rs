@@ -11,15 +11,22 @@ use crate::word::{ceil32, word_as_address, word_as_len, word_at};
 
 /// Exactly `N` static words.
 pub fn static_words<const N: usize>(args: &[u8]) -> Result<[B256; N], ExecutionError> {
-    if args.len() < 32 * N {
-        return Err(ExecutionError::TooShort);
-    }
-    if args.len() > 32 * N {
-        return Err(ExecutionError::TrailingBytes);
-    }
+    check_len(args, N)?;
     Ok(core::array::from_fn(|i| {
         B256::from_slice(&args[32 * i..32 * i + 32])
     }))
+}
+
+/// `args` is exactly `n` words long.
+#[inline(never)]
+fn check_len(args: &[u8], n: usize) -> Result<(), ExecutionError> {
+    if args.len() < 32 * n {
+        return Err(ExecutionError::TooShort);
+    }
+    if args.len() > 32 * n {
+        return Err(ExecutionError::TrailingBytes);
+    }
+    Ok(())
 }
 
 /// A word holding an address with clean high bytes.
@@ -34,12 +41,20 @@ pub fn uint(w: &B256) -> U256 {
 
 /// Exactly `N` clean address words.
 pub fn addresses<const N: usize>(args: &[u8]) -> Result<[Address; N], ExecutionError> {
-    let words = static_words::<N>(args)?;
     let mut out = [Address::ZERO; N];
-    for (o, w) in out.iter_mut().zip(words.iter()) {
-        *o = address(w)?;
-    }
+    fill_addresses(args, &mut out)?;
     Ok(out)
+}
+
+/// Exactly `out.len()` clean address words, into `out` (one copy for every `N`).
+#[inline(never)]
+fn fill_addresses(args: &[u8], out: &mut [Address]) -> Result<(), ExecutionError> {
+    check_len(args, out.len())?;
+    for (o, w) in out.iter_mut().zip(args.chunks_exact(32)) {
+        let w: &[u8; 32] = w.try_into().map_err(|_| ExecutionError::TooShort)?;
+        *o = word_as_address(w).ok_or(ExecutionError::DirtyAddress)?;
+    }
+    Ok(())
 }
 
 /// A lone `bytes` argument: offset word `0x20`, length, zero-padded content, nothing after.

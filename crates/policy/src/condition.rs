@@ -114,19 +114,14 @@ impl Condition {
 }
 
 /// Numeric order of two words, as uint256 or int256.
+///
+/// Unsigned words order as their big-endian bytes; signed words the same once the sign bit is
+/// flipped, which maps int256's two's-complement order onto unsigned order without arithmetic.
+/// Only the first byte carries the sign, so the rest compares as plain bytes.
 #[inline(never)]
 pub fn compare(a: &B256, b: &B256, signed: bool) -> core::cmp::Ordering {
-    ordered(a, signed).cmp(&ordered(b, signed))
-}
-
-/// A byte string whose lexicographic order is the word's numeric order: unsigned words as they
-/// are; signed words with the sign bit flipped, which maps int256's two's-complement order onto
-/// unsigned order without any arithmetic.
-#[inline]
-fn ordered(w: &B256, signed: bool) -> [u8; 32] {
-    let mut out = w.0;
-    if signed {
-        out[0] ^= 0x80;
-    }
-    out
+    let flip = if signed { 0x80 } else { 0 };
+    (a[0] ^ flip)
+        .cmp(&(b[0] ^ flip))
+        .then_with(|| a[1..].cmp(&b[1..]))
 }

@@ -25,6 +25,7 @@ use crate::layout::{
 };
 use crate::rule::param_word;
 use crate::validation_data::ValidationData;
+use crate::word::u256_from_u128;
 
 /// Read access to one session's stored record.
 pub trait RecordStore {
@@ -105,7 +106,7 @@ pub fn authorize_op<S: RecordStore>(
         }
         None if !session.has(session_flags::GAS_UNLIMITED) => {
             let mut s = SpendWord::unpack(&store.spend_word());
-            let remaining = U256::from(s.gas_remaining);
+            let remaining = u256_from_u128(s.gas_remaining);
             if op.prefund > remaining {
                 return Err(Violation::GasBudgetExceeded {
                     cost: op.prefund,
@@ -126,11 +127,12 @@ pub fn authorize_op<S: RecordStore>(
             return Err(Violation::SelfCall { index });
         }
         let (base, header_word, entry) = find_entry(store, session.flags, index, call)?;
-        if call.value > U256::from(entry.max_value) {
+        let max = u256_from_u128(entry.max_value);
+        if call.value > max {
             return Err(Violation::ValueTooHigh {
                 index,
                 value: call.value,
-                max: U256::from(entry.max_value),
+                max,
             });
         }
         check_rules(
@@ -161,7 +163,7 @@ pub fn authorize_op<S: RecordStore>(
             Some(s) => s,
             None => SpendWord::unpack(&store.spend_word()),
         };
-        let remaining = U256::from(s.native_remaining);
+        let remaining = u256_from_u128(s.native_remaining);
         if native > remaining {
             return Err(Violation::NativeCapExceeded {
                 requested: native,

@@ -8,6 +8,8 @@
 
 use alloy_primitives::{Address, B256, U256};
 
+use crate::word::{be_uint, u256_from_u128};
+
 /// v0.7 `accountGasLimits` = verificationGasLimit (16 bytes) ‖ callGasLimit (16 bytes);
 /// `gasFees` = maxPriorityFeePerGas ‖ maxFeePerGas.
 ///
@@ -18,19 +20,17 @@ pub fn required_prefund(
     pre_verification_gas: U256,
     gas_fees: &B256,
 ) -> U256 {
-    let half =
-        |w: &B256, at: usize| u128::from_be_bytes(w[at..at + 16].try_into().unwrap_or([0xff; 16]));
-    let pvg = if pre_verification_gas > U256::from(u128::MAX) {
+    let half = |w: &B256, at: usize| be_uint(w, at, 16);
+    let l = pre_verification_gas.as_limbs();
+    if l[2] | l[3] != 0 {
         return U256::MAX;
-    } else {
-        let l = pre_verification_gas.as_limbs();
-        ((l[1] as u128) << 64) | l[0] as u128
-    };
+    }
+    let pvg = ((l[1] as u128) << 64) | l[0] as u128;
     half(account_gas_limits, 0)
         .checked_add(half(account_gas_limits, 16))
         .and_then(|g| g.checked_add(pvg))
         .and_then(|g| g.checked_mul(half(gas_fees, 16)))
-        .map_or(U256::MAX, U256::from)
+        .map_or(U256::MAX, u256_from_u128)
 }
 
 /// The paymaster named by `paymasterAndData`, `None` when it is empty. EntryPoint itself

@@ -63,8 +63,8 @@ impl AccountWord {
     pub fn pack(&self) -> B256 {
         let mut w = B256::ZERO;
         w[0] = self.installed as u8;
-        w[8..16].copy_from_slice(&self.revoked_below.to_be_bytes());
-        w[24..32].copy_from_slice(&self.next_nonce.to_be_bytes());
+        put_be_uint(&mut w, 8, 8, self.revoked_below as u128);
+        put_be_uint(&mut w, 24, 8, self.next_nonce as u128);
         w
     }
 
@@ -369,22 +369,66 @@ pub fn entry_words(policy: &CallPolicy) -> usize {
 
 /// The words of a call entry, written at offsets `0..len` from its base slot.
 pub fn call_entry_words(policy: &CallPolicy) -> Vec<B256> {
-    let n = policy.rules.len();
-    let mut words = alloc::vec![B256::ZERO; values_start(n)];
-    words[0][0] = ENTRY_EXISTS;
-    words[0][1] = n as u8;
-    put_be_uint(&mut words[0], 2, 16, policy.max_value);
-    for (i, rule) in policy.rules.iter().enumerate() {
-        let (wi, at) = descriptor_position(i);
-        RuleDescriptor {
-            condition: rule.condition.code(),
-            value_count: rule.values.len() as u8,
-            word_index: rule.word_index,
-        }
-        .write(&mut words[wi], at);
+    let mut entry = EntryWords::new(policy.max_value, policy.rules.len());
+    for rule in &policy.rules {
+        entry.rule(rule.condition.code(), rule.word_index, rule.values.len());
     }
+    let mut words = entry.head().to_vec();
     words.extend(policy.rules.iter().flat_map(|r| r.values.iter().copied()));
     words
+}
+
+/// Builds a call entry's storage words as its rules stream in: the header and descriptor words
+/// ([`Self::head`], offsets `0..values_start(n)`) are assembled here, and value `k` (counting
+/// across the rules in order) goes to offset `values_start(n) + k` ([`Self::next_value`]).
+#[derive(Clone, Debug)]
+pub struct EntryWords {
+    words: [B256; 3],
+    len: usize,
+    rules: usize,
+    values: usize,
+}
+
+impl EntryWords {
+    /// An entry with `rule_count` (≤ 16) rules and the given per-call value limit.
+    pub fn new(max_value: u128, rule_count: usize) -> Self {
+        let mut words = [B256::ZERO; 3];
+        words[0][0] = ENTRY_EXISTS;
+        words[0][1] = rule_count as u8;
+        put_be_uint(&mut words[0], 2, 16, max_value);
+        let len = values_start(rule_count).min(words.len());
+        Self {
+            words,
+            len,
+            rules: 0,
+            values: len,
+        }
+    }
+
+    /// Records the next rule's descriptor.
+    pub fn rule(&mut self, condition: u8, word_index: u16, value_count: usize) {
+        let (wi, at) = descriptor_position(self.rules);
+        self.rules += 1;
+        if let Some(w) = self.words.get_mut(wi) {
+            RuleDescriptor {
+                condition,
+                value_count: value_count as u8,
+                word_index,
+            }
+            .write(w, at);
+        }
+    }
+
+    /// The offset of the next value word.
+    pub fn next_value(&mut self) -> usize {
+        self.values += 1;
+        self.values - 1
+    }
+
+    /// The header and descriptor words.
+    pub fn head(&self) -> &[B256] {
+        &self.words[..self.len]
+    }
 }
 
 /// Token-cap word flags.

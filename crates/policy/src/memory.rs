@@ -9,7 +9,7 @@ use crate::engine::{OpOutcome, RecordStore};
 use crate::layout::{
     call_entry_words, CallKey, SessionHeader, SessionStatus, SpendWord, TokenCapWord,
 };
-use crate::record::{Limit, SessionRecord};
+use crate::record::{Limit, RecordHeader, SessionRecord};
 
 /// One session's storage words, in memory.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -30,31 +30,46 @@ pub struct MemoryStore {
 
 /// The words a registration writes for `record` under registration nonce `perm_nonce`.
 pub fn initial_header(record: &SessionRecord, perm_nonce: u64) -> SessionHeader {
-    SessionHeader {
-        status: SessionStatus::Active,
-        flags: record.header_flags(),
-        perm_nonce,
-        valid_after: record.valid_after,
-        valid_until: record.valid_until,
-        ops_remaining: record.max_ops.unwrap_or(0),
-    }
+    header_word(&record.header(), perm_nonce)
 }
 
 /// The spend word a registration writes.
 pub fn initial_spend(record: &SessionRecord) -> SpendWord {
+    spend_word(&record.header())
+}
+
+/// The paymaster word a registration writes.
+pub fn paymaster_word(record: &SessionRecord) -> B256 {
+    paymaster_of(&record.header())
+}
+
+/// [`initial_header`] from a record's header fields.
+pub fn header_word(h: &RecordHeader, perm_nonce: u64) -> SessionHeader {
+    SessionHeader {
+        status: SessionStatus::Active,
+        flags: h.flags,
+        perm_nonce,
+        valid_after: h.valid_after,
+        valid_until: h.valid_until,
+        ops_remaining: h.max_ops.unwrap_or(0),
+    }
+}
+
+/// [`initial_spend`] from a record's header fields.
+pub fn spend_word(h: &RecordHeader) -> SpendWord {
     let amount = |l: Limit| match l {
         Limit::Limited(v) => v,
         Limit::Unlimited => 0,
     };
     SpendWord {
-        native_remaining: amount(record.native_cap),
-        gas_remaining: amount(record.gas_budget),
+        native_remaining: amount(h.native_cap),
+        gas_remaining: amount(h.gas_budget),
     }
 }
 
-/// The paymaster word a registration writes.
-pub fn paymaster_word(record: &SessionRecord) -> B256 {
-    record.paymaster.map(|p| p.into_word()).unwrap_or_default()
+/// [`paymaster_word`] from a record's header fields.
+pub fn paymaster_of(h: &RecordHeader) -> B256 {
+    h.paymaster.map(|p| p.into_word()).unwrap_or_default()
 }
 
 impl MemoryStore {

@@ -179,6 +179,20 @@ impl SessionRecord {
         out
     }
 
+    /// The record's header fields (everything but the call entries and token caps).
+    pub fn header(&self) -> RecordHeader {
+        RecordHeader {
+            signer: self.signer,
+            valid_after: self.valid_after,
+            valid_until: self.valid_until,
+            native_cap: self.native_cap,
+            gas_budget: self.gas_budget,
+            max_ops: self.max_ops,
+            paymaster: self.paymaster,
+            flags: self.header_flags(),
+        }
+    }
+
     /// Decodes exactly one record occupying all of `bytes`.
     pub fn decode(bytes: &[u8]) -> Result<Self, RecordError> {
         let (record, used) = Self::decode_prefix(bytes)?;
@@ -191,107 +205,23 @@ impl SessionRecord {
     /// Decodes one record from the start of `bytes`, returning it and the bytes it used (for
     /// `onInstall` data that carries several records back to back).
     pub fn decode_prefix(bytes: &[u8]) -> Result<(Self, usize), RecordError> {
-        let mut r = Reader { bytes, at: 0 };
-        let version = r.u8()?;
-        if version != RECORD_VERSION {
-            return Err(RecordError::UnsupportedVersion(version));
-        }
-        let signer = r.address()?;
-        if signer == Address::ZERO {
-            return Err(RecordError::ZeroSigner);
-        }
-        let valid_after = r.uint(6)? as u64;
-        let valid_until = r.uint(6)? as u64;
-        if valid_until != 0 && valid_until <= valid_after {
-            return Err(RecordError::EmptyWindow {
-                valid_after,
-                valid_until,
-            });
-        }
-        let flags_at = r.at;
-        let flags = r.u8()?;
-        if flags & !session_flags::RECORD_MASK != 0 {
-            return Err(RecordError::UnknownFlags { at: flags_at });
-        }
-        let limit = |r: &mut Reader, unlimited: bool| -> Result<Limit, RecordError> {
-            let at = r.at;
-            let v = r.uint(16)?;
-            match (unlimited, v) {
-                (true, 0) => Ok(Limit::Unlimited),
-                (true, _) => Err(RecordError::ContradictoryLimit { at }),
-                (false, v) => Ok(Limit::Limited(v)),
-            }
+        let mut b = Builder {
+            calls: Vec::new(),
+            token_caps: Vec::new(),
         };
-        let native_cap = limit(&mut r, flags & session_flags::NATIVE_UNLIMITED != 0)?;
-        let gas_budget = limit(&mut r, flags & session_flags::GAS_UNLIMITED != 0)?;
-        let ops_at = r.at;
-        let ops = r.uint(4)? as u32;
-        let max_ops = if flags & session_flags::OPS_LIMITED != 0 {
-            Some(ops)
-        } else if ops != 0 {
-            return Err(RecordError::ContradictoryLimit { at: ops_at });
-        } else {
-            None
-        };
-        let paymaster = if flags & session_flags::PAYMASTER != 0 {
-            let at = r.at;
-            let p = r.address()?;
-            if p == Address::ZERO {
-                return Err(RecordError::ContradictoryLimit { at });
-            }
-            Some(p)
-        } else {
-            None
-        };
-
-        let count_at = r.at;
-        let n = r.u8()? as usize;
-        if n > MAX_CALLS {
-            return Err(RecordError::TooMany { at: count_at });
-        }
-        let mut calls: Vec<CallPolicy> = Vec::with_capacity(n);
-        for _ in 0..n {
-            let at = r.at;
-            let call = r.call_policy()?;
-            // Strictly ascending keys: canonical order, and no duplicates.
-            if calls
-                .last()
-                .is_some_and(|prev| prev.key.to_bytes() >= call.key.to_bytes())
-            {
-                return Err(RecordError::NotSorted { at });
-            }
-            calls.push(call);
-        }
-        let count_at = r.at;
-        let n = r.u8()? as usize;
-        if n > MAX_TOKEN_CAPS {
-            return Err(RecordError::TooMany { at: count_at });
-        }
-        let mut token_caps: Vec<TokenCap> = Vec::with_capacity(n);
-        for _ in 0..n {
-            let at = r.at;
-            let cap = r.token_cap()?;
-            if token_caps
-                .last()
-                .is_some_and(|prev| prev.token >= cap.token)
-            {
-                return Err(RecordError::NotSorted { at });
-            }
-            token_caps.push(cap);
-        }
-
+        let (h, used) = visit(bytes, &mut b)?;
         let record = Self {
-            signer,
-            valid_after,
-            valid_until,
-            native_cap,
-            gas_budget,
-            max_ops,
-            paymaster,
-            calls,
-            token_caps,
+            signer: h.signer,
+            valid_after: h.valid_after,
+            valid_until: h.valid_until,
+            native_cap: h.native_cap,
+            gas_budget: h.gas_budget,
+            max_ops: h.max_ops,
+            paymaster: h.paymaster,
+            calls: b.calls,
+            token_caps: b.token_caps,
         };
-        Ok((record, r.at))
+        Ok((record, used))
     }
 
     /// Checks a record built in memory against every rule decoding enforces, by encoding and
@@ -344,6 +274,7 @@ impl<'a> Reader<'a> {
         Ok(self.take(1)?[0])
     }
 
+    #[inline(never)]
     fn uint(&mut self, n: usize) -> Result<u128, RecordError> {
         Ok(self
             .take(n)?
@@ -358,39 +289,251 @@ impl<'a> Reader<'a> {
     fn word(&mut self) -> Result<B256, RecordError> {
         Ok(B256::from_slice(self.take(32)?))
     }
+}
 
-    fn call_policy(&mut self) -> Result<CallPolicy, RecordError> {
+/// A record's header fields, as [`visit`] reports them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RecordHeader {
+    /// The session key's address.
+    pub signer: Address,
+    /// Start of validity.
+    pub valid_after: u64,
+    /// End of validity, 0 = none.
+    pub valid_until: u64,
+    /// Cumulative native value cap.
+    pub native_cap: Limit,
+    /// Gas-fee budget.
+    pub gas_budget: Limit,
+    /// Op count cap.
+    pub max_ops: Option<u32>,
+    /// Allowed paymaster.
+    pub paymaster: Option<Address>,
+    /// The session header's flags: the record's flags plus the wildcard bits of its calls
+    /// (what [`SessionRecord::header_flags`] returns).
+    pub flags: u8,
+}
+
+/// Receives a record's call entries and token caps as [`visit`] reads them, in encoding order.
+///
+/// Events arrive before the checks that follow them in the encoding (sorting, ranges, entry
+/// size, anything later in the record), so a sink must not act on them unless [`visit`] returns
+/// `Ok` — or an earlier pass over the same bytes already did.
+pub trait RecordSink {
+    /// A call entry starts: its key, per-call value limit and number of rules.
+    fn call_begin(&mut self, key: &CallKey, max_value: u128, rule_count: usize) {
+        let _ = (key, max_value, rule_count);
+    }
+    /// A rule of the current entry; its `value_count` values follow through [`Self::value`].
+    fn rule(&mut self, condition: Condition, word_index: u16, value_count: usize) {
+        let _ = (condition, word_index, value_count);
+    }
+    /// The next value of the current rule.
+    fn value(&mut self, value: &B256) {
+        let _ = value;
+    }
+    /// The current call entry is complete.
+    fn call_end(&mut self) {}
+    /// A token cap.
+    fn token_cap(&mut self, cap: &TokenCap) {
+        let _ = cap;
+    }
+}
+
+/// A sink that ignores everything: [`visit`] with it only checks the record.
+pub struct CheckOnly;
+
+impl RecordSink for CheckOnly {}
+
+/// Reads one record from the start of `bytes` in a single pass, checking every rule of the
+/// encoding and reporting its entries to `sink`; returns the header and the bytes used. This is
+/// the one implementation of the record's rules: [`SessionRecord::decode_prefix`] is built on
+/// it, and the contract runs it to write storage without building a [`SessionRecord`].
+pub fn visit(
+    bytes: &[u8],
+    sink: &mut dyn RecordSink,
+) -> Result<(RecordHeader, usize), RecordError> {
+    let mut r = Reader { bytes, at: 0 };
+    let version = r.u8()?;
+    if version != RECORD_VERSION {
+        return Err(RecordError::UnsupportedVersion(version));
+    }
+    let signer = r.address()?;
+    if signer == Address::ZERO {
+        return Err(RecordError::ZeroSigner);
+    }
+    let valid_after = r.uint(6)? as u64;
+    let valid_until = r.uint(6)? as u64;
+    if valid_until != 0 && valid_until <= valid_after {
+        return Err(RecordError::EmptyWindow {
+            valid_after,
+            valid_until,
+        });
+    }
+    let flags_at = r.at;
+    let mut flags = r.u8()?;
+    if flags & !session_flags::RECORD_MASK != 0 {
+        return Err(RecordError::UnknownFlags { at: flags_at });
+    }
+    let native_cap = r.limit(flags & session_flags::NATIVE_UNLIMITED != 0)?;
+    let gas_budget = r.limit(flags & session_flags::GAS_UNLIMITED != 0)?;
+    let ops_at = r.at;
+    let ops = r.uint(4)? as u32;
+    let max_ops = if flags & session_flags::OPS_LIMITED != 0 {
+        Some(ops)
+    } else if ops != 0 {
+        return Err(RecordError::ContradictoryLimit { at: ops_at });
+    } else {
+        None
+    };
+    let paymaster = if flags & session_flags::PAYMASTER != 0 {
+        let at = r.at;
+        let p = r.address()?;
+        if p == Address::ZERO {
+            return Err(RecordError::ContradictoryLimit { at });
+        }
+        Some(p)
+    } else {
+        None
+    };
+
+    let n = r.count(MAX_CALLS)?;
+    let mut prev: Option<&[u8]> = None;
+    for _ in 0..n {
+        let at = r.at;
+        let key = r.call_policy(sink)?;
+        // Strictly ascending keys (the encoded key is exactly `CallKey::to_bytes`): canonical
+        // order, and no duplicates.
+        if prev.is_some_and(|p| p >= key) {
+            return Err(RecordError::NotSorted { at });
+        }
+        prev = Some(key);
+        // Bit 0: any target; bits 2-3 == 1: any selector (see `CallKey::to_bytes`).
+        if key[0] & 1 != 0 {
+            flags |= session_flags::HAS_ANY_TARGET;
+        }
+        if key[0] >> 2 == 1 {
+            flags |= session_flags::HAS_ANY_SELECTOR;
+        }
+    }
+    let n = r.count(MAX_TOKEN_CAPS)?;
+    let mut prev: Option<&[u8]> = None;
+    for _ in 0..n {
+        let at = r.at;
+        let token = r.token_cap(sink)?;
+        if prev.is_some_and(|p| p >= token) {
+            return Err(RecordError::NotSorted { at });
+        }
+        prev = Some(token);
+    }
+    let header = RecordHeader {
+        signer,
+        valid_after,
+        valid_until,
+        native_cap,
+        gas_budget,
+        max_ops,
+        paymaster,
+        flags,
+    };
+    Ok((header, r.at))
+}
+
+/// [`visit`] for exactly one record occupying all of `bytes`.
+pub fn visit_exact(bytes: &[u8], sink: &mut dyn RecordSink) -> Result<RecordHeader, RecordError> {
+    let (header, used) = visit(bytes, sink)?;
+    if used != bytes.len() {
+        return Err(RecordError::TrailingBytes { at: used });
+    }
+    Ok(header)
+}
+
+/// Builds the entries of a [`SessionRecord`].
+struct Builder {
+    calls: Vec<CallPolicy>,
+    token_caps: Vec<TokenCap>,
+}
+
+impl RecordSink for Builder {
+    fn call_begin(&mut self, key: &CallKey, max_value: u128, rule_count: usize) {
+        self.calls.push(CallPolicy {
+            key: *key,
+            max_value,
+            rules: Vec::with_capacity(rule_count),
+        });
+    }
+
+    fn rule(&mut self, condition: Condition, word_index: u16, value_count: usize) {
+        if let Some(c) = self.calls.last_mut() {
+            c.rules.push(ParamRule {
+                condition,
+                word_index,
+                values: Vec::with_capacity(value_count),
+            });
+        }
+    }
+
+    fn value(&mut self, value: &B256) {
+        if let Some(r) = self.calls.last_mut().and_then(|c| c.rules.last_mut()) {
+            r.values.push(*value);
+        }
+    }
+
+    fn token_cap(&mut self, cap: &TokenCap) {
+        self.token_caps.push(*cap);
+    }
+}
+
+impl<'a> Reader<'a> {
+    fn count(&mut self, max: usize) -> Result<usize, RecordError> {
+        let at = self.at;
+        let n = self.u8()? as usize;
+        if n > max {
+            return Err(RecordError::TooMany { at });
+        }
+        Ok(n)
+    }
+
+    fn limit(&mut self, unlimited: bool) -> Result<Limit, RecordError> {
+        let at = self.at;
+        let v = self.uint(16)?;
+        match (unlimited, v) {
+            (true, 0) => Ok(Limit::Unlimited),
+            (true, _) => Err(RecordError::ContradictoryLimit { at }),
+            (false, v) => Ok(Limit::Limited(v)),
+        }
+    }
+
+    /// Reads one call entry, reporting it to `sink`; returns its encoded key.
+    fn call_policy(&mut self, sink: &mut dyn RecordSink) -> Result<&'a [u8], RecordError> {
         let start = self.at;
-        let key_bytes: [u8; 25] = self.take(25)?.try_into().expect("25 bytes");
-        let key = CallKey::from_bytes(&key_bytes).ok_or(RecordError::UnknownFlags { at: start })?;
+        let key_bytes = self.take(CallKey::LEN)?;
+        let key = key_bytes
+            .try_into()
+            .ok()
+            .and_then(CallKey::from_bytes)
+            .ok_or(RecordError::UnknownFlags { at: start })?;
         if key.target == TargetMatch::Any && key.selector == SelectorMatch::Any {
             return Err(RecordError::UnboundedCall { at: start });
         }
         let max_value = self.uint(16)?;
-        let count_at = self.at;
-        let n = self.u8()? as usize;
-        if n > MAX_RULES {
-            return Err(RecordError::TooMany { at: count_at });
-        }
+        let n = self.count(MAX_RULES)?;
         if key.selector == SelectorMatch::Empty && n != 0 {
             return Err(RecordError::RulesWithoutCalldata { at: start });
         }
-        let mut rules = Vec::with_capacity(n);
+        sink.call_begin(&key, max_value, n);
+        let mut words = layout::values_start(n);
         for _ in 0..n {
-            rules.push(self.rule()?);
+            words += self.rule(sink)?;
         }
-        let policy = CallPolicy {
-            key,
-            max_value,
-            rules,
-        };
-        if layout::entry_words(&policy) > layout::MAX_ENTRY_WORDS {
+        if words > layout::MAX_ENTRY_WORDS {
             return Err(RecordError::TooLargeForStorage { at: start });
         }
-        Ok(policy)
+        sink.call_end();
+        Ok(key_bytes)
     }
 
-    fn rule(&mut self) -> Result<ParamRule, RecordError> {
+    /// Reads one rule, reporting it to `sink`; returns its number of values.
+    fn rule(&mut self, sink: &mut dyn RecordSink) -> Result<usize, RecordError> {
         let at = self.at;
         let condition =
             Condition::from_code(self.u8()?).ok_or(RecordError::UnknownCondition { at })?;
@@ -400,38 +543,43 @@ impl<'a> Reader<'a> {
         if !condition.accepts_value_count(count) {
             return Err(RecordError::BadValueCount { at: count_at });
         }
-        let mut values = Vec::with_capacity(count);
-        for _ in 0..count {
-            values.push(self.word()?);
+        sink.rule(condition, word_index, count);
+        // A range has exactly two values, [min, max].
+        let mut range = [B256::ZERO; 2];
+        for i in 0..count {
+            let v = self.word()?;
+            if let Some(slot) = range.get_mut(i) {
+                *slot = v;
+            }
+            sink.value(&v);
         }
         if matches!(condition, Condition::InRange | Condition::SignedInRange)
-            && compare(&values[0], &values[1], condition.is_signed())
-                == core::cmp::Ordering::Greater
+            && compare(&range[0], &range[1], condition.is_signed()) == core::cmp::Ordering::Greater
         {
             return Err(RecordError::EmptyRange { at });
         }
-        Ok(ParamRule {
-            condition,
-            word_index,
-            values,
-        })
+        Ok(count)
     }
 
-    fn token_cap(&mut self) -> Result<TokenCap, RecordError> {
-        let token = self.address()?;
+    /// Reads one token cap, reporting it to `sink`; returns its encoded token.
+    fn token_cap(&mut self, sink: &mut dyn RecordSink) -> Result<&'a [u8], RecordError> {
+        let token_bytes = self.take(20)?;
         let flags_at = self.at;
         let flags = self.u8()?;
         let limit_at = self.at;
-        let limit = U256::from_be_bytes(self.word()?.0);
+        let limit = self.word()?;
+        // Below 2^248 ⇔ the top byte is zero.
         let limit = match flags {
-            0 if limit >> 248 != U256::ZERO => {
-                return Err(RecordError::LimitTooLarge { at: limit_at })
-            }
-            0 => TokenLimit::Limited(limit),
+            0 if limit[0] != 0 => return Err(RecordError::LimitTooLarge { at: limit_at }),
+            0 => TokenLimit::Limited(U256::from_be_bytes(limit.0)),
             1 if limit.is_zero() => TokenLimit::Unlimited,
             1 => return Err(RecordError::ContradictoryLimit { at: limit_at }),
             _ => return Err(RecordError::UnknownFlags { at: flags_at }),
         };
-        Ok(TokenCap { token, limit })
+        sink.token_cap(&TokenCap {
+            token: Address::from_slice(token_bytes),
+            limit,
+        });
+        Ok(token_bytes)
     }
 }

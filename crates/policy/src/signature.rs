@@ -8,7 +8,11 @@
 //! The key signs `keccak256(userOpHash ‖ module)`: the userOpHash binds account, nonce,
 //! chain and EntryPoint, and the module address binds this validator instance (threat 6).
 
+use core::cmp::Ordering;
+
 use alloy_primitives::{Address, B256, U256};
+
+use crate::condition::compare;
 
 /// Encoded length.
 pub const SIGNATURE_LEN: usize = 85;
@@ -20,6 +24,9 @@ pub const HALF_ORDER: U256 = U256::from_limbs([
     0xFFFFFFFFFFFFFFFF,
     0x7FFFFFFFFFFFFFFF,
 ]);
+
+/// [`HALF_ORDER`] as a big-endian word.
+const HALF_ORDER_BE: [u8; 32] = HALF_ORDER.to_be_bytes::<32>();
 
 /// A parsed session signature.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -61,8 +68,11 @@ impl SessionSignature {
     /// Low `s`, `v` ∈ {27, 28}, non-zero `r` and `s`: the one form ecrecover's answer is
     /// trusted for (threat 10).
     pub fn is_canonical(&self) -> bool {
-        let s = U256::from_be_bytes(self.s.0);
-        (self.v == 27 || self.v == 28) && !self.r.is_zero() && !s.is_zero() && s <= HALF_ORDER
+        // Big-endian words order as numbers: compare bytes instead of converting to U256.
+        (self.v == 27 || self.v == 28)
+            && !self.r.is_zero()
+            && !self.s.is_zero()
+            && compare(&self.s, &B256::new(HALF_ORDER_BE), false) != Ordering::Greater
     }
 
     /// The 128-byte input of the ecrecover precompile (0x01) for `digest`.

@@ -7,6 +7,8 @@
 
 use alloy_primitives::{B256, U256};
 
+use crate::word::put_be_uint;
+
 /// Authorizer value for a signature that does not match.
 pub const SIG_VALIDATION_FAILED: u8 = 1;
 
@@ -31,8 +33,8 @@ impl ValidationData {
     /// Same, as a word.
     pub fn to_word(&self) -> B256 {
         let mut w = B256::ZERO;
-        w[..6].copy_from_slice(&self.valid_after.to_be_bytes()[2..]);
-        w[6..12].copy_from_slice(&self.valid_until.to_be_bytes()[2..]);
+        put_be_uint(&mut w, 0, 6, self.valid_after as u128);
+        put_be_uint(&mut w, 6, 6, self.valid_until as u128);
         w[31] = self.sig_failed as u8;
         w
     }

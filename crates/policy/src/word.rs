@@ -34,8 +34,9 @@ pub(crate) fn ceil32(n: usize) -> Option<usize> {
     n.checked_add(31).map(|x| x & !31)
 }
 
-/// Reads `N` big-endian bytes at `at` of a word into a `u128` (N ≤ 16).
-#[inline]
+/// Reads `N` big-endian bytes at `at` of a word into a `u128` (N ≤ 16). One shared copy:
+/// inlined, every field of every packed word would carry its own loop.
+#[inline(never)]
 pub(crate) fn be_uint(w: &B256, at: usize, n: usize) -> u128 {
     let mut out = 0u128;
     for b in &w[at..at + n] {
@@ -44,8 +45,8 @@ pub(crate) fn be_uint(w: &B256, at: usize, n: usize) -> u128 {
     out
 }
 
-/// Writes the low `n` bytes of `v` big-endian at `at`.
-#[inline]
+/// Writes the low `n` bytes of `v` big-endian at `at` (one shared copy, as [`be_uint`]).
+#[inline(never)]
 pub(crate) fn put_be_uint(w: &mut B256, at: usize, n: usize, mut v: u128) {
     for i in (at..at + n).rev() {
         w[i] = v as u8;
@@ -57,4 +58,10 @@ pub(crate) fn put_be_uint(w: &mut B256, at: usize, n: usize, mut v: u128) {
 #[inline]
 pub(crate) fn u256(w: &[u8; 32]) -> U256 {
     U256::from_be_bytes(*w)
+}
+
+/// `U256` from a `u128`, built from limbs (no generic conversion code).
+#[inline]
+pub fn u256_from_u128(v: u128) -> U256 {
+    U256::from_limbs([v as u64, (v >> 64) as u64, 0, 0])
 }
