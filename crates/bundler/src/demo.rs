@@ -300,13 +300,13 @@ impl DemoReport {
         let _ = writeln!(out);
         let _ = writeln!(
             out,
-            "{:>2}  {:<11}  {:<66}  {:<8}  {:>9}  {:>8}  {:>6}  {:>6}",
-            "#", "who", "action", "result", "gas", "acct TST", "ALICE", "DEX ok"
+            "{:>2}  {:<11}  {:<66}  {:<8}  {:>9}  {:>8}  {:>6}  {:>9}",
+            "#", "who", "action", "result", "gas", "acct TST", "ALICE", "DEX allow"
         );
         for r in &self.steps {
             let _ = writeln!(
                 out,
-                "{:>2}  {:<11}  {:<66}  {:<8}  {:>9}  {:>8}  {:>6}  {:>6}{}",
+                "{:>2}  {:<11}  {:<66}  {:<8}  {:>9}  {:>8}  {:>6}  {:>9}{}",
                 r.step,
                 r.actor,
                 r.action,
