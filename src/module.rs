@@ -229,6 +229,7 @@ impl<H: Host + ?Sized> Module<'_, H> {
             signer,
             perm_nonce: header.perm_nonce,
             session: session_slot,
+            token_slots: Vec::new(),
         };
         let outcome = authorize_op(&mut storage, &header, &facts)?;
         if let Some(h) = outcome.header {

@@ -1,5 +1,6 @@
 //! The policy engine's [`RecordStore`] over Stylus storage, for one session.
 
+use alloc::vec::Vec;
 use alloy_primitives::{Address, B256, U256};
 use sessionkey_policy::layout::{session_word, CallKey};
 use sessionkey_policy::RecordStore;
@@ -20,6 +21,9 @@ pub struct SessionStorage<'a, H: Host + ?Sized> {
     pub perm_nonce: u64,
     /// Base slot of the session's words.
     pub session: U256,
+    /// Token-cap slots derived while reading caps (three keccaks each), reused for the debit
+    /// writes instead of being derived again.
+    pub token_slots: Vec<(Address, U256)>,
 }
 
 impl<H: Host + ?Sized> SessionStorage<'_, H> {
@@ -40,9 +44,12 @@ impl<H: Host + ?Sized> SessionStorage<'_, H> {
         slots::offset(self.session, n as usize)
     }
 
-    /// Slot of the token cap for `token`.
+    /// Slot of the token cap for `token` (from the read's cache when the engine read it).
     pub fn token_slot(&self, token: Address) -> U256 {
-        slots::token_slot(self.host, self.account, self.signer, self.perm_nonce, token)
+        match self.token_slots.iter().find(|(t, _)| *t == token) {
+            Some((_, slot)) => *slot,
+            None => slots::token_slot(self.host, self.account, self.signer, self.perm_nonce, token),
+        }
     }
 }
 
@@ -58,7 +65,9 @@ impl<H: Host + ?Sized> RecordStore for SessionStorage<'_, H> {
     }
 
     fn token_cap(&mut self, token: Address) -> B256 {
-        self.load(self.token_slot(token))
+        let slot = self.token_slot(token);
+        self.token_slots.push((token, slot));
+        self.load(slot)
     }
 
     fn spend_word(&mut self) -> B256 {
