@@ -17,7 +17,7 @@
 extern crate alloc;
 
 pub mod abi;
-mod ecrecover;
+pub mod ecrecover;
 mod events;
 // The `#[public]` macros emit undocumented items; every hand-written item there is documented.
 #[cfg(feature = "export-abi")]

@@ -5,7 +5,7 @@ use alloy_sol_types::{SolCall, SolError, SolEvent};
 use devnet_fixtures::bindings::{IEntryPointV07, PackedUserOperation};
 use stylus_devnet::{CallOutcome, CallStatus};
 
-use crate::trace::{validation_subtree, ValidationCheck};
+use crate::trace::{check_bundle, OpEntities, ValidationCheck};
 use crate::world::{World, WorldError, TX_GAS};
 
 /// What happened to one op.
@@ -72,22 +72,30 @@ pub struct BundleReport {
     pub calldata_bytes: usize,
     /// The transaction's outcome, raw.
     pub outcome: CallOutcome,
-    /// The validation phase of the first op, traced and checked against ERC-7562.
+    /// The validation phase of the first op, traced and judged by every bundler profile.
     pub validation: ValidationCheck,
+    /// The validation phase of every op that reached validation, in bundle order.
+    pub validations: Vec<ValidationCheck>,
 }
 
 impl World {
     /// Submits `ops` in one `handleOps` from the bundler (beneficiary: the bundler), traces it,
-    /// and reports each op's outcome and the gas.
+    /// judges every op's validation by the ERC-7562 profiles, and reports each op's outcome
+    /// and the gas.
     ///
     /// # Errors
     ///
-    /// The devnet refusing the transaction (a revert is reported, not an error).
+    /// The devnet refusing the transaction (a revert is reported, not an error), and — while
+    /// [`World::enforce_erc7562`] is set, as it is by default — any op whose validation breaks
+    /// an ERC-7562 rule as written ([`WorldError::Erc7562`]), accepted or rejected.
     pub fn handle_ops(
         &mut self,
         ops: Vec<PackedUserOperation>,
     ) -> Result<BundleReport, WorldError> {
-        let sender = ops.first().map(|op| op.sender).unwrap_or_default();
+        let entities: Vec<OpEntities> = ops
+            .iter()
+            .map(|op| OpEntities::new(op.sender, &op.initCode, &op.paymasterAndData))
+            .collect();
         let hashes: Vec<B256> = ops.iter().map(|op| self.user_op_hash(op)).collect();
         let call = IEntryPointV07::handleOpsCall {
             ops,
@@ -104,21 +112,38 @@ impl World {
             TX_GAS,
         )?;
         let trace = self.chain.take_trace();
-        let validation = ValidationCheck::new(
-            validation_subtree(&trace, self.entry_point, sender),
-            sender,
-            self.entry_point,
-        );
         let ops = match outcome.status {
             CallStatus::Success => included(&outcome, &hashes),
             _ => vec![rejected(&outcome.output)],
         };
+        // Ops after a rejected one never reached validation.
+        let validated = match ops.as_slice() {
+            [OpOutcome::Rejected { op_index, .. }] => (*op_index + 1).min(entities.len()),
+            _ => entities.len(),
+        };
+        let validations = check_bundle(&trace, self.entry_point, &entities[..validated]);
+        if self.enforce_erc7562 {
+            if let Some((op_index, check)) = validations
+                .iter()
+                .enumerate()
+                .find(|(_, check)| !check.violations.is_empty())
+            {
+                return Err(WorldError::Erc7562 {
+                    op_index,
+                    violations: check.violations.iter().map(ToString::to_string).collect(),
+                });
+            }
+        }
+        let validation = validations.first().cloned().unwrap_or_else(|| {
+            ValidationCheck::new(Default::default(), entities[0].sender, self.entry_point)
+        });
         Ok(BundleReport {
             ops,
             gas_used: outcome.gas_used,
             calldata_bytes,
             outcome,
             validation,
+            validations,
         })
     }
 

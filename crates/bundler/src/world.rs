@@ -57,6 +57,13 @@ pub enum WorldError {
         /// Its outcome.
         outcome: Box<CallOutcome>,
     },
+    /// An op's validation broke ERC-7562 (while [`World::enforce_erc7562`] is set).
+    Erc7562 {
+        /// The op's index in the bundle.
+        op_index: usize,
+        /// Each violation, in words.
+        violations: Vec<String>,
+    },
 }
 
 impl std::fmt::Display for WorldError {
@@ -69,6 +76,14 @@ impl std::fmt::Display for WorldError {
                 "{what} failed: {:?} 0x{}",
                 outcome.status,
                 hex(&outcome.output)
+            ),
+            Self::Erc7562 {
+                op_index,
+                violations,
+            } => write!(
+                f,
+                "op #{op_index} breaks ERC-7562 in validation: {}",
+                violations.join("; ")
             ),
         }
     }
@@ -160,6 +175,10 @@ pub struct World {
     pub bundler: Address,
     /// Who deployed everything.
     pub deployer: Address,
+    /// Refuse (as an error) every bundle in which an op's validation breaks an ERC-7562 rule
+    /// as written; on by default, so every end-to-end test, the demo and the gas report check
+    /// every op they send.
+    pub enforce_erc7562: bool,
     fixtures: Fixtures,
 }
 
@@ -222,6 +241,7 @@ impl World {
             counter,
             bundler,
             deployer,
+            enforce_erc7562: true,
             fixtures,
         })
     }

@@ -15,6 +15,7 @@
 //! A call to deployed code that was never activated reverts without running anything.
 
 use alloy_primitives::{keccak256, Bytes};
+use revm::bytecode::opcode;
 use revm::interpreter::{CallInputs, Gas, InstructionResult, InterpreterResult};
 use wasmi::{Instance, Store, Val};
 
@@ -74,6 +75,16 @@ pub(crate) fn call_program(ctx: &mut DevContext, inputs: &CallInputs) -> Interpr
     ctx.chain.tx.open_programs.pop();
     ctx.chain.tx.pages.close(run.pages);
 
+    if let Some(tracer) = ctx.chain.tracer.as_mut() {
+        // Nitro's exit event (`CaptureStylusExit`): STOP for success without output, RETURN
+        // with output, REVERT otherwise.
+        let exit = match run.ending {
+            Ending::Status(0) if run.output.is_empty() => opcode::STOP,
+            Ending::Status(0) => opcode::RETURN,
+            _ => opcode::REVERT,
+        };
+        tracer.opcode(exit);
+    }
     let spent = gas.remaining().saturating_sub(run.gas_left);
     let _ = gas.record_regular_cost(spent);
     let (result, output) = match run.ending {

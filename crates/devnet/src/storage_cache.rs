@@ -2,9 +2,11 @@
 //!
 //! The SDK does not cache storage itself: `storage_load_bytes32` is expected to serve repeated
 //! reads from a cache, `storage_cache_bytes32` only buffers a write, and
-//! `storage_flush_cache` turns buffered writes into SSTOREs. Writes still buffered when the
-//! program returns are dropped (the SDK flushes on both of its exit paths). One cache belongs to
-//! one program frame.
+//! `storage_flush_cache` turns buffered writes into SSTOREs. As in Nitro
+//! (`arbos/util/storage_cache.go`, `crates/arbutil/src/evm/req.rs`), a slot is written back
+//! only when it is dirty: never read, or written with a value other than the one read. Writes
+//! still buffered when the program returns are dropped (the SDK flushes on both of its exit
+//! paths). One cache belongs to one program frame.
 
 use std::collections::BTreeMap;
 
@@ -13,7 +15,14 @@ use alloy_primitives::B256;
 #[derive(Clone, Copy, Debug)]
 struct CachedSlot {
     value: B256,
-    dirty: bool,
+    /// The value storage holds, when known (read, or written back).
+    known: Option<B256>,
+}
+
+impl CachedSlot {
+    fn dirty(&self) -> bool {
+        self.known != Some(self.value)
+    }
 }
 
 /// Slots of one program frame's storage, as the program last saw or wrote them.
@@ -35,21 +44,23 @@ impl StorageCache {
             key,
             CachedSlot {
                 value,
-                dirty: false,
+                known: Some(value),
             },
         );
     }
 
     /// Buffers a write.
     pub(crate) fn write(&mut self, key: B256, value: B256) {
-        self.slots.insert(key, CachedSlot { value, dirty: true });
+        let known = self.slots.get(&key).and_then(|slot| slot.known);
+        self.slots.insert(key, CachedSlot { value, known });
     }
 
-    /// The buffered writes, in key order.
+    /// The buffered writes that would change storage (or whose old value is unknown), in key
+    /// order.
     pub(crate) fn dirty(&self) -> Vec<(B256, B256)> {
         self.slots
             .iter()
-            .filter(|(_, slot)| slot.dirty)
+            .filter(|(_, slot)| slot.dirty())
             .map(|(key, slot)| (*key, slot.value))
             .collect()
     }
@@ -61,7 +72,7 @@ impl StorageCache {
             self.slots.clear();
         } else {
             for slot in self.slots.values_mut() {
-                slot.dirty = false;
+                slot.known = Some(slot.value);
             }
         }
     }
@@ -83,5 +94,19 @@ mod tests {
         assert_eq!(cache.get(&b), Some(B256::with_last_byte(9)));
         cache.flushed(true);
         assert_eq!(cache.get(&a), None);
+    }
+
+    #[test]
+    fn writing_back_the_value_read_is_not_dirty() {
+        let mut cache = StorageCache::default();
+        let (a, b) = (B256::with_last_byte(1), B256::with_last_byte(2));
+        cache.remember(a, B256::with_last_byte(5));
+        cache.write(a, B256::with_last_byte(5));
+        // Never read: dirty even when the value might be unchanged (Nitro's `Known == nil`).
+        cache.write(b, B256::ZERO);
+        assert_eq!(cache.dirty(), vec![(b, B256::ZERO)]);
+        cache.write(a, B256::with_last_byte(6));
+        cache.write(a, B256::with_last_byte(5));
+        assert_eq!(cache.dirty(), vec![(b, B256::ZERO)]);
     }
 }

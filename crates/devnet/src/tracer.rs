@@ -9,10 +9,20 @@
 //!
 //! `GAS` immediately followed by a `CALL`-family opcode is not recorded (ERC-7562 allows it);
 //! Stylus programs never have that shape, so `evm_gas_left` / `evm_ink_left` always count.
+//!
+//! Stylus frames are reported as Nitro reports them to geth tracers (`arbos/util/tracing.go`,
+//! `CaptureEVMTraceForHostio` / `CaptureStylusCall`, read at nitro 6dce8d13): `read_args` as
+//! `CALLDATACOPY`; `storage_load_bytes32` as `SLOAD` only when it misses the VM-side cache;
+//! buffered writes as one `SSTORE` per dirty slot at `storage_flush_cache`; `transient_*` as
+//! `TLOAD`/`TSTORE`; return-data hostios as `RETURNDATASIZE`/`RETURNDATACOPY`; the exit as
+//! `RETURN`, `STOP` or `REVERT`; a call as its `CALL`-family opcode with Nitro's `gas` (the
+//! 63/64 cap after the base cost) and `cost` (base cost + forwarded gas). Every step a tracer
+//! would see with `gas < cost` (or an `SSTORE` with less than 2,300 gas left) is kept in
+//! [`FrameTrace::reported_oog`]: JavaScript bundler tracers read that as out of gas.
 
 use std::collections::BTreeMap;
 
-use alloy_primitives::{Address, Bytes, B256};
+use alloy_primitives::{Address, Bytes, B256, U256};
 use revm::bytecode::opcode::OpCode;
 
 /// Opcode byte constants (`opcode::TIMESTAMP`, …), re-exported from revm.
@@ -20,20 +30,48 @@ pub use revm::bytecode::opcode;
 use revm::inspector::Inspector;
 use revm::interpreter::interpreter::EthInterpreter;
 use revm::interpreter::interpreter_types::{InputsTr, Jumps, MemoryTr};
-use revm::interpreter::{CallInputs, CallOutcome, CreateInputs, CreateOutcome, Interpreter};
+use revm::interpreter::{
+    CallInputs, CallOutcome, CallScheme, CreateInputs, CreateOutcome, InstructionResult,
+    Interpreter,
+};
 
 use crate::evm_bridge::DevContext;
 
 /// An EVM opcode byte (`revm::bytecode::opcode` constants).
 pub type Opcode = u8;
 
-/// Whether a storage access read or wrote.
+/// EIP-2200: an `SSTORE` needs more than the call stipend left; bundler tracers flag an
+/// `SSTORE` step with less gas than this as out of gas.
+pub const SSTORE_SENTRY_GAS: u64 = 2_300;
+
+/// How a storage slot was touched.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum AccessKind {
-    /// SLOAD / `storage_load_bytes32`.
+    /// SLOAD / a `storage_load_bytes32` that missed the cache.
     Read,
     /// SSTORE / a flushed `storage_cache_bytes32`.
     Write,
+    /// TLOAD / `transient_load_bytes32` (EIP-1153; ERC-7562 OP-070 treats it as storage).
+    TransientRead,
+    /// TSTORE / `transient_store_bytes32`.
+    TransientWrite,
+}
+
+impl AccessKind {
+    /// Whether the access wrote (persistent or transient).
+    pub fn is_write(self) -> bool {
+        matches!(self, Self::Write | Self::TransientWrite)
+    }
+
+    /// The opcode a tracer sees for it.
+    pub fn opcode(self) -> Opcode {
+        match self {
+            Self::Read => opcode::SLOAD,
+            Self::Write => opcode::SSTORE,
+            Self::TransientRead => opcode::TLOAD,
+            Self::TransientWrite => opcode::TSTORE,
+        }
+    }
 }
 
 /// What ran in a frame.
@@ -56,8 +94,44 @@ pub struct StorageAccess {
     pub address: Address,
     /// The slot.
     pub slot: B256,
-    /// Read or write.
+    /// Read or write, persistent or transient.
     pub kind: AccessKind,
+}
+
+/// The code found at an address a frame used (ERC-7562: "using an address" is accessing its
+/// code by `*CALL` or `EXTCODE*`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CodeAccess {
+    /// `CALL`, `CALLCODE`, `DELEGATECALL`, `STATICCALL`, `EXTCODESIZE`, `EXTCODECOPY` or
+    /// `EXTCODEHASH`.
+    pub opcode: Opcode,
+    /// The address whose code was used (the code address of a delegate call).
+    pub address: Address,
+    /// Value sent with a `CALL` (zero otherwise).
+    pub value: U256,
+    /// First four bytes of the call's input (`None` for shorter input and for `EXTCODE*`).
+    pub selector: Option<[u8; 4]>,
+    /// Length of the code at `address` when it was used.
+    pub code_len: usize,
+    /// The code's hash (ERC-7562 COD-010 compares it between two simulations).
+    pub code_hash: B256,
+    /// Whether the code starts `EF F0 00` (a Stylus program).
+    pub stylus: bool,
+    /// Whether `address` is a precompile of the devnet.
+    pub precompile: bool,
+    /// An `EXTCODESIZE` immediately followed by `ISZERO` (ERC-7562 OP-051).
+    pub iszero_follows: bool,
+}
+
+/// A step a tracer saw with less gas than it cost (or an `SSTORE` with less than 2,300 gas).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ReportedStep {
+    /// The opcode reported.
+    pub opcode: Opcode,
+    /// `gas` as the tracer receives it.
+    pub gas: u64,
+    /// `cost` as the tracer receives it.
+    pub cost: u64,
 }
 
 /// What one call frame did.
@@ -73,10 +147,19 @@ pub struct FrameTrace {
     pub code_address: Address,
     /// `msg.sender`.
     pub caller: Address,
+    /// First four bytes of the input (`None` when shorter, and for creates).
+    pub selector: Option<[u8; 4]>,
     /// Opcodes (or hostio equivalents) used, with how often.
     pub opcodes: BTreeMap<Opcode, u32>,
     /// Storage slots touched, in order (repeats included).
     pub storage: Vec<StorageAccess>,
+    /// Code this frame used through `*CALL` / `EXTCODE*`, in order.
+    pub code_accesses: Vec<CodeAccess>,
+    /// The first step a JavaScript tracer would read as out of gas (`gas < cost`, or `SSTORE`
+    /// below 2,300 gas); `None` if there was none.
+    pub reported_oog: Option<ReportedStep>,
+    /// Whether the frame itself ended out of gas (geth's `ErrOutOfGas`).
+    pub out_of_gas: bool,
     /// Whether the frame succeeded; `None` while it is still open.
     pub success: Option<bool>,
     /// Gas the frame was given.
@@ -102,12 +185,18 @@ pub fn opcode_name(opcode: Opcode) -> &'static str {
     OpCode::new(opcode).map_or("UNKNOWN", |op| op.as_str())
 }
 
+/// Whether `opcode` is assigned in the devnet's EVM (Prague).
+pub fn is_assigned(opcode: Opcode) -> bool {
+    OpCode::new(opcode).is_some()
+}
+
 /// Everything recorded during one traced call.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ValidationTrace {
     /// Frames in the order they started.
     pub frames: Vec<FrameTrace>,
-    /// Every keccak preimage hashed (EVM `KECCAK256` and Stylus `native_keccak256`).
+    /// Every keccak preimage hashed (EVM `KECCAK256` and Stylus `native_keccak256`), of any
+    /// length; checkers that model a tracer with length bounds filter them.
     pub keccak_preimages: Vec<Bytes>,
 }
 
@@ -126,6 +215,14 @@ impl ValidationTrace {
             .iter()
             .filter(|frame| frame.kind == FrameKind::Stylus)
     }
+
+    /// The index of the frame that opened frame `index` (`None` for a root frame).
+    pub fn parent(&self, index: usize) -> Option<usize> {
+        let depth = self.frames.get(index)?.depth;
+        self.frames[..index]
+            .iter()
+            .rposition(|frame| frame.depth + 1 == depth)
+    }
 }
 
 /// Builds a [`ValidationTrace`] while a call runs (lives in the context's chain state).
@@ -136,6 +233,10 @@ pub(crate) struct TraceRecorder {
     open: Vec<usize>,
     /// A `GAS` seen in the innermost EVM frame whose fate depends on the next opcode.
     pending_gas: bool,
+    /// An `EXTCODE*` whose account facts are read once it has executed.
+    pending_code: Option<(Opcode, Address)>,
+    /// The last step was an `EXTCODESIZE` recorded as a code access.
+    after_extcodesize: bool,
 }
 
 impl TraceRecorder {
@@ -148,34 +249,22 @@ impl TraceRecorder {
         self.trace.frames.get_mut(index)
     }
 
-    fn enter(
-        &mut self,
-        kind: FrameKind,
-        address: Address,
-        code_address: Address,
-        caller: Address,
-        gas_limit: u64,
-    ) {
+    fn enter(&mut self, frame: FrameTrace) {
         self.flush_pending_gas();
+        self.after_extcodesize = false;
         self.open.push(self.trace.frames.len());
         self.trace.frames.push(FrameTrace {
             depth: self.open.len() - 1,
-            kind,
-            address,
-            code_address,
-            caller,
-            opcodes: BTreeMap::new(),
-            storage: Vec::new(),
-            success: None,
-            gas_limit,
-            gas_used: 0,
+            ..frame
         });
     }
 
-    fn exit(&mut self, success: bool, created: Option<Address>, gas_used: u64) {
+    fn exit(&mut self, result: InstructionResult, created: Option<Address>, gas_used: u64) {
         self.flush_pending_gas();
+        self.after_extcodesize = false;
         if let Some(frame) = self.current() {
-            frame.success = Some(success);
+            frame.success = Some(result.is_ok());
+            frame.out_of_gas = is_out_of_gas(result);
             frame.gas_used = gas_used;
             if let Some(address) = created {
                 frame.address = address;
@@ -192,6 +281,19 @@ impl TraceRecorder {
         }
     }
 
+    /// Records a step with the `gas` and `cost` a tracer receives; keeps the first one a
+    /// JavaScript tracer reads as out of gas.
+    pub(crate) fn step(&mut self, opcode: Opcode, gas: u64, cost: u64) {
+        self.opcode(opcode);
+        let short =
+            gas < cost || (opcode == revm::bytecode::opcode::SSTORE && gas < SSTORE_SENTRY_GAS);
+        if let Some(frame) = self.current() {
+            if short && frame.reported_oog.is_none() {
+                frame.reported_oog = Some(ReportedStep { opcode, gas, cost });
+            }
+        }
+    }
+
     /// Records an opcode executed by the EVM, applying the "GAS before CALL" exemption.
     fn evm_opcode(&mut self, op: Opcode) {
         let pending = core::mem::take(&mut self.pending_gas);
@@ -201,6 +303,11 @@ impl TraceRecorder {
         );
         if pending && !is_call {
             self.opcode(opcode::GAS);
+        }
+        if core::mem::take(&mut self.after_extcodesize) && op == opcode::ISZERO {
+            if let Some(access) = self.current().and_then(|f| f.code_accesses.last_mut()) {
+                access.iszero_follows = true;
+            }
         }
         if op == opcode::GAS {
             self.pending_gas = true;
@@ -226,11 +333,78 @@ impl TraceRecorder {
         }
     }
 
+    /// Records the use of an address's code in the innermost frame.
+    pub(crate) fn code_access(&mut self, access: CodeAccess) {
+        if let Some(frame) = self.current() {
+            frame.code_accesses.push(access);
+        }
+    }
+
     /// Records a keccak preimage.
     pub(crate) fn keccak(&mut self, preimage: &[u8]) {
         self.trace
             .keccak_preimages
             .push(Bytes::copy_from_slice(preimage));
+    }
+}
+
+/// geth reports these as `ErrOutOfGas` (or `ErrCodeStoreOutOfGas`).
+fn is_out_of_gas(result: InstructionResult) -> bool {
+    matches!(
+        result,
+        InstructionResult::OutOfGas
+            | InstructionResult::MemoryOOG
+            | InstructionResult::MemoryLimitOOG
+            | InstructionResult::PrecompileOOG
+            | InstructionResult::InvalidOperandOOG
+            | InstructionResult::ReentrancySentryOOG
+    )
+}
+
+/// What a frame's code is, for [`CodeAccess`].
+pub(crate) struct CodeFacts {
+    pub len: usize,
+    pub hash: B256,
+    pub stylus: bool,
+}
+
+impl CodeFacts {
+    pub(crate) fn of(code: &[u8], hash: B256) -> Self {
+        Self {
+            len: code.len(),
+            hash: if code.is_empty() { B256::ZERO } else { hash },
+            stylus: stylus_check::is_stylus_code(code),
+        }
+    }
+}
+
+/// A [`CodeAccess`] for a call.
+pub(crate) fn call_access(
+    opcode: Opcode,
+    address: Address,
+    value: U256,
+    input: &[u8],
+    code: &CodeFacts,
+) -> CodeAccess {
+    CodeAccess {
+        opcode,
+        address,
+        value,
+        selector: input.get(..4).map(|s| [s[0], s[1], s[2], s[3]]),
+        code_len: code.len,
+        code_hash: code.hash,
+        stylus: code.stylus,
+        precompile: crate::evm_bridge::is_precompile(&address),
+        iszero_follows: false,
+    }
+}
+
+fn call_opcode(scheme: CallScheme) -> Opcode {
+    match scheme {
+        CallScheme::Call => opcode::CALL,
+        CallScheme::CallCode => opcode::CALLCODE,
+        CallScheme::DelegateCall => opcode::DELEGATECALL,
+        CallScheme::StaticCall => opcode::STATICCALL,
     }
 }
 
@@ -247,15 +421,22 @@ impl Inspector<DevContext, EthInterpreter> for TraceInspector {
         let op = interp.bytecode.opcode();
         recorder.evm_opcode(op);
         match op {
-            opcode::SLOAD | opcode::SSTORE => {
+            opcode::SLOAD | opcode::SSTORE | opcode::TLOAD | opcode::TSTORE => {
                 if let Ok(slot) = interp.stack.peek(0) {
-                    let kind = if op == opcode::SLOAD {
-                        AccessKind::Read
-                    } else {
-                        AccessKind::Write
+                    let kind = match op {
+                        opcode::SLOAD => AccessKind::Read,
+                        opcode::SSTORE => AccessKind::Write,
+                        opcode::TLOAD => AccessKind::TransientRead,
+                        _ => AccessKind::TransientWrite,
                     };
                     let address = interp.input.target_address();
                     recorder.storage(address, B256::from(slot), kind);
+                }
+            }
+            opcode::EXTCODESIZE | opcode::EXTCODECOPY | opcode::EXTCODEHASH => {
+                if let Ok(address) = interp.stack.peek(0) {
+                    let address = Address::from_word(B256::from(address));
+                    recorder.pending_code = Some((op, address));
                 }
             }
             opcode::KECCAK256 => {
@@ -283,23 +464,78 @@ impl Inspector<DevContext, EthInterpreter> for TraceInspector {
         }
     }
 
+    fn step_end(&mut self, _interp: &mut Interpreter<EthInterpreter>, context: &mut DevContext) {
+        // The account an EXTCODE* loaded is in the journal now; reading it changes nothing.
+        let pending = context
+            .chain
+            .tracer
+            .as_mut()
+            .and_then(|recorder| recorder.pending_code.take());
+        let Some((op, address)) = pending else {
+            return;
+        };
+        let facts = context
+            .journaled_state
+            .state()
+            .get(&address)
+            .map(|account| {
+                let code = account
+                    .info
+                    .code
+                    .as_ref()
+                    .map(|code| code.original_bytes())
+                    .unwrap_or_default();
+                CodeFacts::of(&code, account.info.code_hash)
+            })
+            .unwrap_or(CodeFacts {
+                len: 0,
+                hash: B256::ZERO,
+                stylus: false,
+            });
+        if let Some(recorder) = context.chain.tracer.as_mut() {
+            let mut access = call_access(op, address, U256::ZERO, &[], &facts);
+            access.selector = None;
+            recorder.code_access(access);
+            recorder.after_extcodesize = op == opcode::EXTCODESIZE;
+        }
+    }
+
     fn call(&mut self, context: &mut DevContext, inputs: &mut CallInputs) -> Option<CallOutcome> {
+        let input = inputs.input.bytes(context);
         let recorder = context.chain.tracer.as_mut()?;
         let code = inputs.known_bytecode.1.original_byte_slice();
-        let kind = if stylus_check::is_stylus_code(code) {
+        let facts = CodeFacts::of(code, inputs.known_bytecode.0);
+        let kind = if facts.stylus {
             FrameKind::Stylus
         } else if crate::evm_bridge::is_precompile(&inputs.bytecode_address) {
             FrameKind::Precompile
         } else {
             FrameKind::Evm
         };
-        recorder.enter(
-            kind,
-            inputs.target_address,
+        let value = inputs.transfer_value().unwrap_or_default();
+        recorder.code_access(call_access(
+            call_opcode(inputs.scheme),
             inputs.bytecode_address,
-            inputs.caller,
-            inputs.gas_limit,
-        );
+            value,
+            &input,
+            &facts,
+        ));
+        recorder.enter(FrameTrace {
+            depth: 0,
+            kind,
+            address: inputs.target_address,
+            code_address: inputs.bytecode_address,
+            caller: inputs.caller,
+            selector: input.get(..4).map(|s| [s[0], s[1], s[2], s[3]]),
+            opcodes: BTreeMap::new(),
+            storage: Vec::new(),
+            code_accesses: Vec::new(),
+            reported_oog: None,
+            out_of_gas: false,
+            success: None,
+            gas_limit: inputs.gas_limit,
+            gas_used: 0,
+        });
         None
     }
 
@@ -311,7 +547,7 @@ impl Inspector<DevContext, EthInterpreter> for TraceInspector {
     ) {
         if let Some(recorder) = context.chain.tracer.as_mut() {
             recorder.exit(
-                outcome.result.result.is_ok(),
+                outcome.result.result,
                 None,
                 outcome.result.gas.total_gas_spent(),
             );
@@ -324,13 +560,22 @@ impl Inspector<DevContext, EthInterpreter> for TraceInspector {
         inputs: &mut CreateInputs,
     ) -> Option<CreateOutcome> {
         if let Some(recorder) = context.chain.tracer.as_mut() {
-            recorder.enter(
-                FrameKind::Create,
-                Address::ZERO,
-                Address::ZERO,
-                inputs.caller(),
-                inputs.gas_limit(),
-            );
+            recorder.enter(FrameTrace {
+                depth: 0,
+                kind: FrameKind::Create,
+                address: Address::ZERO,
+                code_address: Address::ZERO,
+                caller: inputs.caller(),
+                selector: None,
+                opcodes: BTreeMap::new(),
+                storage: Vec::new(),
+                code_accesses: Vec::new(),
+                reported_oog: None,
+                out_of_gas: false,
+                success: None,
+                gas_limit: inputs.gas_limit(),
+                gas_used: 0,
+            });
         }
         None
     }
@@ -343,7 +588,7 @@ impl Inspector<DevContext, EthInterpreter> for TraceInspector {
     ) {
         if let Some(recorder) = context.chain.tracer.as_mut() {
             recorder.exit(
-                outcome.result.result.is_ok(),
+                outcome.result.result,
                 outcome.address,
                 outcome.result.gas.total_gas_spent(),
             );
@@ -358,18 +603,27 @@ mod tests {
     #[test]
     fn gas_before_call_is_exempt_but_lone_gas_counts() {
         let mut recorder = TraceRecorder::default();
-        recorder.enter(
-            FrameKind::Evm,
-            Address::ZERO,
-            Address::ZERO,
-            Address::ZERO,
-            0,
-        );
+        recorder.enter(FrameTrace {
+            depth: 0,
+            kind: FrameKind::Evm,
+            address: Address::ZERO,
+            code_address: Address::ZERO,
+            caller: Address::ZERO,
+            selector: None,
+            opcodes: BTreeMap::new(),
+            storage: Vec::new(),
+            code_accesses: Vec::new(),
+            reported_oog: None,
+            out_of_gas: false,
+            success: None,
+            gas_limit: 0,
+            gas_used: 0,
+        });
         recorder.evm_opcode(opcode::GAS);
         recorder.evm_opcode(opcode::CALL);
         recorder.evm_opcode(opcode::GAS);
         recorder.evm_opcode(opcode::POP);
-        recorder.exit(true, None, 0);
+        recorder.exit(InstructionResult::Stop, None, 0);
         let trace = recorder.finish();
         assert_eq!(trace.frames[0].opcodes.get(&opcode::GAS), Some(&1));
         assert_eq!(trace.frames[0].opcode_names(), ["POP", "GAS", "CALL"]);

@@ -4,7 +4,7 @@
 mod common;
 
 use common::{deploy_evm, deploy_wat, devnet, evm_proxy, ALICE, ECHO_WAT, FORWARDER_WAT, GAS};
-use stylus_devnet::erc7562::{self, ValidationScope, Violation};
+use stylus_devnet::erc7562::{self, Rule, Subject, ValidationScope, ERC7562};
 use stylus_devnet::tracer::opcode;
 use stylus_devnet::{AccessKind, Address, Bytes, FrameKind, B256, U256};
 
@@ -52,20 +52,23 @@ fn block_hostios_are_traced_as_their_opcodes_and_banned() {
     assert_eq!(trace.frames.len(), 1);
     let frame = &trace.frames[0];
     assert_eq!(frame.kind, FrameKind::Stylus);
-    assert_eq!(frame.opcode_names(), ["TIMESTAMP", "GAS"]);
+    assert_eq!(frame.opcode_names(), ["STOP", "TIMESTAMP", "GAS"]);
 
     let scope = ValidationScope {
         sender: ALICE,
         ..ValidationScope::default()
     };
-    let banned: Vec<u8> = erc7562::check(&trace, &scope)
+    let banned: Vec<(Rule, Subject)> = erc7562::check(&trace, &scope, &ERC7562)
         .into_iter()
-        .map(|violation| match violation {
-            Violation::BannedOpcode { opcode, .. } => opcode,
-            other => panic!("unexpected {other:?}"),
-        })
+        .map(|violation| (violation.rule, violation.subject))
         .collect();
-    assert_eq!(banned, [opcode::TIMESTAMP, opcode::GAS]);
+    assert_eq!(
+        banned,
+        [
+            (Rule::Op011, Subject::Opcode(opcode::TIMESTAMP)),
+            (Rule::Op012, Subject::Opcode(opcode::GAS)),
+        ]
+    );
 }
 
 #[test]
@@ -97,20 +100,21 @@ fn storage_keyed_by_the_sender_is_associated_and_other_slots_are_not() {
         sender: ALICE,
         ..ValidationScope::default()
     };
-    let violations = erc7562::check(&trace, &scope);
+    let violations = erc7562::check(&trace, &scope, &ERC7562);
     assert_eq!(violations.len(), 1, "{violations:?}");
-    let Violation::UnassociatedStorage { access, .. } = &violations[0] else {
+    assert_eq!(violations[0].rule, Rule::Sto033, "an unstaked read");
+    let Subject::Storage(access) = violations[0].subject else {
         panic!("{violations:?}");
     };
     assert_eq!(access.slot, raw_slot);
 
-    // A staked entity may touch it.
+    // A staked entity may read it (STO-033).
     let staked = ValidationScope {
         sender: ALICE,
-        staked: vec![program],
+        staked: vec![ALICE],
         ..ValidationScope::default()
     };
-    assert!(erc7562::check(&trace, &staked).is_empty());
+    assert!(erc7562::check(&trace, &staked, &ERC7562).is_empty());
 }
 
 #[test]

@@ -1,13 +1,18 @@
 //! Calldata in, result out, early exit.
 
-use super::{charge, escape, read_bytes, write_bytes, Ctx, Escape, HostResult};
+use revm::bytecode::opcode;
+
+use super::{charge, escape, ink_now, read_bytes, trace, write_bytes, Ctx, Escape, HostResult};
 use crate::ink::prices::{read_buffer_ink, write_buffer_ink, HOSTIO_INK};
 
-/// `read_args(dest)`: copies the calldata to `dest`.
+/// `read_args(dest)`: copies the calldata to `dest` (traced as `CALLDATACOPY`, as Nitro does).
 pub(super) fn read_args(mut caller: Ctx<'_, '_>, dest: u32) -> HostResult {
+    let start = ink_now(&caller)?;
     let args = caller.data().args.clone();
     charge(&mut caller, HOSTIO_INK + write_buffer_ink(args.len()))?;
-    write_bytes(&mut caller, dest, &args)
+    write_bytes(&mut caller, dest, &args)?;
+    trace(&mut caller, opcode::CALLDATACOPY, start);
+    Ok(())
 }
 
 /// `write_result(data, len)`: sets the frame's return data (does not exit).

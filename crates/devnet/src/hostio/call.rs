@@ -3,7 +3,11 @@
 //! Gas follows the EVM with the rules Nitro applies to calls from WASM: the access cost (EIP-2929
 //! warm 100 / cold 2,600), 9,000 for a value transfer (+25,000 for a new account), then
 //! `min(requested, (left − base)·63/64)` is forwarded (`gas = u64::MAX` from the SDK means "all
-//! allowed"), plus the 2,300 stipend when value moves. What the child does not use comes back;
+//! allowed"), plus the 2,300 stipend when value moves. The cap is Nitro's
+//! `(left − base) · 63 / 64` (`arbos/programs/api.go`), and the tracer receives the call as
+//! Nitro reports it (`CaptureStylusCall`): `gas` = that cap, `cost` = base + forwarded gas — so
+//! a program that forwards everything shows `cost > gas`, which JavaScript bundler tracers read
+//! as out of gas. What the child does not use comes back;
 //! a successful child's refunds are passed up. The child runs nested through
 //! [`crate::evm_bridge::run_nested`] with its own journal checkpoint, so a reverting child
 //! leaves no storage or logs behind.
@@ -19,8 +23,8 @@ use revm::interpreter::{
 };
 
 use super::{
-    charge, charge_gas, escape, gas_left, read_address, read_bytes, read_u256, read_word,
-    refund_ink, trace, write_bytes, write_usize, Ctx, Escape, HostResult,
+    charge, charge_gas, escape, gas_left, ink_now, read_address, read_bytes, read_u256, read_word,
+    refund_ink, trace, trace_step, write_bytes, write_usize, Ctx, Escape, HostResult,
 };
 use crate::evm_bridge::{run_nested, SPEC};
 use crate::ink::gas_to_ink;
@@ -137,15 +141,6 @@ fn do_call(mut caller: Ctx<'_, '_>, request: CallRequest) -> HostResult<u32> {
     if frame.is_static && transfers_value {
         return Err(escape(Escape::Fatal("value transfer in a static call")));
     }
-    trace(
-        &mut caller,
-        match request.kind {
-            CallKind::Call => opcode::CALL,
-            CallKind::Delegate => opcode::DELEGATECALL,
-            CallKind::Static => opcode::STATICCALL,
-        },
-    );
-
     // Access, value and new-account costs, exactly as revm's CALL computes them.
     let left = gas_left(&caller)?;
     let env = caller.data_mut();
@@ -167,14 +162,25 @@ fn do_call(mut caller: Ctx<'_, '_>, request: CallRequest) -> HostResult<u32> {
         return Err(out_of_ink());
     }
     charge_gas(&mut caller, base)?;
-    let available = left - base;
-    let gas = request.gas.min(available - available / 64);
+    let start_gas = u64::try_from(u128::from(left - base) * 63 / 64).unwrap_or(u64::MAX);
+    let gas = request.gas.min(start_gas);
     charge_gas(&mut caller, gas)?;
     let child_gas = if transfers_value {
         gas + params.call_stipend()
     } else {
         gas
     };
+    let opcode = match request.kind {
+        CallKind::Call => opcode::CALL,
+        CallKind::Delegate => opcode::DELEGATECALL,
+        CallKind::Static => opcode::STATICCALL,
+    };
+    trace_step(
+        &mut caller,
+        opcode,
+        start_gas,
+        base.saturating_add(child_gas),
+    );
 
     let (target, from, call_value, scheme, is_static) = match request.kind {
         CallKind::Call => (
@@ -247,17 +253,21 @@ pub(super) fn read_return_data(
     offset: u32,
     size: u32,
 ) -> HostResult<u32> {
+    let start_ink = ink_now(&caller)?;
     let data = caller.data().return_data.clone();
     let start = (offset as usize).min(data.len());
     let end = start.saturating_add(size as usize).min(data.len());
     charge(&mut caller, HOSTIO_INK + write_buffer_ink(end - start))?;
     write_bytes(&mut caller, dest, &data[start..end])?;
+    trace(&mut caller, opcode::RETURNDATACOPY, start_ink);
     Ok(u32::try_from(end - start).unwrap_or(u32::MAX))
 }
 
 /// `return_data_size() -> usize`.
 pub(super) fn return_data_size(mut caller: Ctx<'_, '_>) -> HostResult<u32> {
+    let start = ink_now(&caller)?;
     charge(&mut caller, HOSTIO_INK)?;
+    trace(&mut caller, opcode::RETURNDATASIZE, start);
     Ok(u32::try_from(caller.data().return_data.len()).unwrap_or(u32::MAX))
 }
 
@@ -306,6 +316,7 @@ fn do_create(
     contract: u32,
     revert_len: u32,
 ) -> HostResult {
+    let start = ink_now(&caller)?;
     charge(&mut caller, CALL_INK + read_buffer_ink(len as usize))?;
     if caller.data().frame.is_static {
         return Err(escape(Escape::Fatal("create in a static call")));
@@ -316,14 +327,6 @@ fn do_create(
     let init_code = read_bytes(&caller, code, len)?;
     let value = read_u256(&caller, endowment)?;
     let salt = salt.map(|ptr| read_word(&caller, ptr)).transpose()?;
-    trace(
-        &mut caller,
-        if salt.is_some() {
-            opcode::CREATE2
-        } else {
-            opcode::CREATE
-        },
-    );
     let params = caller.data().ctx.cfg.gas_params().clone();
     let base = if salt.is_some() {
         params.create2_cost(init_code.len())
@@ -357,5 +360,12 @@ fn do_create(
     write_bytes(&mut caller, contract, address.as_slice())?;
     write_usize(&mut caller, revert_len, return_data.len())?;
     caller.data_mut().return_data = return_data;
+    // Nitro reports the create after the child frame ran.
+    let opcode = if salt.is_some() {
+        opcode::CREATE2
+    } else {
+        opcode::CREATE
+    };
+    trace(&mut caller, opcode, start);
     Ok(())
 }

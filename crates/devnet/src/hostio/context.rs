@@ -8,7 +8,7 @@ use alloy_primitives::U256;
 use revm::bytecode::opcode;
 use revm::context_interface::Transaction;
 
-use super::{charge, gas_left, ink_left, trace, write_bytes, Ctx, HostResult};
+use super::{charge, gas_left, ink_left, ink_now, trace, write_bytes, Ctx, HostResult};
 use crate::ink::prices::{HOSTIO_INK, PTR_INK};
 use crate::ink::INK_PER_GAS;
 
@@ -20,10 +20,12 @@ fn write_value(
     opcode: u8,
     value: impl FnOnce(&super::HostEnv<'_>) -> Vec<u8>,
 ) -> HostResult {
+    let start = ink_now(caller)?;
     charge(caller, POINTER_INK)?;
-    trace(caller, opcode);
     let bytes = value(caller.data());
-    write_bytes(caller, dest, &bytes)
+    write_bytes(caller, dest, &bytes)?;
+    trace(caller, opcode, start);
+    Ok(())
 }
 
 fn direct<T>(
@@ -31,8 +33,9 @@ fn direct<T>(
     opcode: u8,
     value: impl FnOnce(&super::HostEnv<'_>) -> T,
 ) -> HostResult<T> {
+    let start = ink_now(caller)?;
     charge(caller, HOSTIO_INK)?;
-    trace(caller, opcode);
+    trace(caller, opcode, start);
     Ok(value(caller.data()))
 }
 
@@ -127,15 +130,17 @@ pub(super) fn contract_address(mut caller: Ctx<'_, '_>, dest: u32) -> HostResult
 
 /// `evm_gas_left() -> u64`: gas left after paying for this call.
 pub(super) fn evm_gas_left(mut caller: Ctx<'_, '_>) -> HostResult<u64> {
+    let start = ink_now(&caller)?;
     charge(&mut caller, HOSTIO_INK)?;
-    trace(&mut caller, opcode::GAS);
+    trace(&mut caller, opcode::GAS, start);
     gas_left(&caller)
 }
 
 /// `evm_ink_left() -> u64`: ink left after paying for this call.
 pub(super) fn evm_ink_left(mut caller: Ctx<'_, '_>) -> HostResult<u64> {
+    let start = ink_now(&caller)?;
     charge(&mut caller, HOSTIO_INK)?;
-    trace(&mut caller, opcode::GAS);
+    trace(&mut caller, opcode::GAS, start);
     let meter = caller.data().meter()?;
     Ok(ink_left(&caller, meter.ink_left))
 }

@@ -4,13 +4,15 @@ use alloy_primitives::{Log, LogData, B256};
 use revm::bytecode::opcode;
 use revm::context_interface::{Cfg, JournalTr};
 
-use super::{charge, charge_gas, escape, read_bytes, trace, Ctx, Escape, HostResult};
+use super::{charge, charge_gas, escape, ink_now, read_bytes, trace, Ctx, Escape, HostResult};
 use crate::ink::prices::{read_buffer_ink, HOSTIO_INK};
 
 /// `emit_log(data, len, topics)`: the first `32·topics` bytes of `data` are the topics, the
 /// rest the log data. More than four topics, too short a buffer or a static frame fail the
 /// program. Pays LOG gas (375 + 375·topics + 8·bytes).
 pub(super) fn emit_log(mut caller: Ctx<'_, '_>, data: u32, len: u32, topics: u32) -> HostResult {
+    let start = ink_now(&caller)?;
+    let log_opcode = opcode::LOG0 + topics.min(4) as u8;
     charge(&mut caller, HOSTIO_INK + read_buffer_ink(len as usize))?;
     if topics > 4 {
         return Err(escape(Escape::Fatal("emit_log with more than 4 topics")));
@@ -24,7 +26,6 @@ pub(super) fn emit_log(mut caller: Ctx<'_, '_>, data: u32, len: u32, topics: u32
     if caller.data().frame.is_static {
         return Err(escape(Escape::Fatal("emit_log in a static call")));
     }
-    trace(&mut caller, opcode::LOG0 + topics as u8);
     let gas = caller
         .data()
         .ctx
@@ -41,5 +42,6 @@ pub(super) fn emit_log(mut caller: Ctx<'_, '_>, data: u32, len: u32, topics: u32
         data: LogData::new_unchecked(topics, body.to_vec().into()),
     };
     env.ctx.journaled_state.log(log);
+    trace(&mut caller, log_opcode, start);
     Ok(())
 }

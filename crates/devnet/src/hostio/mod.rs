@@ -244,10 +244,29 @@ fn write_usize(caller: &mut Ctx<'_, '_>, ptr: u32, value: usize) -> HostResult {
     write_bytes(caller, ptr, &value.to_le_bytes())
 }
 
-/// Records the EVM opcode a host function stands for, when tracing.
-fn trace(caller: &mut Ctx<'_, '_>, opcode: Opcode) {
+/// Ink left now; read at a host function's entry, so its trace can report what it cost.
+fn ink_now(caller: &Ctx<'_, '_>) -> HostResult<u64> {
+    let meter = caller.data().meter()?;
+    Ok(ink_left(caller, meter.ink_left))
+}
+
+/// Records the EVM opcode a host function stands for, when tracing, with the `gas` and `cost`
+/// Nitro gives the tracer (`CaptureEVMTraceForHostio`: gas = ink left / 10,000, cost = ink the
+/// host function spent since `start_ink` / 10,000).
+fn trace(caller: &mut Ctx<'_, '_>, opcode: Opcode, start_ink: u64) {
+    if caller.data().ctx.chain.tracer.is_none() {
+        return;
+    }
+    let end_ink = ink_now(caller).unwrap_or(0);
+    let gas = end_ink / crate::ink::INK_PER_GAS;
+    let cost = start_ink.saturating_sub(end_ink) / crate::ink::INK_PER_GAS;
+    trace_step(caller, opcode, gas, cost);
+}
+
+/// Records a step with the `gas` and `cost` given, when tracing.
+fn trace_step(caller: &mut Ctx<'_, '_>, opcode: Opcode, gas: u64, cost: u64) {
     if let Some(tracer) = caller.data_mut().ctx.chain.tracer.as_mut() {
-        tracer.opcode(opcode);
+        tracer.step(opcode, gas, cost);
     }
 }
 

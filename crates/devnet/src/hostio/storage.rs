@@ -10,31 +10,37 @@ use revm::bytecode::opcode;
 use revm::context_interface::{Cfg, JournalTr};
 
 use super::{
-    charge, charge_gas, escape, gas_left, read_word, trace, write_bytes, Ctx, Escape, HostResult,
+    charge, charge_gas, escape, gas_left, ink_now, read_word, trace, trace_step, write_bytes, Ctx,
+    Escape, HostResult,
 };
 use crate::ink::prices::{EVM_API_INK, HOSTIO_INK, PTR_INK};
-use crate::tracer::AccessKind;
+use crate::ink::INK_PER_GAS;
+use crate::tracer::{AccessKind, SSTORE_SENTRY_GAS};
 
 const TWO_POINTER_INK: u64 = HOSTIO_INK + 2 * PTR_INK;
-/// EIP-2200: an SSTORE needs more than the call stipend left.
-const SSTORE_SENTRY_GAS: u64 = 2_300;
 /// TLOAD / TSTORE cost (EIP-1153).
 const TRANSIENT_GAS: u64 = 100;
 
-fn trace_storage(caller: &mut Ctx<'_, '_>, opcode: u8, key: B256, kind: AccessKind) {
+/// Traces a storage access as the opcode a tracer sees, with Nitro's gas and cost.
+fn trace_storage(caller: &mut Ctx<'_, '_>, key: B256, kind: AccessKind, start: u64) {
+    trace(caller, kind.opcode(), start);
+    record_access(caller, key, kind);
+}
+
+fn record_access(caller: &mut Ctx<'_, '_>, key: B256, kind: AccessKind) {
     let env = caller.data_mut();
     let address = env.frame.address;
     if let Some(tracer) = env.ctx.chain.tracer.as_mut() {
-        tracer.opcode(opcode);
         tracer.storage(address, key, kind);
     }
 }
 
-/// `storage_load_bytes32(key, dest)`.
+/// `storage_load_bytes32(key, dest)`: traced as `SLOAD` only when it misses the cache (Nitro
+/// reports only the reads that reach the database).
 pub(super) fn storage_load_bytes32(mut caller: Ctx<'_, '_>, key: u32, dest: u32) -> HostResult {
+    let start = ink_now(&caller)?;
     charge(&mut caller, TWO_POINTER_INK)?;
     let key = read_word(&caller, key)?;
-    trace_storage(&mut caller, opcode::SLOAD, key, AccessKind::Read);
     let value = match caller.data().cache.get(&key) {
         Some(value) => value,
         None => {
@@ -50,6 +56,7 @@ pub(super) fn storage_load_bytes32(mut caller: Ctx<'_, '_>, key: u32, dest: u32)
             let value = B256::from(load.data);
             env.cache.remember(key, value);
             charge_gas(&mut caller, gas)?;
+            trace_storage(&mut caller, key, AccessKind::Read, start);
             value
         }
     };
@@ -65,19 +72,20 @@ pub(super) fn storage_cache_bytes32(mut caller: Ctx<'_, '_>, key: u32, value: u3
     Ok(())
 }
 
-/// `storage_flush_cache(clear)`: writes buffered slots to the journal (SSTORE gas each);
-/// with `clear`, also forgets the cached reads.
+/// `storage_flush_cache(clear)`: writes dirty slots to the journal (SSTORE gas each); with
+/// `clear`, also forgets the cached reads. Traced as Nitro does: one `SSTORE` per slot written,
+/// after the flush, the first carrying the flush's cost and every one the gas left.
 pub(super) fn storage_flush_cache(mut caller: Ctx<'_, '_>, clear: u32) -> HostResult {
+    let start = ink_now(&caller)?;
     charge(&mut caller, HOSTIO_INK + EVM_API_INK)?;
     let dirty = caller.data().cache.dirty();
     if !dirty.is_empty() && caller.data().frame.is_static {
         return Err(escape(Escape::Fatal("storage write in a static call")));
     }
-    for (key, value) in dirty {
+    for &(key, value) in &dirty {
         if gas_left(&caller)? <= SSTORE_SENTRY_GAS {
             return Err(escape(Escape::OutOfInk));
         }
-        trace_storage(&mut caller, opcode::SSTORE, key, AccessKind::Write);
         let env = caller.data_mut();
         let address = env.frame.address;
         let Ok(store) = env
@@ -91,25 +99,38 @@ pub(super) fn storage_flush_cache(mut caller: Ctx<'_, '_>, clear: u32) -> HostRe
         charge_gas(&mut caller, gas)?;
     }
     caller.data_mut().cache.flushed(clear != 0);
+    let end = ink_now(&caller)?;
+    for (i, (key, _)) in dirty.iter().enumerate() {
+        let cost = if i == 0 { start.saturating_sub(end) } else { 0 };
+        trace_step(
+            &mut caller,
+            opcode::SSTORE,
+            end / INK_PER_GAS,
+            cost / INK_PER_GAS,
+        );
+        record_access(&mut caller, *key, AccessKind::Write);
+    }
     Ok(())
 }
 
 /// `transient_load_bytes32(key, dest)`.
 pub(super) fn transient_load_bytes32(mut caller: Ctx<'_, '_>, key: u32, dest: u32) -> HostResult {
+    let start = ink_now(&caller)?;
     charge(&mut caller, TWO_POINTER_INK)?;
     charge_gas(&mut caller, TRANSIENT_GAS)?;
-    trace(&mut caller, opcode::TLOAD);
     let key = read_word(&caller, key)?;
     let env = caller.data_mut();
     let value = env.ctx.journaled_state.tload(env.frame.address, key.into());
-    write_bytes(&mut caller, dest, &value.to_be_bytes::<32>())
+    write_bytes(&mut caller, dest, &value.to_be_bytes::<32>())?;
+    trace_storage(&mut caller, key, AccessKind::TransientRead, start);
+    Ok(())
 }
 
 /// `transient_store_bytes32(key, value)`.
 pub(super) fn transient_store_bytes32(mut caller: Ctx<'_, '_>, key: u32, value: u32) -> HostResult {
+    let start = ink_now(&caller)?;
     charge(&mut caller, TWO_POINTER_INK)?;
     charge_gas(&mut caller, TRANSIENT_GAS)?;
-    trace(&mut caller, opcode::TSTORE);
     if caller.data().frame.is_static {
         return Err(escape(Escape::Fatal("transient write in a static call")));
     }
@@ -120,5 +141,6 @@ pub(super) fn transient_store_bytes32(mut caller: Ctx<'_, '_>, key: u32, value: 
     env.ctx
         .journaled_state
         .tstore(address, key.into(), value.into());
+    trace_storage(&mut caller, key, AccessKind::TransientWrite, start);
     Ok(())
 }
