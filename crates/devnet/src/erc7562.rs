@@ -785,6 +785,55 @@ mod tests {
     }
 
     #[test]
+    fn javascript_tracers_keep_only_preimages_of_21_to_511_bytes() {
+        use crate::tracer::FrameTrace;
+        let sender = Address::repeat_byte(0xAA);
+        let store = Address::repeat_byte(0x55);
+        let mut long = sender.into_word().to_vec();
+        long.resize(512, 7);
+        let slot = keccak256(&long);
+        let trace = ValidationTrace {
+            frames: vec![FrameTrace {
+                depth: 0,
+                kind: FrameKind::Evm,
+                address: store,
+                code_address: store,
+                caller: sender,
+                selector: None,
+                opcodes: Default::default(),
+                storage: vec![StorageAccess {
+                    address: store,
+                    slot,
+                    kind: AccessKind::Write,
+                }],
+                code_accesses: Vec::new(),
+                reported_oog: None,
+                out_of_gas: false,
+                success: Some(true),
+                gas_limit: 0,
+                gas_used: 0,
+            }],
+            keccak_preimages: vec![long.into()],
+        };
+        let scope = ValidationScope {
+            sender,
+            ..ValidationScope::default()
+        };
+        let rules = |profile| -> Vec<Rule> {
+            check(&trace, &scope, profile)
+                .into_iter()
+                .map(|v| v.rule)
+                .collect()
+        };
+        // The slot is keccak(sender ‖ 480 bytes): associated for a tracer that keeps every
+        // preimage, unknown to one that drops preimages of 512 bytes or more.
+        assert_eq!(rules(&ERC7562), []);
+        assert_eq!(rules(&INFINITISM), []);
+        assert_eq!(rules(&RUNDLER), [Rule::Sto021]);
+        assert_eq!(rules(&INFINITISM_JS), [Rule::Sto021]);
+    }
+
+    #[test]
     fn rule_ids_are_unique() {
         let rules = [
             Rule::Op011,

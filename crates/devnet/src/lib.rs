@@ -10,8 +10,9 @@
 //! * Execution is metered in ink at the published Stylus prices ([`ink`]); calls made by
 //!   programs follow EVM semantics (value, 63/64 rule, journal checkpoints), in both directions
 //!   and to any depth (EVM → Stylus → EVM → Stylus …).
-//! * A tracer records per-frame opcode use and storage access for ERC-7562 checks
-//!   ([`tracer`], [`erc7562`]).
+//! * A tracer records per-frame opcode use, storage access, code use and the gas/cost a
+//!   bundler's tracer would see; [`erc7562`] judges a trace by every ERC-7562 rule id under the
+//!   ERC's and three bundlers' profiles ([`tracer`], [`erc7562`]).
 //!
 //! # How Stylus runs inside revm
 //!
@@ -65,6 +66,13 @@
 //!   in the transaction (delegate calls count under the caller's address).
 //! * **Nesting** runs on the native stack: very deep EVM↔Stylus recursion needs a thread with
 //!   a large stack.
+//! * **Tracing** follows what Nitro hands geth tracers (nitro 6dce8d13, `arbos/util/tracing.go`):
+//!   hostios as their opcodes, `SLOAD` only on a cache miss, `SSTORE` per dirty slot at flush,
+//!   calls with Nitro's `gas`/`cost`, exits as `RETURN`/`STOP`/`REVERT`. Not reproduced: the
+//!   `POP` events that carry hostio results, the fake scope contract (Nitro's looks swapped: its
+//!   address is the program's caller; the devnet books storage at the program's address), the
+//!   ArbOS `SLOAD`s Nitro may emit at the first program entry of a transaction, and the error
+//!   `STOP` geth adds after a failing frame. `evm_ink_left` is traced as `GAS` as in Nitro.
 //! * **Not modelled**: ArbOS precompiles (`ArbSys`, `ArbGasInfo`, …), L1 data fees, the
 //!   Stylus `console` debug hostios, program expiry, and the per-program stack-depth limit
 //!   (wasmi's own recursion limit applies).

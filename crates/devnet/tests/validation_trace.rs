@@ -3,7 +3,9 @@
 
 mod common;
 
-use common::{deploy_evm, deploy_wat, devnet, evm_proxy, ALICE, ECHO_WAT, FORWARDER_WAT, GAS};
+use common::{
+    deploy_evm, deploy_wat, devnet, evm_proxy, ALICE, ECHO_WAT, FORWARDER_WAT, GAS, WRITER_WAT,
+};
 use stylus_devnet::erc7562::{self, Rule, Subject, ValidationScope, ERC7562};
 use stylus_devnet::tracer::opcode;
 use stylus_devnet::ValidationTrace;
@@ -390,4 +392,61 @@ fn stylus_storage_is_traced_as_nitro_reports_it() {
         .unwrap();
     assert!(!outcome.success);
     assert!(chain.take_trace().frames[0].used(opcode::REVERT));
+}
+
+/// Runs WRITER_WAT (a fresh slot written, flushed, then one log) on a fresh chain with
+/// `gas` for the transaction.
+fn write_with_gas(gas: u64) -> (stylus_devnet::CallOutcome, ValidationTrace) {
+    let mut chain = devnet();
+    let program = deploy_wat(&mut chain, WRITER_WAT);
+    let mut data = B256::with_last_byte(3).to_vec();
+    data.push(0);
+    chain.start_trace();
+    let outcome = chain
+        .call(ALICE, program, U256::ZERO, data.into(), gas)
+        .unwrap();
+    (outcome, chain.take_trace())
+}
+
+#[test]
+fn op_020_a_flush_reported_with_little_gas_left_reads_as_out_of_gas_to_javascript_tracers() {
+    let (outcome, _) = write_with_gas(GAS);
+    assert!(outcome.success);
+    let used = outcome.gas_used;
+    let rules = |trace: &ValidationTrace, profile| -> Vec<Rule> {
+        let scope = ValidationScope {
+            sender: trace.frames[0].address,
+            ..ValidationScope::default()
+        };
+        erc7562::check(trace, &scope, profile)
+            .into_iter()
+            .map(|v| v.rule)
+            .collect()
+    };
+    // 1,000 gas to spare: the flush leaves less than 2,300 (the log still has to be paid), the
+    // program succeeds, and Nitro's SSTORE event carries that gas left.
+    let (outcome, trace) = write_with_gas(used + 1_000);
+    assert!(outcome.success);
+    let step = trace.frames[0]
+        .reported_oog
+        .expect("an SSTORE below 2,300 gas");
+    assert_eq!(step.opcode, opcode::SSTORE);
+    assert!(step.gas < 2_300, "{step:?}");
+    assert_eq!(rules(&trace, &erc7562::RUNDLER), [Rule::Op020]);
+    assert_eq!(rules(&trace, &erc7562::INFINITISM_JS), [Rule::Op020]);
+    assert_eq!(rules(&trace, &ERC7562), []);
+    assert_eq!(rules(&trace, &erc7562::INFINITISM), []);
+    // 10,000 to spare: above 2,300, but Nitro gives the SSTORE event the whole flush's cost
+    // (a zero → non-zero store, 22,100 + the hostio) and the gas left after it: gas < cost.
+    let (outcome, trace) = write_with_gas(used + 10_000);
+    assert!(outcome.success);
+    let step = trace.frames[0].reported_oog.expect("cost above gas");
+    assert!(step.gas >= 2_300 && step.gas < step.cost, "{step:?}");
+    assert!(step.cost > 22_100, "{step:?}");
+    assert_eq!(rules(&trace, &erc7562::RUNDLER), [Rule::Op020]);
+    // 30,000 to spare: more left than the flush cost; nothing to read as out of gas.
+    let (outcome, trace) = write_with_gas(used + 30_000);
+    assert!(outcome.success);
+    assert_eq!(trace.frames[0].reported_oog, None);
+    assert_eq!(rules(&trace, &erc7562::RUNDLER), []);
 }

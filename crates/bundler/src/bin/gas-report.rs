@@ -7,11 +7,58 @@
 use std::fmt::Write as _;
 
 use alloy_primitives::U256;
+use devnet_bundler::devnet::erc7562::Rule;
 use devnet_bundler::scenarios::{
     approve, batch, demo_record, single, transfer, ALICE, ATTACKER, DEX, UNIT,
 };
-use devnet_bundler::{BundleReport, OpOutcome, SessionKey, World};
+use devnet_bundler::world::pair;
+use devnet_bundler::{Account, BundleReport, OpOutcome, SessionKey, World, WorldError};
 use stylus_devnet::FrameKind;
+
+/// The least `verificationGasLimit` in `(lo, hi]` with which `ok` holds for a session op
+/// running `call` (bisection: `ok` must fail at `lo` and hold at `hi`). Every probe runs from
+/// the same state.
+fn least_limit(
+    world: &mut World,
+    account: &Account,
+    key: &SessionKey,
+    call: &[u8],
+    ok: impl Fn(&BundleReport) -> bool,
+) -> Result<u64, WorldError> {
+    let snapshot = world.chain.snapshot();
+    let enforce = std::mem::replace(&mut world.enforce_erc7562, false);
+    let (mut lo, mut hi) = (1_000u64, 1_500_000u64);
+    while hi - lo > 1 {
+        let mid = lo + (hi - lo) / 2;
+        let mut op = world.session_op(account, key, call.to_vec());
+        op.accountGasLimits = pair(u128::from(mid), 1_000_000);
+        world.sign_session(&mut op, key);
+        let report = world.submit(op)?;
+        world.chain.revert_to(&snapshot);
+        if ok(&report) {
+            hi = mid;
+        } else {
+            lo = mid;
+        }
+    }
+    world.enforce_erc7562 = enforce;
+    Ok(hi)
+}
+
+/// The op executed.
+fn executes(report: &BundleReport) -> bool {
+    report.ops.len() == 1 && report.ops[0].succeeded()
+}
+
+/// The op executed and no profile refuses it for anything but rundler's Stylus rule.
+fn every_tracer_accepts(report: &BundleReport) -> bool {
+    executes(report)
+        && report
+            .validation
+            .verdicts
+            .iter()
+            .all(|v| v.violations.iter().all(|x| x.rule == Rule::RundlerStylus))
+}
 
 struct Row {
     scenario: &'static str,
@@ -20,6 +67,8 @@ struct Row {
     validation: u64,
     module: Option<u64>,
     calldata: usize,
+    accepted: String,
+    refused: String,
 }
 
 fn row(scenario: &'static str, report: &BundleReport) -> Row {
@@ -35,6 +84,18 @@ fn row(scenario: &'static str, report: &BundleReport) -> Row {
         [OpOutcome::Rejected { reason, .. }] => format!("rejected: {reason}"),
         other => format!("{other:?}"),
     };
+    let accepted = report.validation.accepted_by().join(", ");
+    let refused: Vec<String> = report
+        .validation
+        .verdicts
+        .iter()
+        .filter(|v| !v.violations.is_empty())
+        .map(|v| {
+            let mut ids: Vec<&str> = v.violations.iter().map(|x| x.rule.id()).collect();
+            ids.dedup();
+            format!("{} ({})", v.profile.name, ids.join(", "))
+        })
+        .collect();
     Row {
         scenario,
         outcome,
@@ -42,6 +103,12 @@ fn row(scenario: &'static str, report: &BundleReport) -> Row {
         validation,
         module,
         calldata: report.calldata_bytes,
+        accepted,
+        refused: if refused.is_empty() {
+            "—".to_string()
+        } else {
+            refused.join("; ")
+        },
     }
 }
 
@@ -113,6 +180,34 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         &world.submit(op)?,
     ));
 
+    // What a bundler's gas estimate must leave: the least verificationGasLimit that validates,
+    // and the least with which no tracer reads a step as out of gas (Nitro reports the storage
+    // flush with the gas left after it and the flush's whole cost).
+    let mut limits = Vec::new();
+    let limit_cases: [(&str, Vec<u8>); 3] = [
+        (
+            "session-key native transfer",
+            single(ALICE, U256::from(UNIT / 100), vec![]),
+        ),
+        (
+            "session-key ERC-20 transfer under a spend cap",
+            single(token, U256::ZERO, transfer(ALICE, U256::from(10 * UNIT))),
+        ),
+        (
+            "session-key batch of 3 calls",
+            batch(&[
+                (token, U256::ZERO, transfer(ALICE, U256::from(UNIT))),
+                (token, U256::ZERO, approve(DEX, U256::from(UNIT))),
+                (ALICE, U256::from(UNIT / 100), vec![]),
+            ]),
+        ),
+    ];
+    for (scenario, call) in limit_cases {
+        let validates = least_limit(&mut world, &account, &key, &call, executes)?;
+        let accepted = least_limit(&mut world, &account, &key, &call, every_tracer_accepts)?;
+        limits.push((scenario, validates, accepted));
+    }
+
     let mut md = String::new();
     writeln!(md, "# Gas report")?;
     writeln!(md)?;
@@ -126,25 +221,48 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
          Nitro. CI regenerates this file and fails on any difference."
     )?;
     writeln!(md)?;
-    writeln!(md, "| scenario | outcome | `handleOps` gas | validation frame gas | module gas | calldata bytes |")?;
-    writeln!(md, "|---|---|---:|---:|---:|---:|")?;
+    writeln!(md, "| scenario | outcome | `handleOps` gas | validation frame gas | module gas | calldata bytes | accepted by | refused by |")?;
+    writeln!(md, "|---|---|---:|---:|---:|---:|---|---|")?;
     for r in &rows {
         let module = r.module.map_or("—".to_string(), group);
         writeln!(
             md,
-            "| {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {} |",
             r.scenario,
             r.outcome,
             group(r.handle_ops),
             group(r.validation),
             module,
-            group(r.calldata as u64)
+            group(r.calldata as u64),
+            r.accepted,
+            r.refused
         )?;
     }
     writeln!(md)?;
     writeln!(md, "- **`handleOps` gas**: the whole transaction (intrinsic gas included, after refunds). A rejected op reverts the whole `handleOps`.")?;
     writeln!(md, "- **validation frame gas**: EntryPoint's call of `account.validateUserOp` (the account's own code, the module call, ecrecover, prefund payment).")?;
     writeln!(md, "- **module gas**: the Stylus frame of the session-key module inside it (program entry, ink, storage, keccak, the ecrecover precompile).")?;
+    writeln!(md, "- **accepted by / refused by**: the op's validation judged by the ERC-7562 checker (`crates/devnet/src/erc7562.rs`) under each bundler profile: `erc7562` the ERC as written, `rundler` Alchemy's rundler (JavaScript tracer; refuses Stylus code used below the EntryPoint's frame — its intent, the release's case-sensitive header compare does not fire today), `infinitism` eth-infinitism's reference bundler with geth's native `erc7562` tracer, `infinitism-js` the same with its JavaScript tracer. A rejected op is judged too: a bundler that refuses its trace never even reports the module's error.")?;
+    writeln!(md)?;
+    writeln!(md, "## Verification gas a bundler must give")?;
+    writeln!(md)?;
+    writeln!(md, "The least `verificationGasLimit` (bisection on the devnet, same state for every probe) with which the op executes, and the least with which no profile reads a step as out of gas. Nitro reports the module's storage flush as an `SSTORE` carrying the flush's whole cost and the gas left after it; if the cost were larger, JavaScript tracers (rundler, the reference bundler's collector, alto) would refuse the op with OP-020, so a gas estimate would need the margin on top. With this account the margin is what the table says: the account's own work after the module returns keeps more gas in the module's frame than the flush costs.")?;
+    writeln!(md)?;
+    writeln!(
+        md,
+        "| scenario | least limit that executes | least limit every tracer accepts | margin |"
+    )?;
+    writeln!(md, "|---|---:|---:|---:|")?;
+    for (scenario, validates, accepted) in &limits {
+        writeln!(
+            md,
+            "| {scenario} | {} | {} | {} |",
+            group(*validates),
+            group(*accepted),
+            group(accepted.saturating_sub(*validates))
+        )?;
+    }
+    writeln!(md)?;
     writeln!(md, "- Session: approve only to DEX (≤ 100 tokens), transfer ≤ 50 tokens per call, 150-token cap, ETH only to ALICE (≤ 0.1 ETH), 1-hour window.")?;
 
     match std::env::args().nth(1) {
