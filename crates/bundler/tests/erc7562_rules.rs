@@ -188,7 +188,7 @@ fn op_020_a_frame_out_of_gas_is_refused_even_when_caught() {
 }
 
 #[test]
-fn op_031_create2_only_once_in_the_deployment_frame() {
+fn op_031_create2_only_once_in_the_deployment_frame_and_erep_060_by_a_staked_factory_s_sender() {
     let mut lab = Lab::new();
     let trace = lab.trace(P::create2ChildCall { salt: B256::ZERO });
     assert_all(&trace, &lab.as_sender(), &[Rule::Op031]);
@@ -198,6 +198,16 @@ fn op_031_create2_only_once_in_the_deployment_frame() {
     assert_all(&trace, &lab.as_factory(), &[]);
     let trace = lab.trace(P::create2TwiceCall {});
     assert_all(&trace, &lab.as_factory(), &[Rule::Op031]);
+    // EREP-060: with a staked factory, the sender itself may CREATE2.
+    let trace = lab.trace(P::create2ChildCall {
+        salt: B256::with_last_byte(10),
+    });
+    let deploying = ValidationScope {
+        factory: Some(OTHER),
+        ..lab.as_sender()
+    };
+    assert_all(&trace, &deploying, &[Rule::Op031]);
+    assert_all(&trace, &staked(deploying, OTHER), &[]);
 }
 
 #[test]
