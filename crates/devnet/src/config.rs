@@ -24,10 +24,18 @@ pub struct DevnetConfig {
     pub block_number: u64,
     /// Initial `block.timestamp`.
     pub timestamp: u64,
-    /// Charge Stylus calls the cached-program init cost (352 gas) rather than the uncached one
-    /// (8,832 gas). Nitro caches recently activated programs, so `true` is the default.
-    pub programs_cached: bool,
+    /// The ArbOS version whose Stylus pricing applies. From [`ARBOS_RECENT_PROGRAMS`] a call to
+    /// a program among the 32 most recently called in the same block pays the cached entry
+    /// cost. Programs are otherwise uncached until [`crate::Devnet::cache_program`] places them
+    /// in the cache (ArbWasmCache's stand-in).
+    pub arbos_version: u64,
 }
+
+/// The first ArbOS version in which a block's recently called programs count as cached (nitro
+/// 24731b57 "Enable fixed RecentWasms behind Arbos60"; before it the list never hit).
+pub const ARBOS_RECENT_PROGRAMS: u64 = 60;
+/// Programs a block remembers as recently called (`BlockCacheSize`, `arbos/programs/params.go`).
+pub const RECENT_PROGRAMS: usize = 32;
 
 impl Default for DevnetConfig {
     fn default() -> Self {
@@ -38,7 +46,7 @@ impl Default for DevnetConfig {
             coinbase: Address::ZERO,
             block_number: 1,
             timestamp: 1_700_000_000,
-            programs_cached: true,
+            arbos_version: ARBOS_RECENT_PROGRAMS,
         }
     }
 }

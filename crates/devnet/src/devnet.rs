@@ -79,7 +79,7 @@ impl Devnet {
             ..BlockEnv::default()
         };
         let chain = StylusState {
-            programs_cached: config.programs_cached,
+            arbos_version: config.arbos_version,
             ..StylusState::default()
         };
         let ctx: DevContext = Context::<BlockEnv, TxEnv, CfgEnv, DevDb, _, ()>::new(
@@ -342,6 +342,52 @@ impl Devnet {
         Ok(info)
     }
 
+    /// Places the program at `address` in the program cache, as `ArbWasmCache.cacheProgram`
+    /// does for a cache manager (e.g. after a winning `cargo stylus cache bid`): every later call
+    /// pays only the cached entry cost. Free on the devnet (Nitro burns `initCost` gas).
+    ///
+    /// # Errors
+    ///
+    /// [`DevnetError::NotActivated`] when the code there is not an activated program.
+    pub fn cache_program(&mut self, address: Address) -> Result<(), DevnetError> {
+        let code_hash = self.activated_code_hash(address)?;
+        self.evm.ctx_mut().chain.cached.insert(code_hash);
+        Ok(())
+    }
+
+    /// Removes the program at `address` from the cache (`ArbWasmCache.evictCodehash`).
+    ///
+    /// # Errors
+    ///
+    /// [`DevnetError::NotActivated`] when the code there is not an activated program.
+    pub fn evict_program(&mut self, address: Address) -> Result<(), DevnetError> {
+        let code_hash = self.activated_code_hash(address)?;
+        self.evm.ctx_mut().chain.cached.remove(&code_hash);
+        Ok(())
+    }
+
+    /// Whether the program at `address` is in the program cache.
+    pub fn is_cached(&self, address: Address) -> bool {
+        let code_hash = keccak256(self.code(address));
+        self.evm.ctx_ref().chain.cached.contains(&code_hash)
+    }
+
+    /// What activation computed for the program at `address` (entry costs included).
+    pub fn program_info(&self, address: Address) -> Option<ActivationInfo> {
+        let code_hash = keccak256(self.code(address));
+        let programs = &self.evm.ctx_ref().chain.programs;
+        programs.get(&code_hash).map(|program| program.info.clone())
+    }
+
+    fn activated_code_hash(&self, address: Address) -> Result<B256, DevnetError> {
+        let code_hash = keccak256(self.code(address));
+        if self.evm.ctx_ref().chain.programs.contains_key(&code_hash) {
+            Ok(code_hash)
+        } else {
+            Err(DevnetError::NotActivated { address })
+        }
+    }
+
     /// Whether the code at `address` is an activated Stylus program.
     pub fn is_activated(&self, address: Address) -> bool {
         let code_hash = keccak256(self.code(address));
@@ -421,7 +467,13 @@ impl Devnet {
         let ctx = self.evm.ctx_mut();
         ctx.tx = tx;
         ctx.chain.tx = TxState::default();
+        // A simulation (eth_call) runs on a copy of the state: the block's recent programs
+        // stay as they were.
+        let recent = (!commit).then(|| ctx.chain.recent.clone());
         let result = run_transaction(&mut self.evm);
+        if let Some(recent) = recent {
+            self.evm.ctx_mut().chain.recent = recent;
+        }
         let state = self.evm.ctx_mut().journaled_state.finalize();
         let result = result.map_err(|error| DevnetError::InvalidTransaction {
             reason: error.to_string(),

@@ -43,6 +43,11 @@ pub enum DevnetError {
         /// Its code hash.
         code_hash: B256,
     },
+    /// The code at this address is not an activated Stylus program.
+    NotActivated {
+        /// The address.
+        address: Address,
+    },
     /// revm rejected the transaction before executing it (nonce, balance, gas limit…).
     InvalidTransaction {
         /// revm's description.
@@ -73,6 +78,12 @@ impl fmt::Display for DevnetError {
                 f,
                 "program at {address} (code hash {code_hash}) is already activated"
             ),
+            Self::NotActivated { address } => {
+                write!(
+                    f,
+                    "the code at {address} is not an activated Stylus program"
+                )
+            }
             Self::InvalidTransaction { reason } => write!(f, "transaction rejected: {reason}"),
             Self::DeploymentFailed { deployer, reason } => {
                 write!(f, "deployment from {deployer} failed: {reason}")

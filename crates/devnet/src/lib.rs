@@ -50,12 +50,15 @@
 //! * **Host-function prices** are rebuilt from Nitro's parts (host entry 8,400, 5,040 per
 //!   pointer word, 59,673 per EVM round trip); variable-length copies pay the docs' per-byte
 //!   rates per 32-byte *word* after the first (the docs' `b`), see [`ink::prices`].
-//! * **Memory**: 2 free pages per transaction, then 1,000 gas per page; Nitro's exponential
-//!   term is omitted. Growth is paid at the next host call or at exit rather than at
+//! * **Memory**: Nitro's model (2 free pages per transaction, 1,000 gas per page, the
+//!   exponential ramp). Growth is paid at the next host call or at exit rather than at
 //!   `memory.grow`; `pay_for_memory_grow` only costs the host call.
-//! * **Program entry**: 128 gas + 352 (cached) or 8,832 (uncached) init gas + the initial
-//!   pages; Nitro's size-dependent init terms are omitted. Every activated program counts as
-//!   cached unless [`DevnetConfig::programs_cached`] is false.
+//! * **Program entry** is Nitro's (`CallProgram`): the initial pages, `352 + cachedCost`, and
+//!   `8,832 + initCost` unless the program is cached, both costs predicted at activation from
+//!   the WASM ([`stylus_check::EntryCost`]). Programs are **uncached** until
+//!   [`Devnet::cache_program`]; from ArbOS 60 ([`DevnetConfig::arbos_version`], the default) a
+//!   program among the 32 most recently called in the same block counts as cached. A block is
+//!   `block.number`: transactions share one until [`Devnet::advance_block`].
 //! * **Activation** is free and not a transaction (no `ArbWasm` precompile at `0x71`, no data
 //!   fee, no expiry or version checks). Activation is per code hash as in Nitro.
 //! * **Calls from WASM** return status 0 (success), 1 (revert) or 2 (halt); the child frame's
@@ -95,7 +98,10 @@ pub mod tracer;
 
 pub use activation::{ActivationInfo, Program};
 pub use alloy_primitives::{address, bytes, keccak256, Address, Bytes, Log, B256, U256};
-pub use config::{DevnetConfig, ARBITRUM_BLOCK_GAS_LIMIT, DEFAULT_CHAIN_ID};
+pub use config::{
+    DevnetConfig, ARBITRUM_BLOCK_GAS_LIMIT, ARBOS_RECENT_PROGRAMS, DEFAULT_CHAIN_ID,
+    RECENT_PROGRAMS,
+};
 pub use devnet::{Devnet, Snapshot, DEPLOY_GAS};
 pub use error::DevnetError;
 pub use outcome::{CallOutcome, CallStatus};

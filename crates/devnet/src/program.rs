@@ -1,7 +1,10 @@
 //! Running one call into an activated Stylus program.
 //!
-//! Order of events, as in Nitro: the call pays the program's entry cost (init plus its initial
-//! memory pages) in gas; the remaining gas becomes ink (×10,000) in the meter's global; the
+//! Order of events, as in Nitro (`arbos/programs/programs.go`, `CallProgram`): the call is
+//! recorded among the block's recent programs (ArbOS 60+), then pays the program's entry cost in
+//! gas — its initial memory pages, `352 + cachedCost`, and `8,832 + initCost` unless the program
+//! is cached (placed in the cache, or recently called in this block) — see
+//! [`stylus_check::EntryCost`]; the remaining gas becomes ink (×10,000) in the meter's global; the
 //! program runs `user_entrypoint(len(calldata))`; what ink is left becomes gas again (÷10,000,
 //! rounded down). Status 0 returns the result, any other status reverts with it. Outcomes:
 //!
@@ -25,12 +28,7 @@ use crate::hostio::{self, Escape, FrameInfo, HostEnv};
 use crate::ink::instrument::{INK_LEFT_EXPORT, INK_STATUS_EXPORT};
 use crate::ink::{gas_to_ink, ink_to_gas};
 
-/// Fixed gas of entering a program.
-pub const PROGRAM_CALL_GAS: u64 = 128;
-/// Init gas of a program Nitro holds in its cache (11 · 32).
-pub const CACHED_INIT_GAS: u64 = 11 * 32;
-/// Init gas of a program that must be loaded (69 · 128, Stylus v2 and later).
-pub const UNCACHED_INIT_GAS: u64 = 69 * 128;
+pub use stylus_check::entry_cost::{MIN_CACHED_INIT_GAS, MIN_INIT_GAS};
 
 /// How the WASM run ended.
 enum Ending {
@@ -49,13 +47,13 @@ pub(crate) fn call_program(ctx: &mut DevContext, inputs: &CallInputs) -> Interpr
         return InterpreterResult::new(InstructionResult::Revert, Bytes::new(), gas);
     };
 
-    let init = if ctx.chain.programs_cached {
-        CACHED_INIT_GAS
-    } else {
-        UNCACHED_INIT_GAS
-    };
+    let block = ctx.block.number.saturating_to::<u64>();
+    let recent = ctx.chain.arbos_version >= crate::config::ARBOS_RECENT_PROGRAMS
+        && ctx.chain.recent.insert(code_hash, block);
+    let cached = recent || ctx.chain.cached.contains(&code_hash);
     let pages_gas = ctx.chain.tx.pages.open(program.info.initial_pages);
-    if !gas.record_regular_cost(PROGRAM_CALL_GAS + init + pages_gas) {
+    let entry_gas = program.info.report.entry.call_gas(cached);
+    if !gas.record_regular_cost(entry_gas.saturating_add(pages_gas)) {
         ctx.chain.tx.pages.close(program.info.initial_pages);
         gas.spend_all();
         return InterpreterResult::new(InstructionResult::OutOfGas, Bytes::new(), gas);

@@ -30,9 +30,25 @@ impl CachedSlot {
 pub(crate) struct StorageCache {
     // Ordered, so flushes write slots in a deterministic order.
     slots: BTreeMap<B256, CachedSlot>,
+    /// `storage_load_bytes32` calls so far (Nitro's `read_gas` grows with them).
+    loads: u64,
+    /// `storage_cache_bytes32` calls so far (Nitro's `write_gas`).
+    writes: u64,
 }
 
 impl StorageCache {
+    /// Counts one more load; answers how many so far (this one included).
+    pub(crate) fn count_load(&mut self) -> u64 {
+        self.loads += 1;
+        self.loads
+    }
+
+    /// Counts one more buffered write; answers how many so far (this one included).
+    pub(crate) fn count_write(&mut self) -> u64 {
+        self.writes += 1;
+        self.writes
+    }
+
     /// The cached value of `key`, if any.
     pub(crate) fn get(&self, key: &B256) -> Option<B256> {
         self.slots.get(key).map(|slot| slot.value)

@@ -3,6 +3,7 @@
 
 use wasmparser::{ExternalKind, Parser, Validator};
 
+use crate::entry_cost::{EntryCost, EntryInputs, INSTRUMENTATION_GLOBALS};
 use crate::error::ActivationError;
 use crate::features::{all_core_features, name_forbidden_feature, STYLUS_FEATURES};
 use crate::hostio::{console_hook, vm_hook, Hostio, CONSOLE_MODULE, VM_HOOKS_MODULE};
@@ -42,6 +43,8 @@ pub struct ActivationReport {
     pub globals: usize,
     /// Names of all exports, in order.
     pub exports: Vec<String>,
+    /// What every call pays on entry ([`EntryCost`]).
+    pub entry: EntryCost,
 }
 
 /// Checks `wasm` against the Stylus activation rules with default options (no `console`).
@@ -60,7 +63,9 @@ pub fn check_activation(wasm: &[u8]) -> Result<ActivationReport, ActivationError
 /// 5. no start function;
 /// 6. exports `user_entrypoint: (i32) -> i32` and `memory`;
 /// 7. no floating-point type or instruction anywhere;
-/// 8. no WebAssembly feature beyond mutable-global, sat-float-to-int, sign-ext and bulk-memory.
+/// 8. no WebAssembly feature beyond mutable-global, sat-float-to-int, sign-ext and bulk-memory;
+/// 9. no instruction Nitro's meter refuses (`memory.init`, `data.drop`, `elem.drop`, `table.*`);
+/// 10. an entry cost that fits Nitro's 16-bit fields.
 pub fn check_activation_with(
     wasm: &[u8],
     options: CheckOptions,
@@ -92,6 +97,22 @@ pub fn check_activation_with(
         return Err(ActivationError::FloatUsage { site });
     }
     check_feature_set(wasm)?;
+    if let Some((func_index, offset, mnemonic)) = scan.first_unsupported {
+        return Err(ActivationError::UnsupportedInstruction {
+            func_index,
+            offset,
+            mnemonic,
+        });
+    }
+    let inputs = EntryInputs {
+        functions: scan.defined_functions as u64,
+        type_len: scan.defined_type_len(),
+        wasm_len: wasm.len() as u64,
+        globals: scan.defined_globals as u64 + INSTRUMENTATION_GLOBALS,
+        data_len: scan.segment_bytes,
+        pages: memory.initial,
+    };
+    let entry = EntryCost::predict(inputs).ok_or(ActivationError::EntryCostTooHigh { inputs })?;
 
     Ok(ActivationReport {
         wasm_bytes: wasm.len(),
@@ -106,6 +127,7 @@ pub fn check_activation_with(
             .iter()
             .map(|export| export.name.clone())
             .collect(),
+        entry,
     })
 }
 

@@ -41,6 +41,21 @@ pub enum ActivationError {
         /// Where.
         site: FloatSite,
     },
+    /// The module uses an instruction Nitro's meter cannot price (`memory.init`, `data.drop`,
+    /// `elem.drop` and the table instructions): activation fails ("opcode not supported").
+    UnsupportedInstruction {
+        /// Function index (in the function index space).
+        func_index: u32,
+        /// Byte offset of the instruction.
+        offset: usize,
+        /// Its mnemonic.
+        mnemonic: &'static str,
+    },
+    /// The predicted entry cost does not fit Nitro's 16-bit field ("init cost too high").
+    EntryCostTooHigh {
+        /// The inputs of the prediction.
+        inputs: crate::entry_cost::EntryInputs,
+    },
     /// The module does not define exactly one memory.
     MemoryCount {
         /// Number of memories the module defines.
@@ -139,6 +154,8 @@ impl ActivationError {
             Self::InvalidWasm { .. } => "valid-wasm",
             Self::ForbiddenFeature { .. } => "feature-set",
             Self::FloatUsage { .. } => "no-floats",
+            Self::UnsupportedInstruction { .. } => "supported-instructions",
+            Self::EntryCostTooHigh { .. } => "entry-cost",
             Self::MemoryCount { .. } => "single-memory",
             Self::TooManyPages { .. } => "memory-pages",
             Self::StartFunction { .. } => "no-start-function",
@@ -175,6 +192,20 @@ impl fmt::Display for ActivationError {
                 "uses {feature}, which Stylus does not enable (offset {offset:#x}: {reason})"
             ),
             Self::FloatUsage { site } => write!(f, "floating point is forbidden: {site}"),
+            Self::UnsupportedInstruction {
+                func_index,
+                offset,
+                mnemonic,
+            } => write!(
+                f,
+                "`{mnemonic}` in function {func_index} at byte {offset}: Nitro's meter does not \
+                 support it"
+            ),
+            Self::EntryCostTooHigh { inputs } => write!(
+                f,
+                "the predicted entry cost does not fit 16 bits ({} functions, {} bytes)",
+                inputs.functions, inputs.wasm_len
+            ),
             Self::MemoryCount { count } => write!(
                 f,
                 "the module must define exactly one memory, it defines {count}"

@@ -18,6 +18,7 @@
 
 mod activation;
 mod deploy;
+pub mod entry_cost;
 mod error;
 pub mod features;
 mod floats;
@@ -31,6 +32,7 @@ pub use activation::{
     MEMORY_EXPORT,
 };
 pub use deploy::{compress_wasm, decompress_deployable, deployable_code, is_stylus_code};
+pub use entry_cost::{EntryCost, EntryInputs};
 pub use error::ActivationError;
 pub use floats::FloatSite;
 pub use limits::{

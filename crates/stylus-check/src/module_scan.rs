@@ -49,6 +49,10 @@ pub(crate) struct ModuleScan {
     pub exports: Vec<ExportEntry>,
     /// The first floating-point use, in module order.
     pub first_float: Option<FloatSite>,
+    /// The first instruction Nitro's meter does not support: (function, offset, mnemonic).
+    pub first_unsupported: Option<(u32, usize, &'static str)>,
+    /// Bytes of every data and element segment entry, encoded whole.
+    pub segment_bytes: u64,
 }
 
 impl ModuleScan {
@@ -132,9 +136,25 @@ impl ModuleScan {
                     }
                 }
                 Payload::StartSection { func, .. } => scan.start_function = Some(func),
+                Payload::DataSection(reader) => {
+                    for data in reader {
+                        let data = data.map_err(invalid_wasm)?;
+                        scan.segment_bytes += (data.range.end - data.range.start) as u64;
+                    }
+                }
+                Payload::ElementSection(reader) => {
+                    for element in reader {
+                        let element = element.map_err(invalid_wasm)?;
+                        scan.segment_bytes += (element.range.end - element.range.start) as u64;
+                    }
+                }
                 Payload::CodeSectionEntry(body) => {
                     if scan.first_float.is_none() {
                         scan.first_float = first_float_in_body(&body, next_code_function)?;
+                    }
+                    if scan.first_unsupported.is_none() {
+                        scan.first_unsupported =
+                            first_unsupported_in_body(&body, next_code_function)?;
                     }
                     next_code_function += 1;
                 }
@@ -155,6 +175,16 @@ impl ModuleScan {
     /// The signature of the function type at `type_index`.
     pub(crate) fn type_signature(&self, type_index: u32) -> Option<&FuncSignature> {
         self.types.get(usize::try_from(type_index).ok()?)?.as_ref()
+    }
+
+    /// Σ (parameters + results) over the types of the defined functions.
+    pub(crate) fn defined_type_len(&self) -> u64 {
+        let imported = self.function_type_indices.len() - self.defined_functions;
+        self.function_type_indices[imported..]
+            .iter()
+            .filter_map(|ty| self.type_signature(*ty))
+            .map(|sig| (sig.params.len() + sig.results.len()) as u64)
+            .sum()
     }
 
     /// The export called `name`, if any.
@@ -192,6 +222,34 @@ fn first_float_in_body(
         if floats::has_float_block_type(&op) {
             return Ok(Some(FloatSite::BlockType { func_index, offset }));
         }
+    }
+    Ok(None)
+}
+
+/// The first instruction Nitro's dynamic meter refuses (nitro `crates/prover/src/programs/
+/// dynamic.rs`: "opcode not supported").
+fn first_unsupported_in_body(
+    body: &FunctionBody<'_>,
+    func_index: u32,
+) -> Result<Option<(u32, usize, &'static str)>, ActivationError> {
+    use wasmparser::Operator as O;
+    let mut operators = body.get_operators_reader().map_err(invalid_wasm)?;
+    while !operators.eof() {
+        let (op, offset) = operators.read_with_offset().map_err(invalid_wasm)?;
+        let mnemonic = match op {
+            O::MemoryInit { .. } => "memory.init",
+            O::DataDrop { .. } => "data.drop",
+            O::ElemDrop { .. } => "elem.drop",
+            O::TableInit { .. } => "table.init",
+            O::TableCopy { .. } => "table.copy",
+            O::TableFill { .. } => "table.fill",
+            O::TableGet { .. } => "table.get",
+            O::TableSet { .. } => "table.set",
+            O::TableGrow { .. } => "table.grow",
+            O::TableSize { .. } => "table.size",
+            _ => continue,
+        };
+        return Ok(Some((func_index, offset_usize(offset), mnemonic)));
     }
     Ok(None)
 }

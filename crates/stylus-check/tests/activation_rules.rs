@@ -55,14 +55,13 @@ fn minimal_module_passes_and_is_reported() {
 
 #[test]
 fn allowed_post_mvp_features_pass() {
-    // sign-ext, bulk-memory (memory.copy / memory.fill / data.drop) and a mutable global.
+    // sign-ext, bulk-memory (memory.copy / memory.fill) and a mutable global.
     let module = stylus_module(
         r#"(global $counter (mut i32) (i32.const 0))
            (data $bytes "abc")
            (func $allowed (param i32) (result i32)
              (memory.copy (i32.const 0) (i32.const 8) (i32.const 4))
              (memory.fill (i32.const 0) (i32.const 0) (i32.const 4))
-             (data.drop $bytes)
              (global.set $counter (i32.extend8_s (local.get 0)))
              (i64.extend32_s (i64.const 7))
              (drop)
@@ -576,4 +575,82 @@ fn hand_encoded_overlong_call_indirect() -> Vec<u8> {
     code.extend(helper);
     module.extend(section(10, &code));
     module
+}
+
+#[test]
+fn instructions_nitro_cannot_meter_are_refused() {
+    let cases = [
+        ("(data $d \"ab\") (func (memory.init $d (i32.const 0) (i32.const 0) (i32.const 1)))", "memory.init"),
+        ("(data $d \"ab\") (func (data.drop $d))", "data.drop"),
+        ("(table 1 funcref) (elem $e func) (func (elem.drop $e))", "elem.drop"),
+        ("(table 1 funcref) (elem $e func) (func (table.init $e (i32.const 0) (i32.const 0) (i32.const 0)))", "table.init"),
+        ("(table 1 funcref) (func (table.copy (i32.const 0) (i32.const 0) (i32.const 0)))", "table.copy"),
+    ];
+    for (extra, expected) in cases {
+        match rejected(&stylus_module(extra)) {
+            ActivationError::UnsupportedInstruction {
+                func_index,
+                mnemonic,
+                ..
+            } => {
+                // Two imports, then user_entrypoint: the extra function is function 3.
+                assert_eq!((func_index, mnemonic), (3, expected));
+            }
+            other => panic!("{expected}: {other:?}"),
+        }
+    }
+    // table.get/set/grow/size/fill are reference-types instructions, refused before that.
+    let error = rejected(&stylus_module(
+        "(table 1 funcref) (func (drop (table.size)))",
+    ));
+    assert!(
+        matches!(
+            error,
+            ActivationError::ForbiddenFeature {
+                feature: "reference-types",
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+}
+
+#[test]
+fn entry_costs_are_nitro_s_prediction() {
+    // The minimal module: 1 function of type (i32) -> i32, no globals of its own (4 added by
+    // Nitro), no segments, 1 page. cachedCost = 1·13420/1e5 + 2·89/1e5 + len·122/1e5
+    // + 4·1628/1e3 + 0 + 1·5 = 0 + 0 + 0 + 6 + 5 = 11; initCost = 1·8252/1e3 + 2·1059/1e3
+    // + len·1286/1e4 = 8 + 2 + 22 = 32 for its 175 bytes (names section included).
+    let module = stylus_module("");
+    assert_eq!(module.len(), 175);
+    let entry = check_activation(&module).unwrap().entry;
+    assert_eq!((entry.inputs.functions, entry.inputs.type_len), (1, 2));
+    assert_eq!((entry.inputs.globals, entry.inputs.data_len), (4, 0));
+    assert_eq!((entry.cached_cost, entry.init_cost), (11, 32));
+    assert_eq!(entry.call_gas(true), 352 + 11);
+    assert_eq!(entry.call_gas(false), 352 + 11 + 8_832 + 32);
+
+    // Plus a (i32, i64) -> i64 function, a mutable global, 2 pages and a 1,000-byte active data
+    // segment, whose entry is flags (1) + `i32.const 0 end` (3) + length (2) + 1,000 = 1,006
+    // bytes. cachedCost = 2·13420/1e5 + 5·89/1e5 + len·122/1e5 + 5·1628/1e3 + 1,006·75244/1e5
+    // + 2·5 = 0 + 0 + 1 + 8 + 756 + 10 = 775; initCost = 2·8252/1e3 + 5·1059/1e3 + len·1286/1e4
+    // = 16 + 5 + 155 = 176 for its 1,208 bytes.
+    let module = wasm(&format!(
+        r#"(module
+             (import "vm_hooks" "read_args" (func $read_args (param i32)))
+             (import "vm_hooks" "write_result" (func $write_result (param i32 i32)))
+             (memory (export "memory") 2)
+             (global $g (mut i32) (i32.const 0))
+             (func (export "user_entrypoint") (param $len i32) (result i32) (i32.const 0))
+             (func $other (param i32 i64) (result i64) (local.get 1))
+             (data (i32.const 0) "{}"))"#,
+        "x".repeat(1_000)
+    ));
+    assert_eq!(module.len(), 1_208);
+    let entry = check_activation(&module).unwrap().entry;
+    assert_eq!((entry.inputs.functions, entry.inputs.type_len), (2, 5));
+    assert_eq!((entry.inputs.globals, entry.inputs.data_len), (5, 1_006));
+    assert_eq!(entry.inputs.pages, 2);
+    assert_eq!((entry.cached_cost, entry.init_cost), (775, 176));
+    assert_eq!(entry.call_gas(false), 352 + 775 + 8_832 + 176);
 }

@@ -7,7 +7,7 @@ use revm::context_interface::{Cfg, JournalTr};
 use super::{
     charge, charge_gas, ink_now, read_address, trace, write_bytes, Ctx, HostEnv, HostResult,
 };
-use crate::ink::prices::{write_buffer_ink, HOSTIO_INK, PTR_INK};
+use crate::ink::prices::{write_price, EVM_API_INK, HOSTIO_INK, PTR_INK};
 use crate::tracer::{call_access, CodeFacts};
 
 /// Account facts a host function needs, loaded (and warmed) once.
@@ -69,7 +69,7 @@ fn facts(
 /// `account_balance(address, dest)`.
 pub(super) fn account_balance(mut caller: Ctx<'_, '_>, address: u32, dest: u32) -> HostResult {
     let start = ink_now(&caller)?;
-    charge(&mut caller, HOSTIO_INK + 2 * PTR_INK)?;
+    charge(&mut caller, HOSTIO_INK + 2 * PTR_INK + EVM_API_INK)?;
     let facts = facts(&mut caller, address, opcode::BALANCE, start)?;
     write_bytes(&mut caller, dest, &facts.balance.to_be_bytes::<32>())
 }
@@ -77,7 +77,7 @@ pub(super) fn account_balance(mut caller: Ctx<'_, '_>, address: u32, dest: u32) 
 /// `account_codehash(address, dest)`: zero for empty accounts (EIP-1052).
 pub(super) fn account_codehash(mut caller: Ctx<'_, '_>, address: u32, dest: u32) -> HostResult {
     let start = ink_now(&caller)?;
-    charge(&mut caller, HOSTIO_INK + 2 * PTR_INK)?;
+    charge(&mut caller, HOSTIO_INK + 2 * PTR_INK + EVM_API_INK)?;
     let facts = facts(&mut caller, address, opcode::EXTCODEHASH, start)?;
     let hash = if facts.is_empty {
         B256::ZERO
@@ -90,7 +90,7 @@ pub(super) fn account_codehash(mut caller: Ctx<'_, '_>, address: u32, dest: u32)
 /// `account_code_size(address) -> usize`.
 pub(super) fn account_code_size(mut caller: Ctx<'_, '_>, address: u32) -> HostResult<u32> {
     let start = ink_now(&caller)?;
-    charge(&mut caller, HOSTIO_INK + PTR_INK)?;
+    charge(&mut caller, HOSTIO_INK + EVM_API_INK)?;
     let facts = facts(&mut caller, address, opcode::EXTCODESIZE, start)?;
     Ok(u32::try_from(facts.code.len()).unwrap_or(u32::MAX))
 }
@@ -107,7 +107,7 @@ pub(super) fn account_code(
     let start = ink_now(&caller)?;
     charge(
         &mut caller,
-        HOSTIO_INK + PTR_INK + write_buffer_ink(size as usize),
+        HOSTIO_INK + EVM_API_INK + write_price(size as usize),
     )?;
     let facts = facts(&mut caller, address, opcode::EXTCODECOPY, start)?;
     let copy_gas = caller.data().ctx.cfg.gas_params().copy_cost(size as usize);

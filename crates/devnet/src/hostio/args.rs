@@ -3,13 +3,13 @@
 use revm::bytecode::opcode;
 
 use super::{charge, escape, ink_now, read_bytes, trace, write_bytes, Ctx, Escape, HostResult};
-use crate::ink::prices::{read_buffer_ink, write_buffer_ink, HOSTIO_INK};
+use crate::ink::prices::{read_price, write_price, HOSTIO_INK};
 
 /// `read_args(dest)`: copies the calldata to `dest` (traced as `CALLDATACOPY`, as Nitro does).
 pub(super) fn read_args(mut caller: Ctx<'_, '_>, dest: u32) -> HostResult {
     let start = ink_now(&caller)?;
     let args = caller.data().args.clone();
-    charge(&mut caller, HOSTIO_INK + write_buffer_ink(args.len()))?;
+    charge(&mut caller, HOSTIO_INK + write_price(args.len()))?;
     write_bytes(&mut caller, dest, &args)?;
     trace(&mut caller, opcode::CALLDATACOPY, start);
     Ok(())
@@ -17,7 +17,7 @@ pub(super) fn read_args(mut caller: Ctx<'_, '_>, dest: u32) -> HostResult {
 
 /// `write_result(data, len)`: sets the frame's return data (does not exit).
 pub(super) fn write_result(mut caller: Ctx<'_, '_>, data: u32, len: u32) -> HostResult {
-    charge(&mut caller, HOSTIO_INK + read_buffer_ink(len as usize))?;
+    charge(&mut caller, HOSTIO_INK + 2 * read_price(len as usize))?;
     let result = read_bytes(&caller, data, len)?;
     caller.data_mut().result = result;
     Ok(())

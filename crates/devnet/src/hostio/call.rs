@@ -28,7 +28,7 @@ use super::{
 };
 use crate::evm_bridge::{run_nested, SPEC};
 use crate::ink::gas_to_ink;
-use crate::ink::prices::{read_buffer_ink, write_buffer_ink, EVM_API_INK, HOSTIO_INK, PTR_INK};
+use crate::ink::prices::{read_price, write_price, EVM_API_INK, HOSTIO_INK, PTR_INK};
 
 /// Host entry, three pointers and the EVM round trip: 83,193 ink.
 const CALL_INK: u64 = HOSTIO_INK + 3 * PTR_INK + EVM_API_INK;
@@ -126,10 +126,7 @@ fn out_of_ink() -> wasmi::Error {
 }
 
 fn do_call(mut caller: Ctx<'_, '_>, request: CallRequest) -> HostResult<u32> {
-    charge(
-        &mut caller,
-        CALL_INK + read_buffer_ink(request.len as usize),
-    )?;
+    charge(&mut caller, CALL_INK + 2 * read_price(request.len as usize))?;
     let to = read_address(&caller, request.contract)?;
     let input = read_bytes(&caller, request.data, request.len)?;
     let value = match request.value {
@@ -257,7 +254,10 @@ pub(super) fn read_return_data(
     let data = caller.data().return_data.clone();
     let start = (offset as usize).min(data.len());
     let end = start.saturating_add(size as usize).min(data.len());
-    charge(&mut caller, HOSTIO_INK + write_buffer_ink(end - start))?;
+    charge(
+        &mut caller,
+        HOSTIO_INK + EVM_API_INK + write_price(end - start),
+    )?;
     write_bytes(&mut caller, dest, &data[start..end])?;
     trace(&mut caller, opcode::RETURNDATACOPY, start_ink);
     Ok(u32::try_from(end - start).unwrap_or(u32::MAX))
@@ -317,7 +317,12 @@ fn do_create(
     revert_len: u32,
 ) -> HostResult {
     let start = ink_now(&caller)?;
-    charge(&mut caller, CALL_INK + read_buffer_ink(len as usize))?;
+    let create_ink = if salt.is_some() {
+        CALL_INK + PTR_INK
+    } else {
+        CALL_INK
+    };
+    charge(&mut caller, create_ink + 2 * read_price(len as usize))?;
     if caller.data().frame.is_static {
         return Err(escape(Escape::Fatal("create in a static call")));
     }

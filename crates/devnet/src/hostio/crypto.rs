@@ -4,7 +4,7 @@ use alloy_primitives::keccak256;
 use revm::bytecode::opcode;
 
 use super::{charge, ink_now, read_bytes, trace, write_bytes, Ctx, HostResult};
-use crate::ink::prices::keccak_ink;
+use crate::ink::prices::keccak_price;
 
 /// `native_keccak256(data, len, out)`. The preimage is recorded when tracing: ERC-7562's
 /// storage-association rule needs to know which slots are `keccak(address ‖ x) + n`.
@@ -15,7 +15,7 @@ pub(super) fn native_keccak256(
     out: u32,
 ) -> HostResult {
     let start = ink_now(&caller)?;
-    charge(&mut caller, keccak_ink(len as usize))?;
+    charge(&mut caller, keccak_price(len as usize))?;
     let preimage = read_bytes(&caller, data, len)?;
     let hash = keccak256(&preimage);
     write_bytes(&mut caller, out, hash.as_slice())?;

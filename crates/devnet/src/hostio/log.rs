@@ -5,7 +5,7 @@ use revm::bytecode::opcode;
 use revm::context_interface::{Cfg, JournalTr};
 
 use super::{charge, charge_gas, escape, ink_now, read_bytes, trace, Ctx, Escape, HostResult};
-use crate::ink::prices::{read_buffer_ink, HOSTIO_INK};
+use crate::ink::prices::{read_price, EVM_API_INK, HOSTIO_INK};
 
 /// `emit_log(data, len, topics)`: the first `32·topics` bytes of `data` are the topics, the
 /// rest the log data. More than four topics, too short a buffer or a static frame fail the
@@ -13,7 +13,10 @@ use crate::ink::prices::{read_buffer_ink, HOSTIO_INK};
 pub(super) fn emit_log(mut caller: Ctx<'_, '_>, data: u32, len: u32, topics: u32) -> HostResult {
     let start = ink_now(&caller)?;
     let log_opcode = opcode::LOG0 + topics.min(4) as u8;
-    charge(&mut caller, HOSTIO_INK + read_buffer_ink(len as usize))?;
+    charge(
+        &mut caller,
+        HOSTIO_INK + EVM_API_INK + read_price(len as usize),
+    )?;
     if topics > 4 {
         return Err(escape(Escape::Fatal("emit_log with more than 4 topics")));
     }

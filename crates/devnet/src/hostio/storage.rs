@@ -1,9 +1,11 @@
 //! Persistent storage through the VM-side cache, and transient storage.
 //!
-//! Prices: 18,480 ink per load/cache call (host entry + two pointers), plus EIP-2929 SLOAD gas
-//! (2,100 cold / 100 warm) when a load misses the cache; a flush costs 68,073 ink plus, per
-//! buffered write, the SSTORE gas of EIP-2200/2929 with EIP-3529 refunds, exactly as revm
-//! charges the opcode. Transient storage costs 18,480 ink plus TLOAD/TSTORE's 100 gas.
+//! Prices (nitro `user-host-trait`): a load or buffered write costs 18,480 ink (host entry and
+//! two words) plus Nitro's per-frame surcharges (`read_gas`: free for 32 loads; `write_gas`:
+//! free for 8 writes); a load that misses the cache adds EIP-2929 SLOAD gas (2,100 cold / 100
+//! warm) and the 5-gas EVM round trip. A flush costs 68,073 ink plus, per dirty slot, the SSTORE
+//! gas of EIP-2200/2929 with EIP-3529 refunds, exactly as revm charges the opcode. Transient
+//! storage costs 78,153 ink plus TLOAD/TSTORE's 100 gas.
 
 use alloy_primitives::B256;
 use revm::bytecode::opcode;
@@ -13,11 +15,28 @@ use super::{
     charge, charge_gas, escape, gas_left, ink_now, read_word, trace, trace_step, write_bytes, Ctx,
     Escape, HostResult,
 };
-use crate::ink::prices::{EVM_API_INK, HOSTIO_INK, PTR_INK};
+use crate::ink::prices::{
+    storage_read_gas, storage_write_gas, EVM_API_INK, HOSTIO_INK, PTR_INK, STORAGE_LOAD_API_GAS,
+};
 use crate::ink::INK_PER_GAS;
 use crate::tracer::{AccessKind, SSTORE_SENTRY_GAS};
 
 const TWO_POINTER_INK: u64 = HOSTIO_INK + 2 * PTR_INK;
+/// Transient storage: host entry, two words and an EVM round trip (78,153).
+const TRANSIENT_INK: u64 = TWO_POINTER_INK + EVM_API_INK;
+/// Gas a load must have left before it runs (Nitro's `require_gas`: a cold SLOAD, the largest
+/// read surcharge and the EVM round trip); nothing is burnt by the check.
+const LOAD_REQUIRED_GAS: u64 = 2_100 + 10 + STORAGE_LOAD_API_GAS;
+/// Gas a buffered write must have left (`require_gas(2,300 + 10)`).
+const CACHE_REQUIRED_GAS: u64 = 2_300 + 10;
+
+/// Nitro's `require_gas`: fails the frame when less than `gas` is left, burns nothing.
+fn require_gas(caller: &Ctx<'_, '_>, gas: u64) -> HostResult {
+    if gas_left(caller)? < gas {
+        return Err(escape(Escape::OutOfInk));
+    }
+    Ok(())
+}
 /// TLOAD / TSTORE cost (EIP-1153).
 const TRANSIENT_GAS: u64 = 100;
 
@@ -40,7 +59,10 @@ fn record_access(caller: &mut Ctx<'_, '_>, key: B256, kind: AccessKind) {
 pub(super) fn storage_load_bytes32(mut caller: Ctx<'_, '_>, key: u32, dest: u32) -> HostResult {
     let start = ink_now(&caller)?;
     charge(&mut caller, TWO_POINTER_INK)?;
+    require_gas(&caller, LOAD_REQUIRED_GAS)?;
     let key = read_word(&caller, key)?;
+    let loads = caller.data_mut().cache.count_load();
+    charge_gas(&mut caller, storage_read_gas(loads))?;
     let value = match caller.data().cache.get(&key) {
         Some(value) => value,
         None => {
@@ -48,11 +70,12 @@ pub(super) fn storage_load_bytes32(mut caller: Ctx<'_, '_>, key: u32, dest: u32)
             let address = env.frame.address;
             let Ok(load) = env.ctx.journaled_state.sload(address, key.into());
             let params = env.ctx.cfg.gas_params();
-            let gas = if load.is_cold {
-                params.cold_storage_cost()
-            } else {
-                params.warm_storage_read_cost()
-            };
+            let gas = STORAGE_LOAD_API_GAS
+                + if load.is_cold {
+                    params.cold_storage_cost()
+                } else {
+                    params.warm_storage_read_cost()
+                };
             let value = B256::from(load.data);
             env.cache.remember(key, value);
             charge_gas(&mut caller, gas)?;
@@ -66,6 +89,9 @@ pub(super) fn storage_load_bytes32(mut caller: Ctx<'_, '_>, key: u32, dest: u32)
 /// `storage_cache_bytes32(key, value)`: buffers a write until the next flush.
 pub(super) fn storage_cache_bytes32(mut caller: Ctx<'_, '_>, key: u32, value: u32) -> HostResult {
     charge(&mut caller, TWO_POINTER_INK)?;
+    require_gas(&caller, CACHE_REQUIRED_GAS)?;
+    let writes = caller.data_mut().cache.count_write();
+    charge_gas(&mut caller, storage_write_gas(writes))?;
     let key = read_word(&caller, key)?;
     let value = read_word(&caller, value)?;
     caller.data_mut().cache.write(key, value);
@@ -116,7 +142,7 @@ pub(super) fn storage_flush_cache(mut caller: Ctx<'_, '_>, clear: u32) -> HostRe
 /// `transient_load_bytes32(key, dest)`.
 pub(super) fn transient_load_bytes32(mut caller: Ctx<'_, '_>, key: u32, dest: u32) -> HostResult {
     let start = ink_now(&caller)?;
-    charge(&mut caller, TWO_POINTER_INK)?;
+    charge(&mut caller, TRANSIENT_INK)?;
     charge_gas(&mut caller, TRANSIENT_GAS)?;
     let key = read_word(&caller, key)?;
     let env = caller.data_mut();
@@ -129,7 +155,7 @@ pub(super) fn transient_load_bytes32(mut caller: Ctx<'_, '_>, key: u32, dest: u3
 /// `transient_store_bytes32(key, value)`.
 pub(super) fn transient_store_bytes32(mut caller: Ctx<'_, '_>, key: u32, value: u32) -> HostResult {
     let start = ink_now(&caller)?;
-    charge(&mut caller, TWO_POINTER_INK)?;
+    charge(&mut caller, TRANSIENT_INK)?;
     charge_gas(&mut caller, TRANSIENT_GAS)?;
     if caller.data().frame.is_static {
         return Err(escape(Escape::Fatal("transient write in a static call")));

@@ -5,11 +5,11 @@
 //! `docs/stylus/reference/opcode-hostio-pricing.mdx` in OffchainLabs/arbitrum-docs). Operators
 //! the page does not price are charged [`UNPRICED_OPCODE_INK`], a deliberately high default.
 //!
-//! Host-function prices decompose Nitro's published totals into their parts: every host call
-//! pays [`HOSTIO_INK`]; each 32-byte pointer argument or result copied across the boundary pays
-//! [`PTR_INK`] (so `msg_sender` = 8,400 + 5,040 = 13,440 as the docs list); each call into the
-//! EVM state pays [`EVM_API_INK`] (so `call_contract` = 8,400 + 3·5,040 + 59,673 = 83,193 and
-//! `storage_flush_cache` = 8,400 + 59,673 = 68,073, the figures Nitro charges).
+//! Host-function prices are Nitro's (OffchainLabs/nitro 6dce8d13, `crates/arbutil/src/
+//! pricing.rs` and `crates/wasm-libraries/user-host-trait/src/lib.rs`): every host call pays
+//! [`HOSTIO_INK`]; each fixed 32-byte word copied across the boundary pays [`PTR_INK`]; each
+//! round trip into the EVM's state pays [`EVM_API_INK`]; variable-length buffers pay
+//! [`write_price`] (host → WASM) or [`read_price`] (WASM → host), and keccak [`keccak_price`].
 
 use wasmparser::Operator;
 
@@ -17,43 +17,55 @@ use wasmparser::Operator;
 pub const HOSTIO_INK: u64 = 8_400;
 /// Cost of copying one 32-byte word (an address, key or value) between WASM memory and the host.
 pub const PTR_INK: u64 = 5_040;
-/// Cost of a host function that reaches into EVM state (storage flush, calls, creates).
+/// Cost of a host function that reaches into EVM state (storage flush, calls, creates, logs,
+/// transient storage, account queries).
 pub const EVM_API_INK: u64 = 59_673;
-/// Extra ink per 32-byte word beyond the first that `read_args` (and every host function that
-/// writes a variable-length buffer into WASM memory) copies. The docs write it `5040b`.
-pub const WRITE_WORD_INK: u64 = 5_040;
-/// Extra ink per 32-byte word beyond the first that `write_result` (and every host function that
-/// reads a variable-length buffer out of WASM memory) copies. The docs write it `16381b`.
-pub const READ_WORD_INK: u64 = 16_381;
-/// Base price of `native_keccak256`.
-pub const KECCAK_BASE_INK: u64 = 121_800;
-/// Price per 32-byte word hashed by `native_keccak256`.
-pub const KECCAK_WORD_INK: u64 = 21_000;
+/// The EVM round trip of a storage load that misses the cache, in gas (`EVM_API_INK` / 10,000,
+/// ArbOS 32+).
+pub const STORAGE_LOAD_API_GAS: u64 = EVM_API_INK / 10_000;
 /// Ink per byte a `memory.copy` / `memory.fill` moves, charged at run time.
 pub const MEMORY_BYTE_INK: u64 = 100;
 /// Fixed ink charged at the start of every basic block for the meter's own instructions.
 pub const BLOCK_HEADER_INK: u64 = 2_450;
-/// Price of an operator the docs do not list (bulk `memory.init`, `data.drop`, …).
+/// Price of an operator the docs do not list. Activation refuses the bulk and table operators
+/// Nitro cannot meter, so only operators the meter knows reach this default.
 pub const UNPRICED_OPCODE_INK: u64 = 13_610;
 
-/// Ink for copying a `len`-byte buffer from the host into WASM memory.
-pub const fn write_buffer_ink(len: usize) -> u64 {
-    extra_words(len).saturating_mul(WRITE_WORD_INK)
+/// Ink for copying a `len`-byte buffer from the host into WASM memory: `5,040 + 30·(len − 32)`.
+pub const fn write_price(len: usize) -> u64 {
+    PTR_INK.saturating_add(30u64.saturating_mul(len.saturating_sub(32) as u64))
 }
 
-/// Ink for copying a `len`-byte buffer out of WASM memory into the host.
-pub const fn read_buffer_ink(len: usize) -> u64 {
-    extra_words(len).saturating_mul(READ_WORD_INK)
+/// Ink for copying a `len`-byte buffer out of WASM memory into the host: `16,381 + 55·(len − 32)`.
+pub const fn read_price(len: usize) -> u64 {
+    16_381u64.saturating_add(55u64.saturating_mul(len.saturating_sub(32) as u64))
 }
 
-/// Ink of `native_keccak256` over `len` bytes.
-pub const fn keccak_ink(len: usize) -> u64 {
-    KECCAK_BASE_INK.saturating_add((len.div_ceil(32) as u64).saturating_mul(KECCAK_WORD_INK))
+/// Ink of `native_keccak256` over `len` bytes: 121,800 covers two words, 21,000 each beyond
+/// (no separate host-call base).
+pub const fn keccak_price(len: usize) -> u64 {
+    let words = len.div_ceil(32) as u64;
+    121_800u64.saturating_add(21_000u64.saturating_mul(words.saturating_sub(2)))
 }
 
-/// 32-byte words after the first one.
-const fn extra_words(len: usize) -> u64 {
-    (len.saturating_sub(32)).div_ceil(32) as u64
+/// Ink of the `read_gas` Nitro adds to the `n`-th storage load of a program frame: free for
+/// the first 32, 2 gas up to 128, 10 gas after.
+pub const fn storage_read_gas(n: u64) -> u64 {
+    match n {
+        0..=32 => 0,
+        33..=128 => 2,
+        _ => 10,
+    }
+}
+
+/// The `write_gas` Nitro adds to the `n`-th `storage_cache_bytes32` of a program frame: free
+/// for the first 8, 7 gas up to 64, 10 gas after.
+pub const fn storage_write_gas(n: u64) -> u64 {
+    match n {
+        0..=8 => 0,
+        9..=64 => 7,
+        _ => 10,
+    }
 }
 
 /// Static ink of one operator. `param_counts[type_index]` gives the parameter count of each
@@ -197,11 +209,31 @@ mod tests {
     }
 
     #[test]
-    fn buffer_prices_count_words_after_the_first() {
-        assert_eq!(write_buffer_ink(0), 0);
-        assert_eq!(write_buffer_ink(32), 0);
-        assert_eq!(write_buffer_ink(33), WRITE_WORD_INK);
-        assert_eq!(read_buffer_ink(100), 3 * READ_WORD_INK);
-        assert_eq!(keccak_ink(64), KECCAK_BASE_INK + 2 * KECCAK_WORD_INK);
+    fn buffer_and_keccak_prices_are_nitro_s() {
+        assert_eq!(write_price(0), 5_040);
+        assert_eq!(write_price(32), 5_040);
+        assert_eq!(write_price(100), 5_040 + 30 * 68);
+        assert_eq!(read_price(100), 16_381 + 55 * 68);
+        assert_eq!(keccak_price(0), 121_800);
+        assert_eq!(keccak_price(64), 121_800);
+        assert_eq!(keccak_price(65), 121_800 + 21_000);
+        assert_eq!(keccak_price(96 + 32), 121_800 + 2 * 21_000);
+        assert_eq!(STORAGE_LOAD_API_GAS, 5);
+        assert_eq!(
+            (
+                storage_read_gas(32),
+                storage_read_gas(33),
+                storage_read_gas(129)
+            ),
+            (0, 2, 10)
+        );
+        assert_eq!(
+            (
+                storage_write_gas(8),
+                storage_write_gas(9),
+                storage_write_gas(65)
+            ),
+            (0, 7, 10)
+        );
     }
 }

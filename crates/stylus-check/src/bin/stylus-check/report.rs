@@ -74,6 +74,20 @@ pub fn human(summary: &Summary<'_>) -> String {
         format!("(limit {MAX_INITIAL_PAGES})"),
     );
     line("functions", report.functions.to_string(), String::new());
+    line(
+        "segment bytes",
+        grouped(report.entry.inputs.data_len as usize),
+        "(data + element entries)".to_owned(),
+    );
+    line(
+        "entry gas",
+        format!(
+            "{} / {}",
+            grouped(report.entry.call_gas(true) as usize),
+            grouped(report.entry.call_gas(false) as usize)
+        ),
+        "(cached / uncached, memory excluded)".to_owned(),
+    );
     for variant in summary.variants {
         line(
             &format!("{} wasm", variant.label),
@@ -132,6 +146,17 @@ pub fn json(summary: &Summary<'_>) -> String {
     );
     let _ = write!(out, ",\"functions\":{}", report.functions);
     let _ = write!(out, ",\"globals\":{}", report.globals);
+    let entry = &report.entry;
+    let _ = write!(
+        out,
+        ",\"entry\":{{\"type_len\":{},\"segment_bytes\":{},\"cached_cost\":{},\"init_cost\":{},\"cached_gas\":{},\"uncached_gas\":{}}}",
+        entry.inputs.type_len,
+        entry.inputs.data_len,
+        entry.cached_cost,
+        entry.init_cost,
+        entry.call_gas(true),
+        entry.call_gas(false)
+    );
     let _ = write!(out, ",\"imports\":{}", json_strings(&report.imports));
     let _ = write!(
         out,
@@ -221,6 +246,31 @@ pub fn markdown(summary: &Summary<'_>) -> String {
     row(
         "defined functions",
         report.functions.to_string(),
+        String::new(),
+        String::new(),
+    );
+    let entry = &report.entry;
+    row(
+        "Σ params + results of defined functions",
+        entry.inputs.type_len.to_string(),
+        String::new(),
+        String::new(),
+    );
+    row(
+        "data + element segment bytes",
+        grouped(entry.inputs.data_len as usize),
+        String::new(),
+        String::new(),
+    );
+    row(
+        "program entry gas, cached (352 + cachedCost)",
+        grouped(entry.call_gas(true) as usize),
+        String::new(),
+        String::new(),
+    );
+    row(
+        "program entry gas, uncached (+ 8,832 + initCost)",
+        grouped(entry.call_gas(false) as usize),
         String::new(),
         String::new(),
     );

@@ -1,0 +1,80 @@
+//! Program entry is charged as Nitro charges it: `352 + cachedCost` on every call, plus
+//! `8,832 + initCost` while the program is not cached; a program is cached when placed in the
+//! cache, or (ArbOS 60+) when it was called before in the same block.
+
+mod common;
+
+use common::{deploy_wat, devnet, ALICE, ECHO_WAT, GAS};
+use stylus_devnet::{Address, Bytes, Devnet, DevnetConfig, DevnetError, U256};
+
+fn gas_of_call(chain: &mut Devnet, program: Address) -> u64 {
+    let outcome = chain
+        .call(ALICE, program, U256::ZERO, Bytes::from_static(b"hi"), GAS)
+        .unwrap();
+    assert!(outcome.success, "{outcome:?}");
+    outcome.gas_used
+}
+
+/// `8,832 + initCost` of the program at `program`.
+fn uncached_extra(chain: &Devnet, program: Address) -> u64 {
+    let entry = chain.program_info(program).unwrap().report.entry;
+    entry.call_gas(false) - entry.call_gas(true)
+}
+
+#[test]
+fn a_fresh_program_is_uncached_until_called_again_in_the_same_block() {
+    let mut chain = devnet();
+    let program = deploy_wat(&mut chain, ECHO_WAT);
+    chain.advance_block(1);
+    let first = gas_of_call(&mut chain, program);
+    let second = gas_of_call(&mut chain, program);
+    assert_eq!(first - second, uncached_extra(&chain, program));
+    assert!(uncached_extra(&chain, program) > 8_832);
+    // A new block forgets it.
+    chain.advance_block(1);
+    assert_eq!(gas_of_call(&mut chain, program), first);
+}
+
+#[test]
+fn before_arbos_60_only_the_cache_counts() {
+    let mut chain = Devnet::with_config(DevnetConfig {
+        arbos_version: 50,
+        ..DevnetConfig::default()
+    });
+    chain.fund(ALICE, U256::from(10u64).pow(U256::from(20u64)));
+    let program = deploy_wat(&mut chain, ECHO_WAT);
+    let first = gas_of_call(&mut chain, program);
+    assert_eq!(gas_of_call(&mut chain, program), first);
+    assert!(!chain.is_cached(program));
+    chain.cache_program(program).unwrap();
+    assert!(chain.is_cached(program));
+    let cached = gas_of_call(&mut chain, program);
+    assert_eq!(first - cached, uncached_extra(&chain, program));
+    chain.evict_program(program).unwrap();
+    assert_eq!(gas_of_call(&mut chain, program), first);
+}
+
+#[test]
+fn a_simulation_leaves_the_block_s_recent_programs_alone() {
+    let mut chain = devnet();
+    let program = deploy_wat(&mut chain, ECHO_WAT);
+    chain.advance_block(1);
+    let simulated = chain
+        .simulate(ALICE, program, U256::ZERO, Bytes::from_static(b"hi"), GAS)
+        .unwrap();
+    let first = gas_of_call(&mut chain, program);
+    assert_eq!(
+        simulated.gas_used, first,
+        "the simulation paid the uncached entry too"
+    );
+}
+
+#[test]
+fn only_activated_programs_can_be_cached() {
+    let mut chain = devnet();
+    let nobody = Address::repeat_byte(0x77);
+    assert!(matches!(
+        chain.cache_program(nobody),
+        Err(DevnetError::NotActivated { address }) if address == nobody
+    ));
+}
