@@ -79,7 +79,8 @@ pub struct BundleReport {
 }
 
 impl World {
-    /// Submits `ops` in one `handleOps` from the bundler (beneficiary: the bundler), traces it,
+    /// Submits `ops` in one `handleOps` from the bundler (beneficiary: the bundler) in a block
+    /// of its own (the block number advances, the clock does not), traces it,
     /// judges every op's validation by the ERC-7562 profiles, and reports each op's outcome
     /// and the gas.
     ///
@@ -97,6 +98,9 @@ impl World {
             .map(|op| OpEntities::new(op.sender, &op.initCode, &op.paymasterAndData))
             .collect();
         let hashes: Vec<B256> = ops.iter().map(|op| self.user_op_hash(op)).collect();
+        // A bundle lands in a new block: programs called by earlier bundles are no longer among
+        // the block's recent programs (ArbOS 60), as on a chain where bundles are blocks apart.
+        self.chain.advance_block(0);
         let call = IEntryPointV07::handleOpsCall {
             ops,
             beneficiary: self.bundler,

@@ -3,12 +3,12 @@
 use alloy_primitives::{keccak256, Address, Bytes, B256, U256};
 use alloy_sol_types::{sol, SolCall, SolConstructor};
 use devnet_fixtures::bindings::{
-    encode_single, owner_digest, validator_nonce_key, Counter, IEntryPointV07, PackedUserOperation,
-    TestAccount7579, TestToken, MODE_SINGLE,
+    encode_single, owner_digest, validator_nonce_key, Counter, IEntryPointV07,
+    ISimpleAccountFactory, PackedUserOperation, TestAccount7579, TestToken, MODE_SINGLE,
 };
 use devnet_fixtures::{
-    Fixtures, COUNTER, CREATE2_DEPLOYER, ENTRY_POINT_V07, ENTRY_POINT_V07_SALT, TEST_ACCOUNT_7579,
-    TEST_TOKEN,
+    Fixtures, COUNTER, CREATE2_DEPLOYER, ENTRY_POINT_V07, ENTRY_POINT_V07_SALT,
+    SIMPLE_ACCOUNT_FACTORY, TEST_ACCOUNT_7579, TEST_TOKEN,
 };
 use k256::ecdsa::SigningKey;
 use sessionkey_policy::signature::{digest_preimage, SessionSignature};
@@ -17,6 +17,11 @@ use stylus_devnet::{CallOutcome, Devnet};
 use crate::contract::deployable_contract;
 
 sol! {
+    /// The npm v0.7 `SimpleAccount`'s entry point for owner ops.
+    interface ISimpleAccount {
+        function execute(address dest, uint256 value, bytes func) external;
+    }
+
     interface ISessionKeyModule {
         function registerSession(bytes record) external;
         function revokeSession(address signer) external;
@@ -268,6 +273,67 @@ impl World {
         self.chain
             .fund(owner.address, U256::from(10u64).pow(U256::from(20u64)));
         Ok(Account { address, owner })
+    }
+
+    /// Deploys the npm `SimpleAccountFactory` (v0.7) on first use, creates a `SimpleAccount`
+    /// for `owner` (salt 0) and funds it with `eth` ether: the baseline account of the gas
+    /// report.
+    ///
+    /// # Errors
+    ///
+    /// Fixture loading or a deployment failing.
+    pub fn create_simple_account(
+        &mut self,
+        owner: SessionKey,
+        eth: u64,
+    ) -> Result<Account, WorldError> {
+        let art = self.fixtures.artifact(SIMPLE_ACCOUNT_FACTORY)?;
+        let args = alloy_sol_types::SolValue::abi_encode(&self.entry_point);
+        let factory = self
+            .chain
+            .deploy_evm(self.deployer, art.initcode(&args).into())?;
+        let create = ISimpleAccountFactory::createAccountCall {
+            owner: owner.address,
+            salt: U256::ZERO,
+        };
+        let out = self.chain.call(
+            self.deployer,
+            factory,
+            U256::ZERO,
+            create.abi_encode().into(),
+            TX_GAS,
+        )?;
+        require("creating a SimpleAccount", &out)?;
+        let address = Address::from_slice(&out.output[12..32]);
+        self.chain.fund(
+            address,
+            U256::from(eth) * U256::from(10u64).pow(U256::from(18u64)),
+        );
+        Ok(Account { address, owner })
+    }
+
+    /// An owner-signed op of a `SimpleAccount`: `execute(dest, value, func)`, signed over the
+    /// EIP-191 hash of the userOpHash (as SimpleAccount v0.7 checks it).
+    pub fn simple_account_op(
+        &mut self,
+        account: &Account,
+        dest: Address,
+        value: U256,
+        func: Vec<u8>,
+    ) -> PackedUserOperation {
+        let call = ISimpleAccount::executeCall {
+            dest,
+            value,
+            func: func.into(),
+        };
+        let mut op = self.op(account, U256::ZERO, call.abi_encode());
+        let hash = self.user_op_hash(&op);
+        op.signature = account
+            .owner
+            .sign_digest(owner_digest(hash))
+            .to_vec()
+            .into();
+        op
     }
 
     /// The owner's plain transaction `account.execute(single(target, value, data))`.

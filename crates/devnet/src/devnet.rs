@@ -366,6 +366,13 @@ impl Devnet {
         Ok(())
     }
 
+    /// Switches the ArbOS version whose Stylus pricing applies (see
+    /// [`DevnetConfig::arbos_version`]).
+    pub fn set_arbos_version(&mut self, version: u64) {
+        self.config.arbos_version = version;
+        self.evm.ctx_mut().chain.arbos_version = version;
+    }
+
     /// Whether the program at `address` is in the program cache.
     pub fn is_cached(&self, address: Address) -> bool {
         let code_hash = keccak256(self.code(address));

@@ -139,13 +139,13 @@ impl ModuleScan {
                 Payload::DataSection(reader) => {
                     for data in reader {
                         let data = data.map_err(invalid_wasm)?;
-                        scan.segment_bytes += (data.range.end - data.range.start) as u64;
+                        scan.segment_bytes += data.range.end - data.range.start;
                     }
                 }
                 Payload::ElementSection(reader) => {
                     for element in reader {
                         let element = element.map_err(invalid_wasm)?;
-                        scan.segment_bytes += (element.range.end - element.range.start) as u64;
+                        scan.segment_bytes += element.range.end - element.range.start;
                     }
                 }
                 Payload::CodeSectionEntry(body) => {
