@@ -78,3 +78,43 @@ fn only_activated_programs_can_be_cached() {
         Err(DevnetError::NotActivated { address }) if address == nobody
     ));
 }
+
+/// Returns 64 bytes of memory from address 1,000, where two data segments (with a run of
+/// zeros and a tail shorter than a word) and one byte the program writes itself lie.
+const DATA_WAT: &str = r#"
+(module
+  (import "vm_hooks" "write_result" (func $write_result (param i32 i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 1000) "\01\02\03\04\05\06\07\08\00\00\00\00\00\00\00\00\ff\fe\fd")
+  (data (i32.const 1030) "tail!")
+  (func (export "user_entrypoint") (param $len i32) (result i32)
+    (i32.store8 (i32.const 1063) (i32.const 42))
+    (call $write_result (i32.const 1000) (i32.const 64))
+    (i32.const 0)))
+"#;
+
+#[test]
+fn data_moved_into_code_leaves_memory_as_the_segments_did_and_costs_less_to_enter() {
+    let wasm = common::wat(DATA_WAT);
+    let inlined = stylus_check::inline_data_segments(&wasm).unwrap();
+    let mut chain = devnet();
+    let original = chain.deploy_wasm(ALICE, &wasm).unwrap();
+    let moved = chain.deploy_wasm(ALICE, &inlined).unwrap();
+    let run = |chain: &mut Devnet, program| {
+        let outcome = chain
+            .call(ALICE, program, U256::ZERO, Bytes::new(), GAS)
+            .unwrap();
+        assert!(outcome.success, "{outcome:?}");
+        outcome.output
+    };
+    let expected = run(&mut chain, original);
+    assert_eq!(expected[..3], [1, 2, 3]);
+    assert_eq!(&expected[30..35], b"tail!");
+    assert_eq!(expected[63], 42);
+    assert_eq!(run(&mut chain, moved), expected);
+    let before = chain.program_info(original).unwrap().report.entry;
+    let after = chain.program_info(moved).unwrap().report.entry;
+    assert_eq!(after.inputs.data_len, 0);
+    assert!(before.inputs.data_len > 20);
+    assert!(after.call_gas(true) < before.call_gas(true));
+}

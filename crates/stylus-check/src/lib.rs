@@ -17,6 +17,7 @@
 #![deny(missing_docs)]
 
 mod activation;
+pub mod data_inline;
 mod deploy;
 pub mod entry_cost;
 mod error;
@@ -31,6 +32,7 @@ pub use activation::{
     check_activation, check_activation_with, ActivationReport, CheckOptions, ENTRYPOINT_EXPORT,
     MEMORY_EXPORT,
 };
+pub use data_inline::{inline_data_segments, InlineError};
 pub use deploy::{compress_wasm, decompress_deployable, deployable_code, is_stylus_code};
 pub use entry_cost::{EntryCost, EntryInputs};
 pub use error::ActivationError;

@@ -21,6 +21,9 @@ options:
   --variant LABEL=PATH   also report the raw and brotli size of another build (repeatable; not checked)
   --target N             brotli size goal to show next to the limit (informational)
   --brotli-size          only print the brotli-compressed size of <wasm-path>, run no check
+  --inline-data OUT      write <wasm-path> to OUT with its data segments moved into code at the start
+                         of user_entrypoint (Nitro charges 0.75 gas per segment byte on every call), run
+                         no check
   -h, --help             print this help
 
 exit status: 0 all checks pass, 1 a Stylus rule or size limit is violated, 2 usage or I/O error";
@@ -45,6 +48,7 @@ pub struct Variant {
 pub enum Command {
     Help,
     BrotliSize { wasm: PathBuf },
+    InlineData { wasm: PathBuf, out: PathBuf },
     Check(CheckArgs),
 }
 
@@ -99,6 +103,7 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, UsageE
     let mut args = args.into_iter();
     let mut wasm: Option<PathBuf> = None;
     let mut brotli_size = false;
+    let mut inline_out: Option<PathBuf> = None;
     let mut check = CheckArgs {
         wasm: PathBuf::new(),
         max_compressed: MAX_COMPRESSED_WASM,
@@ -139,6 +144,7 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, UsageE
             }
             "--variant" => check.variants.push(variant(value("--variant")?)?),
             "--brotli-size" => brotli_size = true,
+            "--inline-data" => inline_out = Some(PathBuf::from(value("--inline-data")?)),
             "--" => {
                 for rest in args.by_ref() {
                     set_wasm(&mut wasm, rest)?;
@@ -154,6 +160,9 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, UsageE
     let wasm = wasm.ok_or(UsageError::MissingWasmPath)?;
     if brotli_size {
         return Ok(Command::BrotliSize { wasm });
+    }
+    if let Some(out) = inline_out {
+        return Ok(Command::InlineData { wasm, out });
     }
     check.wasm = wasm;
     Ok(Command::Check(check))

@@ -117,6 +117,22 @@ fn main() -> ExitCode {
             }
             Err(error) => fail(Some(&wasm), Format::Human, &error),
         },
+        Command::InlineData { wasm, out } => match read(&wasm) {
+            Ok(bytes) => match stylus_check::inline_data_segments(&bytes) {
+                Ok(inlined) => match std::fs::write(&out, inlined) {
+                    Ok(()) => ExitCode::SUCCESS,
+                    Err(error) => {
+                        eprintln!("stylus-check: writing {}: {error}", out.display());
+                        ExitCode::from(2)
+                    }
+                },
+                Err(error) => {
+                    eprintln!("stylus-check: {}: {error}", wasm.display());
+                    ExitCode::from(1)
+                }
+            },
+            Err(error) => fail(Some(&wasm), Format::Human, &error),
+        },
         Command::Check(check) => match run_check(&check) {
             Ok(outcome) => {
                 print!("{}", outcome.report);
