@@ -9,7 +9,7 @@ mod common;
 use common::*;
 use devnet_bundler::devnet::erc7562::{Rule, Subject};
 use devnet_bundler::devnet::tracer::opcode;
-use devnet_bundler::{BundleReport, SessionKey, ValidationCheck};
+use devnet_bundler::{BundleReport, ValidationCheck};
 use session_key_validator::ecrecover::{ECRECOVER, ECRECOVER_GAS};
 
 /// Asserts the verdict of every profile on one op's validation; answers whether the module
@@ -92,13 +92,7 @@ fn every_validation_path_is_judged_the_same_by_each_bundler() {
         assert_report(&report, module, signed);
     }
     // A signature by another key (authorizer 1), then a revoked session.
-    let impostor = SessionKey::from_seed(9);
-    let mut op = s
-        .world
-        .session_op(&s.account, &impostor, single(token, 0, transfer(ALICE, 1)));
-    let mut sig = op.signature.to_vec();
-    sig[..20].copy_from_slice(s.key.address.as_slice());
-    op.signature = sig.into();
+    let op = s.impostor_op(single(token, 0, transfer(ALICE, 1)));
     let report = s.world.submit(op).unwrap();
     assert_eq!(report.ops[0].reason(), Some("AA24 signature error"));
     assert_report(&report, module, true);

@@ -5,7 +5,7 @@
 
 mod common;
 
-use alloy_primitives::{Bytes, U256};
+use alloy_primitives::U256;
 use alloy_sol_types::SolError;
 use common::*;
 use devnet_bundler::{OpOutcome, SessionKey};
@@ -142,16 +142,8 @@ fn a_call_to_another_target_is_rejected() {
 fn a_wrong_signature_is_aa24_and_changes_nothing() {
     let mut s = Setup::new();
     let before = s.probe();
-    let impostor = SessionKey::from_seed(9);
-    let mut op = s.world.session_op(
-        &s.account,
-        &impostor,
-        single(s.world.token, 0, transfer(ATTACKER, 1)),
-    );
     // Name the real session, sign with another key.
-    let mut sig = op.signature.to_vec();
-    sig[..20].copy_from_slice(s.key.address.as_slice());
-    op.signature = sig.into();
+    let op = s.impostor_op(single(s.world.token, 0, transfer(ATTACKER, 1)));
     let report = s.world.submit(op).unwrap();
     assert!(
         matches!(&report.ops[..], [OpOutcome::Rejected { reason, inner: None, .. }] if reason == "AA24 signature error")
@@ -372,51 +364,4 @@ fn gas_fees_are_bounded_by_the_budget_in_wei() {
         .abi_encode(),
     );
     assert_eq!(s.probe(), before);
-}
-
-#[test]
-fn every_validation_path_is_erc7562_clean() {
-    let mut s = Setup::new();
-    let token = s.world.token;
-    let paths: Vec<Vec<u8>> = vec![
-        single(token, 0, transfer(ALICE, 1)),
-        single(token, 0, approve(DEX, 1)),
-        single(ALICE, 1, vec![]),
-        batch(&[
-            (token, 0, transfer(ALICE, 1)),
-            (token, 0, approve(DEX, 1)),
-            (ALICE, 1, vec![]),
-        ]),
-        single(token, 0, approve(ATTACKER, 1)), // rejected by a rule
-        single(s.world.counter, 0, vec![1, 2, 3, 4]), // no entry
-        single(token, 0, transfer(ALICE, 1000 * TOKENS)), // over the cap
-    ];
-    for call in paths {
-        let report = s.run(call);
-        assert!(report.validation.ran_stylus(), "the module ran");
-        assert!(
-            report.validation.violations.is_empty(),
-            "{:?}",
-            report.validation.violations
-        );
-    }
-    // A signature by another key (authorizer 1) and a revoked session: same rules hold.
-    let impostor = SessionKey::from_seed(9);
-    let mut op = s
-        .world
-        .session_op(&s.account, &impostor, single(token, 0, transfer(ALICE, 1)));
-    let mut sig = op.signature.to_vec();
-    sig[..20].copy_from_slice(s.key.address.as_slice());
-    op.signature = sig.into();
-    let report = s.world.submit(op).unwrap();
-    assert!(report.validation.ran_stylus() && report.validation.violations.is_empty());
-    assert!(
-        s.world
-            .revoke_session(&s.account, s.key.address)
-            .unwrap()
-            .success
-    );
-    let report = s.run(single(token, 0, transfer(ALICE, 1)));
-    assert!(report.validation.ran_stylus() && report.validation.violations.is_empty());
-    let _ = Bytes::new();
 }

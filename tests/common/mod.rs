@@ -114,6 +114,19 @@ impl Setup {
         self.run_as(&key, call_data)
     }
 
+    /// An op naming the setup's session but signed by another key (authorizer 1: AA24).
+    pub fn impostor_op(
+        &mut self,
+        call_data: Vec<u8>,
+    ) -> devnet_bundler::bindings::PackedUserOperation {
+        let impostor = SessionKey::from_seed(9);
+        let mut op = self.world.session_op(&self.account, &impostor, call_data);
+        let mut sig = op.signature.to_vec();
+        sig[..20].copy_from_slice(self.key.address.as_slice());
+        op.signature = sig.into();
+        op
+    }
+
     /// Every piece of state an op of this account could change.
     pub fn probe(&mut self) -> Probe {
         let w = &mut self.world;

@@ -792,27 +792,14 @@ mod tests {
         let mut long = sender.into_word().to_vec();
         long.resize(512, 7);
         let slot = keccak256(&long);
+        let mut frame = FrameTrace::started(FrameKind::Evm, store, store, sender, None, 0);
+        frame.storage.push(StorageAccess {
+            address: store,
+            slot,
+            kind: AccessKind::Write,
+        });
         let trace = ValidationTrace {
-            frames: vec![FrameTrace {
-                depth: 0,
-                kind: FrameKind::Evm,
-                address: store,
-                code_address: store,
-                caller: sender,
-                selector: None,
-                opcodes: Default::default(),
-                storage: vec![StorageAccess {
-                    address: store,
-                    slot,
-                    kind: AccessKind::Write,
-                }],
-                code_accesses: Vec::new(),
-                reported_oog: None,
-                out_of_gas: false,
-                success: Some(true),
-                gas_limit: 0,
-                gas_used: 0,
-            }],
+            frames: vec![frame],
             keccak_preimages: vec![long.into()],
         };
         let scope = ValidationScope {

@@ -169,6 +169,33 @@ pub struct FrameTrace {
 }
 
 impl FrameTrace {
+    /// A frame that has just started: nothing recorded yet (the recorder sets its depth).
+    pub fn started(
+        kind: FrameKind,
+        address: Address,
+        code_address: Address,
+        caller: Address,
+        selector: Option<[u8; 4]>,
+        gas_limit: u64,
+    ) -> Self {
+        Self {
+            depth: 0,
+            kind,
+            address,
+            code_address,
+            caller,
+            selector,
+            opcodes: BTreeMap::new(),
+            storage: Vec::new(),
+            code_accesses: Vec::new(),
+            reported_oog: None,
+            out_of_gas: false,
+            success: None,
+            gas_limit,
+            gas_used: 0,
+        }
+    }
+
     /// Whether the frame used `opcode`.
     pub fn used(&self, opcode: Opcode) -> bool {
         self.opcodes.contains_key(&opcode)
@@ -520,22 +547,14 @@ impl Inspector<DevContext, EthInterpreter> for TraceInspector {
             &input,
             &facts,
         ));
-        recorder.enter(FrameTrace {
-            depth: 0,
+        recorder.enter(FrameTrace::started(
             kind,
-            address: inputs.target_address,
-            code_address: inputs.bytecode_address,
-            caller: inputs.caller,
-            selector: input.get(..4).map(|s| [s[0], s[1], s[2], s[3]]),
-            opcodes: BTreeMap::new(),
-            storage: Vec::new(),
-            code_accesses: Vec::new(),
-            reported_oog: None,
-            out_of_gas: false,
-            success: None,
-            gas_limit: inputs.gas_limit,
-            gas_used: 0,
-        });
+            inputs.target_address,
+            inputs.bytecode_address,
+            inputs.caller,
+            input.get(..4).map(|s| [s[0], s[1], s[2], s[3]]),
+            inputs.gas_limit,
+        ));
         None
     }
 
@@ -560,22 +579,14 @@ impl Inspector<DevContext, EthInterpreter> for TraceInspector {
         inputs: &mut CreateInputs,
     ) -> Option<CreateOutcome> {
         if let Some(recorder) = context.chain.tracer.as_mut() {
-            recorder.enter(FrameTrace {
-                depth: 0,
-                kind: FrameKind::Create,
-                address: Address::ZERO,
-                code_address: Address::ZERO,
-                caller: inputs.caller(),
-                selector: None,
-                opcodes: BTreeMap::new(),
-                storage: Vec::new(),
-                code_accesses: Vec::new(),
-                reported_oog: None,
-                out_of_gas: false,
-                success: None,
-                gas_limit: inputs.gas_limit(),
-                gas_used: 0,
-            });
+            recorder.enter(FrameTrace::started(
+                FrameKind::Create,
+                Address::ZERO,
+                Address::ZERO,
+                inputs.caller(),
+                None,
+                inputs.gas_limit(),
+            ));
         }
         None
     }
@@ -603,22 +614,14 @@ mod tests {
     #[test]
     fn gas_before_call_is_exempt_but_lone_gas_counts() {
         let mut recorder = TraceRecorder::default();
-        recorder.enter(FrameTrace {
-            depth: 0,
-            kind: FrameKind::Evm,
-            address: Address::ZERO,
-            code_address: Address::ZERO,
-            caller: Address::ZERO,
-            selector: None,
-            opcodes: BTreeMap::new(),
-            storage: Vec::new(),
-            code_accesses: Vec::new(),
-            reported_oog: None,
-            out_of_gas: false,
-            success: None,
-            gas_limit: 0,
-            gas_used: 0,
-        });
+        recorder.enter(FrameTrace::started(
+            FrameKind::Evm,
+            Address::ZERO,
+            Address::ZERO,
+            Address::ZERO,
+            None,
+            0,
+        ));
         recorder.evm_opcode(opcode::GAS);
         recorder.evm_opcode(opcode::CALL);
         recorder.evm_opcode(opcode::GAS);
