@@ -5,13 +5,14 @@
 use alloc::vec::Vec;
 use alloy_primitives::{Address, B256, U256};
 use sessionkey_policy::layout::{
-    session_word, AccountWord, CallKey, EntryWords, SessionHeader, SessionStatus, TokenCapWord,
+    self as layout, session_flags, session_word, AccountWord, CallKey, EntryWords, SessionHeader,
+    SessionStatus, TokenCapWord,
 };
-use sessionkey_policy::memory::{header_word, paymaster_of, spend_word};
+use sessionkey_policy::memory::{counters_word, has_counters, header_word, paymaster_of};
 use sessionkey_policy::record::{self, CheckOnly, RecordSink};
 use sessionkey_policy::userop::UserOpRef;
 use sessionkey_policy::{
-    authorize_op, decode_execute, gas, Condition, OpFacts, SessionSignature, TokenCap,
+    authorize_op, decode_execute, gas, Condition, OpFacts, RecordError, SessionSignature, TokenCap,
 };
 use stylus_sdk::prelude::*;
 
@@ -148,7 +149,7 @@ impl<H: Host + ?Sized> Module<'_, H> {
     }
 
     /// The raw storage words of `signer`'s session on `account`:
-    /// `(accountWord, header, spend, paymaster)`, laid out as `sessionkey_policy::layout`
+    /// `(accountWord, header, counters, paymaster)`, laid out as `sessionkey_policy::layout`
     /// documents (the SDK decodes them). Raw words keep the contract small; a session is live
     /// when `header.status == 1`, the account is installed and `header.permNonce >= revokedBelow`.
     pub fn session_words(&self, account: Address, signer: Address) -> (B256, B256, B256, B256) {
@@ -157,7 +158,7 @@ impl<H: Host + ?Sized> Module<'_, H> {
         (
             host.storage_load_bytes32(slots::account_slot(host, account)),
             host.storage_load_bytes32(slot),
-            host.storage_load_bytes32(slots::offset(slot, session_word::SPEND as usize)),
+            host.storage_load_bytes32(slots::offset(slot, session_word::COUNTERS as usize)),
             host.storage_load_bytes32(slots::offset(slot, session_word::PAYMASTER as usize)),
         )
     }
@@ -235,8 +236,8 @@ impl<H: Host + ?Sized> Module<'_, H> {
         if let Some(h) = outcome.header {
             storage.store(session_slot, h);
         }
-        if let Some(s) = outcome.spend {
-            storage.store(storage.session_word(session_word::SPEND), s);
+        if let Some(c) = outcome.counters {
+            storage.store(storage.session_word(session_word::COUNTERS), c);
         }
         for (token, word) in &outcome.token_caps {
             storage.store(storage.token_slot(*token), *word);
@@ -292,6 +293,11 @@ impl<H: Host + ?Sized> Module<'_, H> {
             return Err(Error::session_already_active(account, signer));
         }
         let perm_nonce = state.next_nonce;
+        // The header holds 48 bits of nonce; a nonce is never reused (unreachable in practice:
+        // 2^48 registrations).
+        if perm_nonce > layout::MAX_PERM_NONCE {
+            return Err(RecordError::TooMany { at: 0 }.into());
+        }
         state.next_nonce += 1;
         self.set_account_word(account, &state);
 
@@ -304,14 +310,20 @@ impl<H: Host + ?Sized> Module<'_, H> {
             entry: EntryWords::new(0, 0),
         };
         let (header, _) = record::visit(encoded, &mut writer)?;
-        self.store(
-            slots::offset(session, session_word::SPEND as usize),
-            spend_word(&header).pack(),
-        );
-        self.store(
-            slots::offset(session, session_word::PAYMASTER as usize),
-            paymaster_of(&header),
-        );
+        // Words read only under a flag are written only under it (an older registration's
+        // words at these slots are never read while the flag is clear).
+        if has_counters(header.flags) {
+            self.store(
+                slots::offset(session, session_word::COUNTERS as usize),
+                counters_word(&header).pack(),
+            );
+        }
+        if header.flags & session_flags::PAYMASTER != 0 {
+            self.store(
+                slots::offset(session, session_word::PAYMASTER as usize),
+                paymaster_of(&header),
+            );
+        }
         self.store(session, header_word(&header, perm_nonce).pack());
 
         let record_hash = self.host.native_keccak256(encoded);

@@ -70,8 +70,8 @@ impl<H: Host + ?Sized> RecordStore for SessionStorage<'_, H> {
         self.load(slot)
     }
 
-    fn spend_word(&mut self) -> B256 {
-        self.load(self.session_word(session_word::SPEND))
+    fn counters_word(&mut self) -> B256 {
+        self.load(self.session_word(session_word::COUNTERS))
     }
 
     fn paymaster_word(&mut self) -> B256 {

@@ -1,7 +1,7 @@
 //! Audit pins: suspected weaknesses that turned out safe, each pinned through the real router
 //! with the exact rejection and unchanged storage, so a later change cannot open them.
 
-use alloy_primitives::{Address, B256, U256};
+use alloy_primitives::{Address, Bytes, B256, U256};
 use alloy_sol_types::SolCall;
 use sessionkey_policy::layout::{self, CallKey, SelectorMatch, TargetMatch, TokenCapWord};
 use sessionkey_policy::record::{CallPolicy, Limit, TokenCap, TokenLimit};
@@ -286,7 +286,9 @@ fn the_largest_token_cap_spends_exactly_and_keeps_its_flag_byte() {
 fn native_values_above_128_bits_are_compared_in_full() {
     let key = SessionKey::new(1);
     let mut record = demo_record(&key);
-    record.native_cap = Limit::Limited(u128::MAX);
+    // The largest cap the header's 96-bit counter holds.
+    let cap = layout::MAX_NATIVE_CAP;
+    record.native_cap = Limit::Limited(cap);
     record.calls = vec![receive_entry(ALICE, u128::MAX)];
     let mut h = Harness::new();
     h.install_with(&record);
@@ -309,15 +311,16 @@ fn native_values_above_128_bits_are_compared_in_full() {
             max: U256::from(u128::MAX),
         }),
     );
+    // Two calls whose sum exceeds 128 bits, each below the per-call limit.
     h.assert_rejected(
         &key,
         batch(&[(ALICE, u128::MAX, vec![]), (ALICE, u128::MAX, vec![])]),
         revert_of(NativeCapExceeded {
             requested: U256::from(u128::MAX) * U256::from(2),
-            remaining: U256::from(u128::MAX),
+            remaining: U256::from(cap),
         }),
     );
-    h.run(&key, single(ALICE, u128::MAX, vec![])).unwrap();
+    h.run(&key, single(ALICE, cap, vec![])).unwrap();
     h.assert_rejected(
         &key,
         single(ALICE, 1, vec![]),
@@ -326,6 +329,29 @@ fn native_values_above_128_bits_are_compared_in_full() {
             remaining: U256::ZERO,
         }),
     );
+}
+
+#[test]
+fn a_native_cap_above_96_bits_is_refused_at_registration_and_writes_nothing() {
+    let key = SessionKey::new(1);
+    let mut record = demo_record(&key);
+    record.native_cap = Limit::Limited(layout::MAX_NATIVE_CAP + 1);
+    let mut h = Harness::new();
+    h.install();
+    let before = h.storage();
+    // version (1) + signer (20) + window (12) + flags (1): the native cap starts at byte 34.
+    let err = h
+        .contract
+        .register_session(Bytes::from(record.encode()))
+        .unwrap_err();
+    assert_eq!(
+        err,
+        revert_of(InvalidRecord {
+            code: 15,
+            position: U256::from(34)
+        })
+    );
+    assert_eq!(h.storage(), before);
 }
 
 /// A target's any-selector entry still counts ERC-20 spends on that target: `transfer` through

@@ -47,7 +47,8 @@ fn install_with_records_registers_each_session() {
     // Nonces 0 and 1, in order.
     let (_, ha, _, _) = h.session_words(ACCOUNT, a.address);
     let (_, hb, _, _) = h.session_words(ACCOUNT, b.address);
-    assert_eq!((ha[9], hb[9]), (0, 1));
+    let nonce = |w| sessionkey_policy::layout::SessionHeader::unpack(&w).perm_nonce;
+    assert_eq!((nonce(ha), nonce(hb)), (0, 1));
 }
 
 #[test]

@@ -2,7 +2,7 @@
 
 use alloy_primitives::{Address, B256, U256};
 use alloy_sol_types::SolCall;
-use sessionkey_policy::layout::{SessionHeader, SpendWord, TokenCapWord};
+use sessionkey_policy::layout::{CountersWord, SessionHeader, TokenCapWord};
 use sessionkey_policy::record::{Limit, TokenCap, TokenLimit};
 use sessionkey_policy::signature::{SessionSignature, HALF_ORDER};
 use sessionkey_policy::{Condition, ParamRule, ValidationData};
@@ -379,8 +379,8 @@ fn native_cap_is_exhausted_across_ops_and_inside_a_batch() {
         batch(&[(ALICE, eth / 4, vec![]), (ALICE, eth / 4, vec![])]),
     )
     .unwrap();
-    let (_, _, spend, _) = h.session_words(ACCOUNT, key.address);
-    assert_eq!(SpendWord::unpack(&spend).native_remaining, 0);
+    let (_, header, _, _) = h.session_words(ACCOUNT, key.address);
+    assert_eq!(SessionHeader::unpack(&header).native_remaining, 0);
 }
 
 #[test]
@@ -408,8 +408,8 @@ fn op_count_cap_counts_every_op() {
     h.install_with(&record);
     h.run(&key, single(TOKEN, 0, transfer(ALICE, 1))).unwrap();
     h.run(&key, single(TOKEN, 0, transfer(ALICE, 1))).unwrap();
-    let (_, header, _, _) = h.session_words(ACCOUNT, key.address);
-    assert_eq!(SessionHeader::unpack(&header).ops_remaining, 0);
+    let (_, _, counters, _) = h.session_words(ACCOUNT, key.address);
+    assert_eq!(CountersWord::unpack(&counters).ops_remaining, 0);
     h.assert_rejected(
         &key,
         single(TOKEN, 0, transfer(ALICE, 1)),

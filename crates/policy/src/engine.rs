@@ -21,7 +21,7 @@ use crate::error::Violation;
 use crate::execution::Execution;
 use crate::layout::{
     descriptor_position, read_descriptor, session_flags, values_start, CallHeader, CallKey,
-    SelectorMatch, SessionHeader, SpendWord, TargetMatch, TokenCapWord,
+    CountersWord, SelectorMatch, SessionHeader, TargetMatch, TokenCapWord,
 };
 use crate::rule::param_word;
 use crate::validation_data::ValidationData;
@@ -37,8 +37,8 @@ pub trait RecordStore {
     fn call_word(&mut self, base: Self::Base, offset: usize) -> B256;
     /// The token-cap word for `token` (zero when none is configured).
     fn token_cap(&mut self, token: Address) -> B256;
-    /// Session word 1 ([`SpendWord`]).
-    fn spend_word(&mut self) -> B256;
+    /// Session word 1 ([`CountersWord`]).
+    fn counters_word(&mut self) -> B256;
     /// Session word 2 (paymaster address in the low 20 bytes).
     fn paymaster_word(&mut self) -> B256;
 }
@@ -64,10 +64,10 @@ pub struct OpFacts<'a> {
 /// Storage words to write when the op is authorised, and its validity window.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OpOutcome {
-    /// New session header (op count decremented), if it changes.
+    /// New session header (native value debited), if it changes.
     pub header: Option<B256>,
-    /// New spend word, if it changes.
-    pub spend: Option<B256>,
+    /// New counters word (op count, gas-fee budget), if it changes.
+    pub counters: Option<B256>,
     /// New token-cap words, per token, for capped tokens spent.
     pub token_caps: Vec<(Address, B256)>,
     /// The session window (`sig_failed` is the caller's to set).
@@ -84,18 +84,19 @@ pub fn authorize_op<S: RecordStore>(
     session: &SessionState,
     op: &OpFacts<'_>,
 ) -> Result<OpOutcome, Violation> {
-    let mut header = None;
+    // The counters word is read once, and only when the op count or the gas budget applies.
+    let mut counters: Option<CountersWord> = None;
+    let mut counters_dirty = false;
     if session.has(session_flags::OPS_LIMITED) {
-        if session.ops_remaining == 0 {
+        let mut c = CountersWord::unpack(&store.counters_word());
+        if c.ops_remaining == 0 {
             return Err(Violation::OpLimitReached);
         }
-        let mut next = *session;
-        next.ops_remaining -= 1;
-        header = Some(next.pack());
+        c.ops_remaining -= 1;
+        counters_dirty = true;
+        counters = Some(c);
     }
 
-    let mut spend: Option<SpendWord> = None;
-    let mut spend_dirty = false;
     match op.paymaster {
         Some(paymaster) => {
             let named = session.has(session_flags::PAYMASTER)
@@ -105,17 +106,20 @@ pub fn authorize_op<S: RecordStore>(
             }
         }
         None if !session.has(session_flags::GAS_UNLIMITED) => {
-            let mut s = SpendWord::unpack(&store.spend_word());
-            let remaining = u256_from_u128(s.gas_remaining);
+            let mut c = match counters {
+                Some(c) => c,
+                None => CountersWord::unpack(&store.counters_word()),
+            };
+            let remaining = u256_from_u128(c.gas_remaining);
             if op.prefund > remaining {
                 return Err(Violation::GasBudgetExceeded {
                     cost: op.prefund,
                     remaining,
                 });
             }
-            s.gas_remaining -= low_u128(&op.prefund);
-            spend_dirty |= !op.prefund.is_zero();
-            spend = Some(s);
+            c.gas_remaining -= low_u128(&op.prefund);
+            counters_dirty |= !op.prefund.is_zero();
+            counters = Some(c);
         }
         None => {}
     }
@@ -158,21 +162,18 @@ pub fn authorize_op<S: RecordStore>(
         }
     }
 
+    let mut header = None;
     if !native.is_zero() && !session.has(session_flags::NATIVE_UNLIMITED) {
-        let mut s = match spend {
-            Some(s) => s,
-            None => SpendWord::unpack(&store.spend_word()),
-        };
-        let remaining = u256_from_u128(s.native_remaining);
+        let remaining = u256_from_u128(session.native_remaining);
         if native > remaining {
             return Err(Violation::NativeCapExceeded {
                 requested: native,
                 remaining,
             });
         }
-        s.native_remaining -= low_u128(&native);
-        spend_dirty = true;
-        spend = Some(s);
+        let mut next = *session;
+        next.native_remaining -= low_u128(&native);
+        header = Some(next.pack());
     }
 
     let mut token_caps = Vec::new();
@@ -200,7 +201,7 @@ pub fn authorize_op<S: RecordStore>(
 
     Ok(OpOutcome {
         header,
-        spend: spend.filter(|_| spend_dirty).map(|s| s.pack()),
+        counters: counters.filter(|_| counters_dirty).map(|c| c.pack()),
         token_caps,
         validation_data: ValidationData {
             sig_failed: false,

@@ -132,7 +132,8 @@ pub enum RecordError {
         /// Byte offset.
         at: usize,
     },
-    /// A token limit at or above 2^248 (use the unlimited flag instead).
+    /// A token limit at or above 2^248, or a native cap at or above 2^96 (use the unlimited flag
+    /// instead).
     LimitTooLarge {
         /// Byte offset.
         at: usize,

@@ -6,7 +6,7 @@
 //! | root | Solidity shape | words at `+n` |
 //! |---|---|---|
 //! | 0 | `mapping(address account ⇒ AccountWord)` | 0 |
-//! | 1 | `mapping(address signer ⇒ mapping(address account ⇒ Session))` | 0 header, 1 spend, 2 paymaster |
+//! | 1 | `mapping(address signer ⇒ mapping(address account ⇒ Session))` | 0 header (with the native counter), 1 counters (gas budget, op count), 2 paymaster |
 //! | 2 | `mapping(bytes32 callKey ⇒ mapping(address account ⇒ CallEntry))` | 0 header, 1.. rules |
 //! | 3 | `mapping(bytes32 tokenKey ⇒ mapping(address account ⇒ TokenCapWord))` | 0 |
 //!
@@ -14,8 +14,11 @@
 //! re-registered signer, a revoke-all or an uninstall can never reach an older session's
 //! entries or counters: nothing has to be cleared, and nothing is inherited (threat 15).
 //!
-//! Words that validation writes (spend, op count, token caps) are initialised non-zero at
-//! registration, so the per-op write is never a 20,000-gas zero → non-zero store.
+//! Words that validation writes (header, counters, token caps) are initialised at
+//! registration, so the per-op write is never a 20,000-gas zero → non-zero store. The header
+//! carries the native-value counter, so a native transfer under a cap reads three words
+//! (account, header, call entry) and writes one; the counters and paymaster words are read
+//! only when the session's flags say they matter.
 
 use alloc::vec::Vec;
 use alloy_primitives::{Address, B256, U256};
@@ -37,11 +40,19 @@ pub const TOKEN_CAPS_ROOT: u8 = 3;
 pub mod session_word {
     /// [`super::SessionHeader`].
     pub const HEADER: u8 = 0;
-    /// [`super::SpendWord`].
-    pub const SPEND: u8 = 1;
+    /// [`super::CountersWord`]: read only when the gas budget or the op count is limited.
+    pub const COUNTERS: u8 = 1;
     /// Paymaster address, low 20 bytes.
     pub const PAYMASTER: u8 = 2;
 }
+
+/// Registration nonces a session header holds (48 bits); registering past the last one is
+/// refused, so a nonce — and the entries keyed by it — is never reused.
+pub const MAX_PERM_NONCE: u64 = (1 << 48) - 1;
+
+/// Largest native cap the header's 96-bit counter holds (larger caps are refused at
+/// registration; use the unlimited flag).
+pub const MAX_NATIVE_CAP: u128 = (1 << 96) - 1;
 
 /// ERC-7562 allows offsets `n < 128` from an associated `keccak256(A ‖ x)`.
 pub const MAX_ENTRY_WORDS: usize = 128;
@@ -122,21 +133,22 @@ pub struct SessionHeader {
     pub valid_after: u64,
     /// End of the validity window, 0 = none (48 bits).
     pub valid_until: u64,
-    /// Ops left when [`session_flags::OPS_LIMITED`].
-    pub ops_remaining: u32,
+    /// Native value left to send (96 bits; meaningful unless [`session_flags::NATIVE_UNLIMITED`]).
+    pub native_remaining: u128,
 }
 
 impl SessionHeader {
-    /// `[0]` status, `[1]` flags, `[2..10]` nonce, `[10..16]` validAfter, `[16..22]` validUntil,
-    /// `[22..26]` ops left. The status byte makes every live header non-zero.
+    /// `[0]` status, `[1]` flags, `[2..8]` nonce (48 bits), `[8..14]` validAfter,
+    /// `[14..20]` validUntil, `[20..32]` native value left (96 bits). The status byte makes
+    /// every live header non-zero.
     pub fn pack(&self) -> B256 {
         let mut w = B256::ZERO;
         w[0] = self.status as u8;
         w[1] = self.flags;
-        put_be_uint(&mut w, 2, 8, self.perm_nonce as u128);
-        put_be_uint(&mut w, 10, 6, self.valid_after as u128);
-        put_be_uint(&mut w, 16, 6, self.valid_until as u128);
-        put_be_uint(&mut w, 22, 4, self.ops_remaining as u128);
+        put_be_uint(&mut w, 2, 6, self.perm_nonce as u128);
+        put_be_uint(&mut w, 8, 6, self.valid_after as u128);
+        put_be_uint(&mut w, 14, 6, self.valid_until as u128);
+        put_be_uint(&mut w, 20, 12, self.native_remaining);
         w
     }
 
@@ -149,10 +161,10 @@ impl SessionHeader {
                 _ => SessionStatus::None,
             },
             flags: w[1],
-            perm_nonce: be_uint(w, 2, 8) as u64,
-            valid_after: be_uint(w, 10, 6) as u64,
-            valid_until: be_uint(w, 16, 6) as u64,
-            ops_remaining: be_uint(w, 22, 4) as u32,
+            perm_nonce: be_uint(w, 2, 6) as u64,
+            valid_after: be_uint(w, 8, 6) as u64,
+            valid_until: be_uint(w, 14, 6) as u64,
+            native_remaining: be_uint(w, 20, 12),
         }
     }
 
@@ -170,29 +182,30 @@ impl SessionHeader {
     }
 }
 
-/// Session word 1: what is left of the native-value cap and of the gas-fee budget, in wei.
+/// Session word 1: what is left of the gas-fee budget (wei) and of the op count. Read and
+/// written only when one of them is limited.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct SpendWord {
-    /// Native value left.
-    pub native_remaining: u128,
-    /// Gas-fee budget left.
+pub struct CountersWord {
+    /// Gas-fee budget left (when not [`session_flags::GAS_UNLIMITED`]).
     pub gas_remaining: u128,
+    /// Ops left (when [`session_flags::OPS_LIMITED`]).
+    pub ops_remaining: u32,
 }
 
-impl SpendWord {
-    /// `[0..16]` native, `[16..32]` gas.
+impl CountersWord {
+    /// `[0..16]` gas budget left, `[16..20]` ops left.
     pub fn pack(&self) -> B256 {
         let mut w = B256::ZERO;
-        put_be_uint(&mut w, 0, 16, self.native_remaining);
-        put_be_uint(&mut w, 16, 16, self.gas_remaining);
+        put_be_uint(&mut w, 0, 16, self.gas_remaining);
+        put_be_uint(&mut w, 16, 4, self.ops_remaining as u128);
         w
     }
 
     /// Inverse of [`Self::pack`].
     pub fn unpack(w: &B256) -> Self {
         Self {
-            native_remaining: be_uint(w, 0, 16),
-            gas_remaining: be_uint(w, 16, 16),
+            gas_remaining: be_uint(w, 0, 16),
+            ops_remaining: be_uint(w, 16, 4) as u32,
         }
     }
 }

@@ -7,7 +7,8 @@ use alloy_primitives::{Address, B256};
 
 use crate::engine::{OpOutcome, RecordStore};
 use crate::layout::{
-    call_entry_words, CallKey, SessionHeader, SessionStatus, SpendWord, TokenCapWord,
+    call_entry_words, session_flags, CallKey, CountersWord, SessionHeader, SessionStatus,
+    TokenCapWord,
 };
 use crate::record::{Limit, RecordHeader, SessionRecord};
 
@@ -16,8 +17,8 @@ use crate::record::{Limit, RecordHeader, SessionRecord};
 pub struct MemoryStore {
     /// Session word 0.
     pub header: SessionHeader,
-    /// Session word 1.
-    pub spend: B256,
+    /// Session word 1 ([`CountersWord`]).
+    pub counters: B256,
     /// Session word 2.
     pub paymaster: B256,
     /// Call entries by key.
@@ -33,9 +34,9 @@ pub fn initial_header(record: &SessionRecord, perm_nonce: u64) -> SessionHeader 
     header_word(&record.header(), perm_nonce)
 }
 
-/// The spend word a registration writes.
-pub fn initial_spend(record: &SessionRecord) -> SpendWord {
-    spend_word(&record.header())
+/// The counters word a registration writes.
+pub fn initial_counters(record: &SessionRecord) -> CountersWord {
+    counters_word(&record.header())
 }
 
 /// The paymaster word a registration writes.
@@ -51,20 +52,29 @@ pub fn header_word(h: &RecordHeader, perm_nonce: u64) -> SessionHeader {
         perm_nonce,
         valid_after: h.valid_after,
         valid_until: h.valid_until,
+        native_remaining: amount(h.native_cap),
+    }
+}
+
+fn amount(limit: Limit) -> u128 {
+    match limit {
+        Limit::Limited(v) => v,
+        Limit::Unlimited => 0,
+    }
+}
+
+/// [`initial_counters`] from a record's header fields.
+pub fn counters_word(h: &RecordHeader) -> CountersWord {
+    CountersWord {
+        gas_remaining: amount(h.gas_budget),
         ops_remaining: h.max_ops.unwrap_or(0),
     }
 }
 
-/// [`initial_spend`] from a record's header fields.
-pub fn spend_word(h: &RecordHeader) -> SpendWord {
-    let amount = |l: Limit| match l {
-        Limit::Limited(v) => v,
-        Limit::Unlimited => 0,
-    };
-    SpendWord {
-        native_remaining: amount(h.native_cap),
-        gas_remaining: amount(h.gas_budget),
-    }
+/// Whether a session with these header flags keeps a counters word (a limited gas budget or
+/// op count); otherwise registration does not write it and validation never reads it.
+pub fn has_counters(flags: u8) -> bool {
+    flags & session_flags::OPS_LIMITED != 0 || flags & session_flags::GAS_UNLIMITED == 0
 }
 
 /// [`paymaster_word`] from a record's header fields.
@@ -77,7 +87,12 @@ impl MemoryStore {
     pub fn new(record: &SessionRecord, perm_nonce: u64) -> Self {
         Self {
             header: initial_header(record, perm_nonce),
-            spend: initial_spend(record).pack(),
+            // As on-chain: a counters word only when the session keeps one.
+            counters: if has_counters(record.header().flags) {
+                initial_counters(record).pack()
+            } else {
+                B256::ZERO
+            },
             paymaster: paymaster_word(record),
             calls: record
                 .calls
@@ -98,8 +113,8 @@ impl MemoryStore {
         if let Some(h) = outcome.header {
             self.header = SessionHeader::unpack(&h);
         }
-        if let Some(s) = outcome.spend {
-            self.spend = s;
+        if let Some(c) = outcome.counters {
+            self.counters = c;
         }
         for (token, w) in &outcome.token_caps {
             self.tokens.insert(*token, *w);
@@ -128,9 +143,9 @@ impl RecordStore for MemoryStore {
         self.tokens.get(&token).copied().unwrap_or_default()
     }
 
-    fn spend_word(&mut self) -> B256 {
+    fn counters_word(&mut self) -> B256 {
         self.reads += 1;
-        self.spend
+        self.counters
     }
 
     fn paymaster_word(&mut self) -> B256 {

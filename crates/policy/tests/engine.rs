@@ -5,7 +5,7 @@
 use alloy_primitives::{Address, Bytes, B256, U256};
 use alloy_sol_types::{sol, SolCall, SolValue};
 use proptest::prelude::*;
-use sessionkey_policy::layout::{SpendWord, TokenCapWord};
+use sessionkey_policy::layout::{CountersWord, SessionHeader, TokenCapWord};
 use sessionkey_policy::memory::MemoryStore;
 use sessionkey_policy::{
     authorize_op, decode_execute, gas, CallKey, CallPolicy, Condition, Limit, OpFacts, OpOutcome,
@@ -238,11 +238,15 @@ fn rejected(store: &mut MemoryStore, calls: &[Call]) -> Violation {
 }
 
 fn native_left(s: &MemoryStore) -> u128 {
-    SpendWord::unpack(&s.spend).native_remaining
+    s.header.native_remaining
 }
 
 fn gas_left(s: &MemoryStore) -> u128 {
-    SpendWord::unpack(&s.spend).gas_remaining
+    counters(s).gas_remaining
+}
+
+fn counters(s: &MemoryStore) -> CountersWord {
+    CountersWord::unpack(&s.counters)
 }
 
 fn token_left(s: &MemoryStore, token: Address) -> U256 {
@@ -737,18 +741,18 @@ fn zero_native_cap_forbids_any_value_but_allows_value_free_calls() {
     );
     let out = ok(&mut s, &[pay(OTHER, 0), pay(OTHER, 0)]);
     assert_eq!(out.native_spent, U256::ZERO);
-    assert_eq!(out.spend, None);
+    assert_eq!(out.header, None);
 }
 
 #[test]
 fn unlimited_native_cap_allows_any_value_and_writes_nothing() {
     let mut s = native_store(Limit::Unlimited);
-    let before = s.spend;
+    let before = s.header;
     let max = U256::from(u128::MAX);
     let out = ok(&mut s, &[(OTHER, max, vec![]), (OTHER, max, vec![])]);
     assert_eq!(out.native_spent, max + max);
-    assert_eq!(out.spend, None);
-    assert_eq!(s.spend, before);
+    assert_eq!(out.header, None);
+    assert_eq!(s.header, before);
 }
 
 // ---------------------------------------------------------------- token caps
@@ -943,11 +947,11 @@ fn limited_store(f: impl FnOnce(&mut SessionRecord)) -> MemoryStore {
 #[test]
 fn op_limit_of_two_refuses_the_third_op() {
     let mut s = limited_store(|r| r.max_ops = Some(2));
-    assert_eq!(s.header.ops_remaining, 2);
-    assert!(ok(&mut s, &[pay(OTHER, 0)]).header.is_some());
-    assert_eq!(s.header.ops_remaining, 1);
+    assert_eq!(counters(&s).ops_remaining, 2);
+    assert!(ok(&mut s, &[pay(OTHER, 0)]).counters.is_some());
+    assert_eq!(counters(&s).ops_remaining, 1);
     ok(&mut s, &[pay(OTHER, 0)]);
-    assert_eq!(s.header.ops_remaining, 0);
+    assert_eq!(counters(&s).ops_remaining, 0);
     assert_eq!(
         rejected(&mut s, &[pay(OTHER, 0)]),
         Violation::OpLimitReached
@@ -994,7 +998,7 @@ fn gas_budget_is_charged_the_prefund_until_it_runs_out() {
     assert_eq!(cost, n(3_500_000_000_000_000));
     let mut s = limited_store(|r| r.gas_budget = Limit::Limited(10_000_000_000_000_000));
     let out = run(&mut s, &[pay(OTHER, 0)], cost, None).unwrap();
-    assert!(out.spend.is_some());
+    assert!(out.counters.is_some());
     assert_eq!(gas_left(&s), 6_500_000_000_000_000);
     run(&mut s, &[pay(OTHER, 0)], cost, None).unwrap();
     assert_eq!(gas_left(&s), 3_000_000_000_000_000);
@@ -1023,7 +1027,7 @@ fn zero_gas_budget_refuses_any_prefund_and_allows_a_free_op() {
     assert_eq!(
         run(&mut s, &[pay(OTHER, 0)], U256::ZERO, None)
             .unwrap()
-            .spend,
+            .counters,
         None
     );
 }
@@ -1069,32 +1073,37 @@ fn saturated_prefund_exceeds_even_the_largest_limited_budget() {
 #[test]
 fn unlimited_gas_budget_is_never_charged() {
     let mut s = limited_store(|_| {});
-    let before = s.spend;
+    let before = s.counters;
     assert_eq!(
         run(&mut s, &[pay(OTHER, 0)], U256::MAX, None)
             .unwrap()
-            .spend,
+            .counters,
         None
     );
-    assert_eq!(s.spend, before);
+    assert_eq!(s.counters, before);
 }
 
 #[test]
-fn gas_and_native_spend_share_one_word() {
+fn gas_goes_to_the_counters_word_and_native_to_the_header() {
     let mut s = limited_store(|r| {
         r.gas_budget = Limit::Limited(1000);
         r.native_cap = Limit::Limited(500);
     });
     let out = run(&mut s, &[pay(OTHER, 200)], n(300), None).unwrap();
     assert_eq!(
-        out.spend,
+        out.counters,
         Some(
-            SpendWord {
-                native_remaining: 300,
-                gas_remaining: 700
+            CountersWord {
+                gas_remaining: 700,
+                ops_remaining: 0
             }
             .pack()
         )
+    );
+    assert_eq!(
+        out.header
+            .map(|h| SessionHeader::unpack(&h).native_remaining),
+        Some(300)
     );
     // A native-cap failure after the gas charge writes neither.
     assert_eq!(
@@ -1104,13 +1113,7 @@ fn gas_and_native_spend_share_one_word() {
             remaining: n(300)
         })
     );
-    assert_eq!(
-        SpendWord::unpack(&s.spend),
-        SpendWord {
-            native_remaining: 300,
-            gas_remaining: 700
-        }
-    );
+    assert_eq!((gas_left(&s), native_left(&s)), (700, 300));
 }
 
 #[test]
@@ -1161,10 +1164,10 @@ fn named_paymaster_passes_and_the_gas_budget_is_not_charged() {
     pnd.extend_from_slice(&[0; 32]);
     let paymaster = gas::paymaster_of(&pnd);
     assert_eq!(paymaster, Some(PAYMASTER));
-    let before = s.spend;
+    let before = s.counters;
     let out = run(&mut s, &[pay(OTHER, 0)], U256::MAX, paymaster).unwrap();
-    assert_eq!(out.spend, None);
-    assert_eq!(s.spend, before);
+    assert_eq!(out.counters, None);
+    assert_eq!(s.counters, before);
     // Without the paymaster the same op is charged, and the zero budget refuses it.
     assert_eq!(
         run(&mut s, &[pay(OTHER, 0)], n(1), None),

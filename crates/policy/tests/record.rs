@@ -4,7 +4,9 @@
 use alloy_primitives::{Address, B256, I256, U256};
 use proptest::prelude::*;
 use sessionkey_policy::condition::MAX_ONE_OF;
-use sessionkey_policy::layout::{self, CallKey, SelectorMatch, TargetMatch, MAX_ENTRY_WORDS};
+use sessionkey_policy::layout::{
+    self, CallKey, SelectorMatch, TargetMatch, MAX_ENTRY_WORDS, MAX_NATIVE_CAP,
+};
 use sessionkey_policy::record::{MAX_CALLS, MAX_TIMESTAMP, MAX_TOKEN_CAPS, RECORD_VERSION};
 use sessionkey_policy::rule::MAX_RULES;
 use sessionkey_policy::{
@@ -335,6 +337,23 @@ fn unlimited_flag_with_a_non_zero_cap_is_contradictory() {
     bytes_reject(|b| b[33] |= 1, RecordError::ContradictoryLimit { at: 34 });
     // Gas unlimited flag on top of the 5000 budget at 50..66.
     bytes_reject(|b| b[33] |= 2, RecordError::ContradictoryLimit { at: 50 });
+}
+
+#[test]
+fn native_caps_above_96_bits_are_too_large() {
+    // The session header keeps the native counter in 96 bits: the cap at 34..50 must fit.
+    rejects(
+        &with(|r| r.native_cap = Limit::Limited(MAX_NATIVE_CAP + 1)),
+        RecordError::LimitTooLarge { at: 34 },
+    );
+    rejects(
+        &with(|r| r.native_cap = Limit::Limited(u128::MAX)),
+        RecordError::LimitTooLarge { at: 34 },
+    );
+    assert_eq!(
+        with(|r| r.native_cap = Limit::Limited(MAX_NATIVE_CAP)).validate(),
+        Ok(())
+    );
 }
 
 #[test]
@@ -849,6 +868,17 @@ fn arb_limit() -> impl Strategy<Value = Limit> {
     ]
 }
 
+/// Native caps the header's 96-bit counter holds (larger ones are refused: see
+/// `native_caps_above_96_bits_are_too_large`).
+fn arb_native_limit() -> impl Strategy<Value = Limit> {
+    prop_oneof![
+        Just(Limit::Unlimited),
+        Just(Limit::Limited(0)),
+        Just(Limit::Limited(MAX_NATIVE_CAP)),
+        (0..=MAX_NATIVE_CAP).prop_map(Limit::Limited)
+    ]
+}
+
 fn arb_token_limit() -> impl Strategy<Value = TokenLimit> {
     prop_oneof![
         Just(TokenLimit::Unlimited),
@@ -869,7 +899,11 @@ fn arb_record_sized(max_calls: usize, max_rules: usize) -> impl Strategy<Value =
     (
         arb_address(),
         (0..=MAX_TIMESTAMP, 0..=MAX_TIMESTAMP, any::<bool>()),
-        (arb_limit(), arb_limit(), proptest::option::of(any::<u32>())),
+        (
+            arb_native_limit(),
+            arb_limit(),
+            proptest::option::of(any::<u32>()),
+        ),
         proptest::option::of(arb_address()),
         proptest::collection::vec(arb_call(max_rules), 0..=max_calls),
         proptest::collection::vec((arb_address(), arb_token_limit()), 0..=5),

@@ -12,8 +12,8 @@ use sessionkey_policy::gas::{paymaster_of, required_prefund};
 use sessionkey_policy::layout::{
     call_entry_words, call_key_preimage, descriptor_position, entry_words, read_descriptor,
     session_flags, token_flags, token_key_preimage, values_start, AccountWord, CallHeader,
-    RuleDescriptor, SessionHeader, SessionStatus, SpendWord, TokenCapWord, DESCRIPTORS_PER_WORD,
-    ENTRY_EXISTS, INLINE_DESCRIPTORS,
+    CountersWord, RuleDescriptor, SessionHeader, SessionStatus, TokenCapWord, DESCRIPTORS_PER_WORD,
+    ENTRY_EXISTS, INLINE_DESCRIPTORS, MAX_NATIVE_CAP, MAX_PERM_NONCE,
 };
 use sessionkey_policy::record::{TokenLimit, MAX_TIMESTAMP};
 use sessionkey_policy::signature::{digest_preimage, recovered_address, HALF_ORDER, SIGNATURE_LEN};
@@ -56,19 +56,21 @@ fn session_header_byte_positions_and_liveness() {
     let h = SessionHeader {
         status: SessionStatus::Active,
         flags: 0x2f,
-        perm_nonce: 0x0102030405060708,
+        perm_nonce: 0x030405060708,
         valid_after: 0x0a0b0c0d0e0f,
         valid_until: 0x111213141516,
-        ops_remaining: 0x1a1b1c1d,
+        native_remaining: 0x2122_2324_2526_2728_292a_2b2c,
     };
     let w = h.pack();
     assert_eq!(w[0], 1);
     assert_eq!(w[1], 0x2f);
-    assert_eq!(&w[2..10], &0x0102030405060708u64.to_be_bytes());
-    assert_eq!(&w[10..16], &[0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f]);
-    assert_eq!(&w[16..22], &[0x11, 0x12, 0x13, 0x14, 0x15, 0x16]);
-    assert_eq!(&w[22..26], &[0x1a, 0x1b, 0x1c, 0x1d]);
-    assert!(w[26..].iter().all(|b| *b == 0));
+    assert_eq!(&w[2..8], &[0x03, 0x04, 0x05, 0x06, 0x07, 0x08]);
+    assert_eq!(&w[8..14], &[0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f]);
+    assert_eq!(&w[14..20], &[0x11, 0x12, 0x13, 0x14, 0x15, 0x16]);
+    assert_eq!(
+        &w[20..32],
+        &[0x21, 0x22, 0x23, 0x24, 0x25, 0x26, 0x27, 0x28, 0x29, 0x2a, 0x2b, 0x2c]
+    );
     assert!(h.has(session_flags::NATIVE_UNLIMITED) && h.has(session_flags::HAS_ANY_SELECTOR));
     assert!(!h.has(session_flags::HAS_ANY_TARGET));
 
@@ -110,13 +112,15 @@ fn session_header_byte_positions_and_liveness() {
 }
 
 #[test]
-fn spend_word_byte_positions() {
-    let w = SpendWord {
-        native_remaining: 1,
-        gas_remaining: 2,
+fn counters_word_byte_positions() {
+    let w = CountersWord {
+        gas_remaining: 1,
+        ops_remaining: 0x0a0b0c0d,
     }
     .pack();
-    assert_eq!(w, B256::from((U256::from(1) << 128) | U256::from(2)));
+    assert_eq!(U256::from_be_slice(&w[..16]), U256::from(1));
+    assert_eq!(&w[16..20], &[0x0a, 0x0b, 0x0c, 0x0d]);
+    assert!(w[20..].iter().all(|b| *b == 0));
 }
 
 #[test]
@@ -176,12 +180,12 @@ proptest! {
     fn session_header_round_trips(
         status in prop::sample::select(vec![SessionStatus::None, SessionStatus::Active, SessionStatus::Revoked]),
         flags in any::<u8>(),
-        perm_nonce in any::<u64>(),
+        perm_nonce in 0..=MAX_PERM_NONCE,
         valid_after in 0..=MAX_TIMESTAMP,
         valid_until in 0..=MAX_TIMESTAMP,
-        ops_remaining in any::<u32>(),
+        native_remaining in 0..=MAX_NATIVE_CAP,
     ) {
-        let h = SessionHeader { status, flags, perm_nonce, valid_after, valid_until, ops_remaining };
+        let h = SessionHeader { status, flags, perm_nonce, valid_after, valid_until, native_remaining };
         prop_assert_eq!(SessionHeader::unpack(&h.pack()), h);
         if status != SessionStatus::None {
             prop_assert_ne!(h.pack(), B256::ZERO);
@@ -189,9 +193,9 @@ proptest! {
     }
 
     #[test]
-    fn spend_word_round_trips(native_remaining in any::<u128>(), gas_remaining in any::<u128>()) {
-        let s = SpendWord { native_remaining, gas_remaining };
-        prop_assert_eq!(SpendWord::unpack(&s.pack()), s);
+    fn counters_word_round_trips(gas_remaining in any::<u128>(), ops_remaining in any::<u32>()) {
+        let c = CountersWord { gas_remaining, ops_remaining };
+        prop_assert_eq!(CountersWord::unpack(&c.pack()), c);
     }
 
     #[test]

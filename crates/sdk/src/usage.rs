@@ -18,7 +18,7 @@ use std::path::Path;
 
 use alloy_primitives::{Address, U256};
 use serde::{Deserialize, Serialize};
-use sessionkey_policy::layout::{SpendWord, TokenCapWord};
+use sessionkey_policy::layout::{CountersWord, TokenCapWord};
 use sessionkey_policy::memory::MemoryStore;
 use sessionkey_policy::record::{Limit, SessionRecord, TokenLimit};
 
@@ -135,6 +135,7 @@ impl Usage {
     /// [`UsageError`] when the usage exceeds a cap or names a token without one.
     pub fn store(&self, record: &SessionRecord) -> Result<MemoryStore, UsageError> {
         let mut store = MemoryStore::new(record, 0);
+        let mut counters = CountersWord::unpack(&store.counters);
         if let Some(max) = record.max_ops {
             if self.ops > max {
                 return Err(usage_err(
@@ -142,9 +143,8 @@ impl Usage {
                     format!("{} used, but the session allows {max}", self.ops),
                 ));
             }
-            store.header.ops_remaining = max - self.ops;
+            counters.ops_remaining = max - self.ops;
         }
-        let mut spend = SpendWord::unpack(&store.spend);
         let left = |cap: Limit, used: U256, field: &str| -> Result<u128, UsageError> {
             match cap {
                 Limit::Unlimited => Ok(0),
@@ -155,9 +155,9 @@ impl Usage {
                 Limit::Limited(c) => Ok(c - used.to::<u128>()),
             }
         };
-        spend.native_remaining = left(record.native_cap, self.native_spent, "native_spent")?;
-        spend.gas_remaining = left(record.gas_budget, self.gas_spent, "gas_spent")?;
-        store.spend = spend.pack();
+        store.header.native_remaining = left(record.native_cap, self.native_spent, "native_spent")?;
+        counters.gas_remaining = left(record.gas_budget, self.gas_spent, "gas_spent")?;
+        store.counters = counters.pack();
         for (token, used) in &self.tokens {
             let field = format!("tokens.{token}");
             let cap = record
@@ -185,7 +185,7 @@ impl Usage {
     /// The usage `store` shows for `record` (the inverse of [`Self::store`]; unlimited caps and
     /// charges that are not tracked read as 0).
     pub fn of(record: &SessionRecord, store: &MemoryStore, revoked: bool) -> Self {
-        let spend = SpendWord::unpack(&store.spend);
+        let counters = CountersWord::unpack(&store.counters);
         let used = |cap: Limit, left: u128| match cap {
             Limit::Limited(c) => U256::from(c.saturating_sub(left)),
             Limit::Unlimited => U256::ZERO,
@@ -205,9 +205,9 @@ impl Usage {
         Self {
             ops: record
                 .max_ops
-                .map_or(0, |m| m.saturating_sub(store.header.ops_remaining)),
-            native_spent: used(record.native_cap, spend.native_remaining),
-            gas_spent: used(record.gas_budget, spend.gas_remaining),
+                .map_or(0, |m| m.saturating_sub(counters.ops_remaining)),
+            native_spent: used(record.native_cap, store.header.native_remaining),
+            gas_spent: used(record.gas_budget, counters.gas_remaining),
             tokens,
             revoked,
         }
@@ -270,7 +270,7 @@ mod tests {
         )
         .unwrap();
         let store = u.store(&record()).unwrap();
-        assert_eq!(store.header.ops_remaining, 3);
+        assert_eq!(CountersWord::unpack(&store.counters).ops_remaining, 3);
         assert_eq!(Usage::of(&record(), &store, false), u);
         assert_eq!(Usage::parse(&u.to_toml()).unwrap(), u);
     }

@@ -12,7 +12,7 @@
 use alloy_primitives::{address, keccak256, Address, Bytes, B256, U256};
 use alloy_sol_types::{sol, SolCall};
 use k256::ecdsa::{RecoveryId, Signature, VerifyingKey};
-use sessionkey_policy::layout::{SessionHeader, SpendWord};
+use sessionkey_policy::layout::{CountersWord, SessionHeader};
 use sessionkey_policy::memory::MemoryStore;
 use sessionkey_policy::record::{Limit, SessionRecord, TokenLimit};
 use sessionkey_policy::signature::{SessionSignature, HALF_ORDER};
@@ -658,17 +658,17 @@ fn register(contract: &Contract, sessions: &[Session]) {
 }
 
 fn check_words(contract: &Contract, s: &Session, name: &str) {
-    let (header, spend) = contract.session_words(s.record.signer);
+    let (header, counters) = contract.session_words(s.record.signer);
     let header = SessionHeader::unpack(&header);
     assert_eq!(
-        header.ops_remaining, s.store.header.ops_remaining,
-        "{name}: ops left"
+        header.native_remaining, s.store.header.native_remaining,
+        "{name}: native left"
     );
     assert_eq!(header.flags, s.store.header.flags, "{name}: flags");
     assert_eq!(
-        SpendWord::unpack(&spend),
-        SpendWord::unpack(&s.store.spend),
-        "{name}: spend"
+        CountersWord::unpack(&counters),
+        CountersWord::unpack(&s.store.counters),
+        "{name}: counters"
     );
     for cap in &s.record.token_caps {
         assert_eq!(

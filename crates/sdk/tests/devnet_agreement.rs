@@ -171,13 +171,13 @@ fn simulator_and_devnet_contract_agree_op_by_op() {
                     .store_after
                     .clone()
                     .expect("a passing op has words to write");
-                let (_, header, spend, _) = world.session_words(account.address, key.address);
+                let (_, header, counters, _) = world.session_words(account.address, key.address);
                 assert_eq!(
                     SessionHeader::unpack(&header),
                     store.header,
                     "{name}: header"
                 );
-                assert_eq!(spend, store.spend, "{name}: spend word");
+                assert_eq!(counters, store.counters, "{name}: counters word");
                 assert_eq!(
                     world.token_cap_word(account.address, key.address, token),
                     store.tokens[&token],
