@@ -1,6 +1,6 @@
 //! The chain: accounts, deployment, activation, transactions, blocks, snapshots.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use alloy_primitives::{keccak256, Address, Bytes, TxKind, B256, U256};
@@ -16,7 +16,7 @@ use crate::config::DevnetConfig;
 use crate::error::DevnetError;
 use crate::evm_bridge::{run_transaction, DevContext, DevDb, DevEvm, SPEC};
 use crate::outcome::CallOutcome;
-use crate::state::{StylusState, TxState};
+use crate::state::{RecentPrograms, StylusState, TxState};
 use crate::tracer::{TraceRecorder, ValidationTrace};
 
 /// Gas limit [`Devnet::deploy_evm`] and friends give deployment transactions.
@@ -49,6 +49,8 @@ pub struct Devnet {
 pub struct Snapshot {
     db: DevDb,
     programs: HashMap<B256, Arc<Program>>,
+    cached: HashSet<B256>,
+    recent: RecentPrograms,
     block: BlockEnv,
 }
 
@@ -220,12 +222,15 @@ impl Devnet {
 
     // ---- snapshots ----
 
-    /// Saves accounts, storage, activations and the block.
+    /// Saves accounts, storage, activations, the program cache, the block's recent programs
+    /// and the block.
     pub fn snapshot(&self) -> Snapshot {
         let ctx = self.evm.ctx_ref();
         Snapshot {
             db: ctx.journaled_state.database.clone(),
             programs: ctx.chain.programs.clone(),
+            cached: ctx.chain.cached.clone(),
+            recent: ctx.chain.recent.clone(),
             block: ctx.block.clone(),
         }
     }
@@ -235,6 +240,8 @@ impl Devnet {
         let ctx = self.evm.ctx_mut();
         ctx.journaled_state.database = snapshot.db.clone();
         ctx.chain.programs = snapshot.programs.clone();
+        ctx.chain.cached = snapshot.cached.clone();
+        ctx.chain.recent = snapshot.recent.clone();
         ctx.block = snapshot.block.clone();
     }
 

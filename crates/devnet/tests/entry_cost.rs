@@ -118,3 +118,16 @@ fn data_moved_into_code_leaves_memory_as_the_segments_did_and_costs_less_to_ente
     assert!(before.inputs.data_len > 20);
     assert!(after.call_gas(true) < before.call_gas(true));
 }
+
+#[test]
+fn reverting_to_a_snapshot_restores_the_block_s_recent_programs_and_the_cache() {
+    let mut chain = devnet();
+    let program = deploy_wat(&mut chain, ECHO_WAT);
+    chain.advance_block(1);
+    let snapshot = chain.snapshot();
+    let first = gas_of_call(&mut chain, program);
+    chain.cache_program(program).unwrap();
+    chain.revert_to(&snapshot);
+    assert!(!chain.is_cached(program));
+    assert_eq!(gas_of_call(&mut chain, program), first, "uncached again");
+}
