@@ -7,4 +7,4 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 rustup target add wasm32-unknown-unknown >&2
 bash scripts/build-wasm.sh >&2
-exec cargo run --locked -q -p sessionkey-sdk --bin sessionkey -- demo "$@"
+exec cargo run --locked -q -p sessionkey-cli --bin sessionkey -- demo "$@"

@@ -82,13 +82,28 @@ pub(crate) type DevHandler = MainnetHandler<DevEvm, DevEvmError, EthFrame<EthInt
 /// The hard fork the devnet runs (Arbitrum ArbOS 40+ follows Prague).
 pub(crate) const SPEC: SpecId = SpecId::PRAGUE;
 
+/// The first ArbOS version that prices `P256VERIFY` at 6,900 gas (OffchainLabs/go-ethereum
+/// `core/vm/contracts.go`, `p256Verify.RequiredGas`: 3,450 before ArbOS 50).
+pub const ARBOS_P256_REPRICED: u64 = 50;
+
 /// Precompile set: Prague's plus RIP-7212 `P256VERIFY` at `0x100` for 3,450 gas, the version
-/// Arbitrum ArbOS 30–49 ships (revm's Osaka set carries the 6,900-gas EIP-7951 variant).
+/// Arbitrum ArbOS 30–49 ships.
 fn precompile_set() -> &'static Precompiles {
     static SET: OnceLock<Precompiles> = OnceLock::new();
     SET.get_or_init(|| {
         let mut set = Precompiles::prague().clone();
         set.extend([secp256r1::P256VERIFY]);
+        set
+    })
+}
+
+/// The same addresses with `P256VERIFY` at 6,900 gas (ArbOS 50+; revm's EIP-7951 variant, the
+/// same verification).
+fn precompile_set_arbos_50() -> &'static Precompiles {
+    static SET: OnceLock<Precompiles> = OnceLock::new();
+    SET.get_or_init(|| {
+        let mut set = Precompiles::prague().clone();
+        set.extend([secp256r1::P256VERIFY_OSAKA]);
         set
     })
 }
@@ -111,7 +126,12 @@ impl PrecompileProvider<DevContext> for DevPrecompiles {
         context: &mut DevContext,
         inputs: &CallInputs,
     ) -> Result<Option<InterpreterResult>, String> {
-        if let Some(precompile) = precompile_set().get(&inputs.bytecode_address) {
+        let set = if context.chain.arbos_version >= ARBOS_P256_REPRICED {
+            precompile_set_arbos_50()
+        } else {
+            precompile_set()
+        };
+        if let Some(precompile) = set.get(&inputs.bytecode_address) {
             let input = inputs.input.as_bytes(context);
             let output = precompile
                 .execute(&input, inputs.gas_limit, inputs.reservoir)

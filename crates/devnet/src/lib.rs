@@ -1,7 +1,8 @@
 //! An in-process Arbitrum-like chain that runs **real compiled Stylus WASM** next to EVM code.
 //!
 //! * EVM bytecode runs in [revm](https://docs.rs/revm) 43 under Prague rules, with the Ethereum
-//!   precompiles plus RIP-7212 `P256VERIFY` at `0x100` (3,450 gas, as Arbitrum ArbOS 30–49).
+//!   precompiles plus RIP-7212 `P256VERIFY` at `0x100` (3,450 gas as Arbitrum ArbOS 30–49,
+//!   6,900 from ArbOS 50: [`DevnetConfig::arbos_version`]).
 //! * Contracts whose code starts `EF F0 00` are Stylus programs: deploy them (a CREATE whose
 //!   returned code has that prefix is allowed despite EIP-3541; any other `0xEF` code is not),
 //!   [activate](Devnet::activate) them (decompress ≤ 128 KiB, `stylus-check`'s activation

@@ -91,16 +91,22 @@ fn ecrecover_precompile_answers() {
 }
 
 #[test]
-fn p256verify_is_at_0x100_with_the_rip7212_price() {
-    let mut chain = devnet();
-    let p256 = stylus_devnet::address!("0000000000000000000000000000000000000100");
-    let input = Bytes::from(vec![0u8; 160]);
-    let outcome = chain
-        .call(ALICE, p256, U256::ZERO, input.clone(), GAS)
-        .unwrap();
-    assert!(outcome.success);
-    let calldata_gas = 160 * 4;
-    assert_eq!(outcome.gas_used, 21_000 + calldata_gas + 3_450);
+fn p256verify_is_at_0x100_at_the_price_of_the_arbos_version() {
+    // OffchainLabs/go-ethereum `p256Verify.RequiredGas`: 3,450 before ArbOS 50, then 6,900.
+    for (arbos_version, price) in [(49, 3_450), (50, 6_900), (60, 6_900)] {
+        let mut chain = devnet();
+        chain.set_arbos_version(arbos_version);
+        let p256 = stylus_devnet::address!("0000000000000000000000000000000000000100");
+        let input = Bytes::from(vec![0u8; 160]);
+        let outcome = chain.call(ALICE, p256, U256::ZERO, input, GAS).unwrap();
+        assert!(outcome.success);
+        let calldata_gas = 160 * 4;
+        assert_eq!(
+            outcome.gas_used,
+            21_000 + calldata_gas + price,
+            "ArbOS {arbos_version}"
+        );
+    }
 }
 
 #[test]

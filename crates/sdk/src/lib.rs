@@ -16,7 +16,9 @@
 //!   EntryPoint v0.7 and v0.8 (EIP-712).
 //! - **Simulate / explain** ([`simulate`], [`explain`], [`usage`], [`inspect`]): run the
 //!   contract's own policy code on an op and say, in words, which call and which rule fails.
-//! - **CLI** ([`cli`]): the `sessionkey` command.
+//!
+//! The `sessionkey` command is a separate crate (`crates/cli`), so depending on this library
+//! never compiles the devnet or a CLI parser.
 //!
 //! The record encoding, the storage layout and the decision logic all come from
 //! `sessionkey-policy`, the crate the on-chain contract is built from, so the SDK and the chain
@@ -27,7 +29,6 @@ pub mod account_calls;
 pub mod address;
 pub mod amount;
 pub mod builder;
-pub mod cli;
 pub mod display;
 pub mod explain;
 pub mod function_book;

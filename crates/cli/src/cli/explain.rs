@@ -8,11 +8,11 @@ use sessionkey_policy::record::SessionRecord;
 use super::args::ExplainArgs;
 use super::common::{book, entry_point, read_text, signer};
 use super::{CliError, Output, EXIT_OK, EXIT_OP_FAILS};
-use crate::explain::{explain as explain_verdict, record_error, Context};
-use crate::permission_file;
-use crate::simulate::{placeholder_signature, simulate, SessionView};
-use crate::usage::Usage;
-use crate::user_op;
+use sessionkey_sdk::explain::{explain as explain_verdict, record_error, Context};
+use sessionkey_sdk::permission_file;
+use sessionkey_sdk::simulate::{placeholder_signature, simulate, SessionView};
+use sessionkey_sdk::usage::Usage;
+use sessionkey_sdk::user_op;
 
 pub(super) fn explain(a: ExplainArgs) -> Result<Output, CliError> {
     let mut functions = book(&a.functions)?;

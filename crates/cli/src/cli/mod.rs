@@ -177,11 +177,11 @@ mod common {
 
     use super::args::{ChainArgs, GasArgs, SignerArgs};
     use super::{at, CliError};
-    use crate::function_book::FunctionBook;
-    use crate::hash::EntryPoint;
-    use crate::key::SessionKey;
-    use crate::signature_abi::FunctionSignature;
-    use crate::user_op::GasLimits;
+    use sessionkey_sdk::function_book::FunctionBook;
+    use sessionkey_sdk::hash::EntryPoint;
+    use sessionkey_sdk::key::SessionKey;
+    use sessionkey_sdk::signature_abi::FunctionSignature;
+    use sessionkey_sdk::user_op::GasLimits;
 
     /// Environment variable holding a keystore password.
     pub const PASSWORD_ENV: &str = "SESSIONKEY_PASSWORD";

@@ -6,9 +6,9 @@ use std::path::PathBuf;
 use alloy_primitives::{hex, Address, Bytes, U256};
 use clap::{Args, Parser, Subcommand};
 
-use crate::address::parse_address;
-use crate::amount::{parse_u128, parse_uint};
-use crate::hash::EntryPointVersion;
+use sessionkey_sdk::address::parse_address;
+use sessionkey_sdk::amount::{parse_u128, parse_uint};
+use sessionkey_sdk::hash::EntryPointVersion;
 
 fn address(s: &str) -> Result<Address, String> {
     parse_address(s).map_err(|e| e.to_string())

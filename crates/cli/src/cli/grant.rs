@@ -6,12 +6,12 @@ use serde_json::{json, Value};
 use super::args::{GrantArgs, OwnerOpArgs, RevokeAllArgs, RevokeArgs};
 use super::common::{gas_limits, signer};
 use super::{CliError, Output};
-use crate::account_calls;
-use crate::function_book::FunctionBook;
-use crate::hash::EntryPoint;
-use crate::inspect::record_lines;
-use crate::permission_file::{self, render};
-use crate::user_op::UserOperation;
+use sessionkey_sdk::account_calls;
+use sessionkey_sdk::function_book::FunctionBook;
+use sessionkey_sdk::hash::EntryPoint;
+use sessionkey_sdk::inspect::record_lines;
+use sessionkey_sdk::permission_file::{self, render};
+use sessionkey_sdk::user_op::UserOperation;
 
 /// The unsigned userOp running `call_data` from the owner's account, and its hash.
 fn owner_op(

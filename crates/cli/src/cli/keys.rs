@@ -7,8 +7,8 @@ use serde_json::json;
 use super::args::KeygenArgs;
 use super::common::{password, PASSWORD_ENV};
 use super::{CliError, Output};
-use crate::key::SessionKey;
-use crate::keystore::ScryptCost;
+use sessionkey_sdk::key::SessionKey;
+use sessionkey_sdk::keystore::ScryptCost;
 
 pub(super) fn keygen(a: KeygenArgs) -> Result<Output, CliError> {
     let key = SessionKey::generate();

@@ -20,10 +20,10 @@ use serde_json::json;
 use super::args::{HashArgs, SignArgs};
 use super::common::{entry_point, gas_limits, load_key, read_text};
 use super::{at, CliError, Output};
-use crate::account_calls::Call;
-use crate::amount::parse_uint;
-use crate::signature_abi::FunctionSignature;
-use crate::user_op::{self, nonce, session_user_op, NonceKeyLayout, Paymaster};
+use sessionkey_sdk::account_calls::Call;
+use sessionkey_sdk::amount::parse_uint;
+use sessionkey_sdk::signature_abi::FunctionSignature;
+use sessionkey_sdk::user_op::{self, nonce, session_user_op, NonceKeyLayout, Paymaster};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -94,7 +94,8 @@ fn read_op_file(path: &Path) -> Result<Vec<Call>, CliError> {
     let mut calls = Vec::with_capacity(file.calls.len());
     for (i, c) in file.calls.iter().enumerate() {
         let field = |f: &str| format!("{name}: calls[{i}].{f}");
-        let target = crate::address::parse_address(&c.target).map_err(at(&field("target")))?;
+        let target =
+            sessionkey_sdk::address::parse_address(&c.target).map_err(at(&field("target")))?;
         let value = match &c.value {
             None => U256::ZERO,
             Some(ValueText::Number(n)) => U256::from(*n),

@@ -1,4 +1,7 @@
-//! The `sessionkey` command: see `sessionkey --help` and [`sessionkey_sdk::cli`].
+//! The `sessionkey` command: see `sessionkey --help`. The commands live in [`cli`]; everything
+//! they compute comes from the `sessionkey-sdk` library.
+
+mod cli;
 
 fn main() {
     // Bad input is reported by the commands; a panic would be a bug. Report it on one line too.
@@ -15,7 +18,7 @@ fn main() {
             .unwrap_or_default();
         eprintln!("error: internal error{place}: {}", msg.replace('\n', " "));
     }));
-    let code = sessionkey_sdk::cli::run(
+    let code = cli::run(
         std::env::args_os(),
         &mut std::io::stdout().lock(),
         &mut std::io::stderr().lock(),

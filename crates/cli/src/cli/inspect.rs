@@ -5,8 +5,8 @@ use alloy_primitives::hex;
 use super::args::InspectArgs;
 use super::common::{book, read_text};
 use super::{CliError, Output};
-use crate::inspect::inspect as inspect_data;
-use crate::permission_file;
+use sessionkey_sdk::inspect::inspect as inspect_data;
+use sessionkey_sdk::permission_file;
 
 pub(super) fn inspect(a: InspectArgs) -> Result<Output, CliError> {
     let mut functions = book(&a.functions)?;
