@@ -8,7 +8,9 @@
 use std::fmt::Write as _;
 
 use alloy_primitives::{Address, U256};
+use alloy_sol_types::SolCall;
 use devnet_bundler::bindings::PackedUserOperation;
+use devnet_bundler::bindings::TestToken;
 use devnet_bundler::devnet::erc7562::Rule;
 use devnet_bundler::devnet::tracer::opcode;
 use devnet_bundler::devnet::{AccessKind, FrameKind, ValidationTrace};
@@ -19,6 +21,7 @@ use devnet_bundler::world::pair;
 use devnet_bundler::{
     Account, BundleReport, OpOutcome, SessionKey, ValidationCheck, World, WorldError,
 };
+use sessionkey_policy::layout::SelectorMatch;
 use stylus_check::entry_cost::{MIN_CACHED_INIT_GAS, MIN_INIT_GAS};
 
 /// EIP-2929 cold SLOAD.
@@ -238,6 +241,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let record = demo_record(key.address, world.token, 999_000);
     let installed = world.install_module(&account, record.encode())?;
     assert!(installed.success, "installModule failed");
+    // A second session whose transfer entry has no parameter rule: the ERC-20 op then reads
+    // account, header, call entry and token cap only.
+    let plain_key = SessionKey::from_seed(8);
+    let mut plain = demo_record(plain_key.address, world.token, 999_000);
+    for call in &mut plain.calls {
+        call.rules.retain(|_| {
+            call.key.selector != SelectorMatch::Exact(TestToken::transferCall::SELECTOR)
+        });
+    }
+    let registered = world.register_session(&account, plain.encode())?;
+    assert!(registered.success, "registerSession failed");
     let token = world.token;
     let entry = world
         .chain
@@ -266,6 +280,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         world.owner_op(&account, erc20()),
         world.session_op(&account, &key, native()),
         world.session_op(&account, &key, erc20()),
+        world.session_op(&account, &plain_key, erc20()),
         world.session_op(&account, &key, approve_dex()),
         world.session_op(&account, &key, batch3()),
         world.simple_account_op(&simple, ALICE, U256::from(UNIT / 100), vec![]),
@@ -273,7 +288,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     ];
     for op in warm_ups {
         // Built up front, so nonces repeat: sign each again with the current nonce.
-        let op = renonce(&mut world, op, &account, &simple, &key);
+        let op = renonce(&mut world, op, &account, &simple, &[&key, &plain_key]);
         assert!(world.submit(op)?.ops[0].succeeded(), "warm-up op");
     }
 
@@ -312,6 +327,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     rows.push(measure(
         &mut world,
         "session-key ERC-20 transfer under a token cap",
+        op,
+    )?);
+    let op = world.session_op(&account, &plain_key, erc20());
+    rows.push(measure(
+        &mut world,
+        "session-key ERC-20 transfer under a token cap, no parameter rule",
         op,
     )?);
     let op = world.session_op(&account, &key, approve_dex());
@@ -497,14 +518,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-/// `op` rebuilt with its account's current nonce and signed again (session ops by `key`, owner
-/// ops by the owner, SimpleAccount ops by its owner).
+/// `op` rebuilt with its account's current nonce and signed again (session ops by the key their
+/// signature names, owner ops by the owner, SimpleAccount ops by its owner).
 fn renonce(
     world: &mut World,
     mut op: PackedUserOperation,
     account: &Account,
     simple: &Account,
-    key: &SessionKey,
+    keys: &[&SessionKey],
 ) -> PackedUserOperation {
     let nonce_key = U256::from(op.nonce >> 64);
     op.nonce = world.entry_point_nonce(op.sender, nonce_key);
@@ -521,6 +542,11 @@ fn renonce(
             .to_vec()
             .into();
     } else {
+        let named = Address::from_slice(&op.signature[..20]);
+        let key = keys
+            .iter()
+            .find(|k| k.address == named)
+            .expect("the op names one of the session keys");
         world.sign_session(&mut op, key);
     }
     op
