@@ -43,9 +43,12 @@ command -v cargo-stylus >/dev/null 2>&1 || {
 }
 
 if [[ -n "$cache_address" ]]; then
-    cargo stylus cache suggest-bid --endpoint "$endpoint" "$cache_address"
+    # cargo-stylus 0.10 (main/src/cache.rs) prints "Minimum bid for contract <addr>: <n> wei", coloured.
+    suggestion="$(cargo stylus cache suggest-bid --endpoint "$endpoint" "$cache_address" | sed 's/\x1b\[[0-9;]*m//g')"
+    echo "$suggestion"
     if [[ -z "$bid" ]]; then
-        bid="$(cargo stylus cache suggest-bid --endpoint "$endpoint" "$cache_address" | grep -Eo '[0-9]+' | tail -1)"
+        bid="$(grep -Eo '[0-9]+ wei' <<< "$suggestion" | grep -Eo '^[0-9]+' | tail -1)"
+        [[ -n "$bid" ]] || { echo "deploy.sh: no minimum bid in cargo stylus's answer; pass --bid" >&2; exit 1; }
     fi
     cargo stylus cache bid --endpoint "$endpoint" --private-key-path "$key_path" "$cache_address" "$bid"
     cargo stylus cache status --endpoint "$endpoint" --address "$cache_address"

@@ -2,7 +2,7 @@
 
 use alloy_primitives::{keccak256, Bytes, U256};
 use alloy_sol_types::SolEvent;
-use sessionkey_policy::layout::{AccountWord, SessionHeader, SessionStatus};
+use sessionkey_policy::layout::{self, AccountWord, SessionHeader, SessionStatus};
 
 use super::harness::*;
 use crate::abi::{self, InvalidRecord, NotInstalled, SessionAlreadyActive, SessionNotActive};
@@ -241,4 +241,37 @@ fn re_registration_after_revoke_starts_fresh_counters() {
     let (_, header, _, _) = h.session_words(ACCOUNT, key.address);
     assert_eq!(SessionHeader::unpack(&header).perm_nonce, 1);
     h.run(&key, single(TOKEN, 0, transfer(ALICE, 150))).unwrap();
+}
+
+#[test]
+fn registration_past_the_last_48_bit_nonce_is_refused_and_writes_nothing() {
+    let mut h = Harness::new();
+    h.install();
+    let slot = crate::slots::account_slot(&h.vm, ACCOUNT);
+    let word = |next_nonce| {
+        AccountWord {
+            installed: true,
+            revoked_below: 0,
+            next_nonce,
+        }
+        .pack()
+    };
+    // The last nonce a header can hold is still given out...
+    h.vm.set_storage(slot, word(layout::MAX_PERM_NONCE));
+    h.register(&demo_record(&SessionKey::new(1))).unwrap();
+    let (_, header, _, _) = h.session_words(ACCOUNT, SessionKey::new(1).address);
+    assert_eq!(
+        SessionHeader::unpack(&header).perm_nonce,
+        layout::MAX_PERM_NONCE
+    );
+    // ...the next one never is: a nonce (and the entries keyed by it) is never reused.
+    let before = h.storage();
+    assert_eq!(
+        h.register(&demo_record(&SessionKey::new(2))).unwrap_err(),
+        revert_of(InvalidRecord {
+            code: 7,
+            position: U256::ZERO
+        })
+    );
+    assert_eq!(h.storage(), before);
 }

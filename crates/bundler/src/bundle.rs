@@ -88,7 +88,8 @@ impl World {
     ///
     /// The devnet refusing the transaction (a revert is reported, not an error), and — while
     /// [`World::enforce_erc7562`] is set, as it is by default — any op whose validation breaks
-    /// an ERC-7562 rule as written ([`WorldError::Erc7562`]), accepted or rejected.
+    /// an ERC-7562 rule as written ([`WorldError::Erc7562`]), accepted or rejected; the chain is
+    /// then put back as it was before the bundle.
     pub fn handle_ops(
         &mut self,
         ops: Vec<PackedUserOperation>,
@@ -100,6 +101,8 @@ impl World {
         let hashes: Vec<B256> = ops.iter().map(|op| self.user_op_hash(op)).collect();
         // A bundle lands in a new block: programs called by earlier bundles are no longer among
         // the block's recent programs (ArbOS 60), as on a chain where bundles are blocks apart.
+        // A bundler drops a bundle whose validation breaks ERC-7562: it must leave nothing.
+        let before = self.enforce_erc7562.then(|| self.chain.snapshot());
         self.chain.advance_block(0);
         let call = IEntryPointV07::handleOpsCall {
             ops,
@@ -126,12 +129,13 @@ impl World {
             _ => entities.len(),
         };
         let validations = check_bundle(&trace, self.entry_point, &entities[..validated]);
-        if self.enforce_erc7562 {
+        if let Some(before) = before {
             if let Some((op_index, check)) = validations
                 .iter()
                 .enumerate()
                 .find(|(_, check)| !check.violations.is_empty())
             {
+                self.chain.revert_to(&before);
                 return Err(WorldError::Erc7562 {
                     op_index,
                     violations: check.violations.iter().map(ToString::to_string).collect(),

@@ -26,27 +26,6 @@ fn subtree(trace: &ValidationTrace, start: usize) -> std::ops::Range<usize> {
     start..end
 }
 
-/// The validation subtree of the first op of `sender` in a traced `handleOps`: the frame in
-/// which EntryPoint calls `validateUserOp` on the sender and everything under it.
-pub fn validation_subtree(
-    trace: &ValidationTrace,
-    entry_point: Address,
-    sender: Address,
-) -> ValidationTrace {
-    let frames = trace
-        .frames
-        .iter()
-        .position(|f| {
-            f.caller == entry_point && f.address == sender && f.selector == Some(VALIDATE_USER_OP)
-        })
-        .map(|start| trace.frames[subtree(trace, start)].to_vec())
-        .unwrap_or_default();
-    ValidationTrace {
-        frames,
-        keccak_preimages: trace.keccak_preimages.clone(),
-    }
-}
-
 /// What a bundler needs to know of one op to judge its validation.
 #[derive(Clone, Debug)]
 pub struct OpEntities {

@@ -266,10 +266,7 @@ impl World {
         let address = self
             .chain
             .deploy_evm(self.deployer, art.initcode(&args).into())?;
-        self.chain.fund(
-            address,
-            U256::from(eth) * U256::from(10u64).pow(U256::from(18u64)),
-        );
+        self.chain.fund(address, ether(eth));
         self.chain
             .fund(owner.address, U256::from(10u64).pow(U256::from(20u64)));
         Ok(Account { address, owner })
@@ -305,10 +302,7 @@ impl World {
         )?;
         require("creating a SimpleAccount", &out)?;
         let address = Address::from_slice(&out.output[12..32]);
-        self.chain.fund(
-            address,
-            U256::from(eth) * U256::from(10u64).pow(U256::from(18u64)),
-        );
+        self.chain.fund(address, ether(eth));
         Ok(Account { address, owner })
     }
 
@@ -595,6 +589,11 @@ impl World {
             .into();
         op
     }
+}
+
+/// `eth` ether in wei.
+fn ether(eth: u64) -> U256 {
+    U256::from(eth) * U256::from(10u64).pow(U256::from(18u64))
 }
 
 /// Two 16-byte numbers in one word (`accountGasLimits`, `gasFees`).

@@ -616,7 +616,7 @@ fn code_rules(
         opcode::CALL | opcode::CALLCODE | opcode::DELEGATECALL | opcode::STATICCALL
     );
     if Some(access.address) == scope.entry_point {
-        if !entry_point_access_allowed(access, entity, is_call, scope, profile) {
+        if !entry_point_access_allowed(access, entity, is_call, profile) {
             rules.push(Rule::Op054);
         }
         return rules;
@@ -649,7 +649,6 @@ fn entry_point_access_allowed(
     access: &CodeAccess,
     entity: Entity,
     is_call: bool,
-    _scope: &ValidationScope,
     profile: &Profile,
 ) -> bool {
     if access.opcode == opcode::EXTCODESIZE {

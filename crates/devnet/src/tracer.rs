@@ -388,6 +388,14 @@ fn is_out_of_gas(result: InstructionResult) -> bool {
     )
 }
 
+/// The code an account holds as deployed (empty when it has none).
+pub(crate) fn original_code(info: &revm::state::AccountInfo) -> Bytes {
+    info.code
+        .as_ref()
+        .map(|code| code.original_bytes())
+        .unwrap_or_default()
+}
+
 /// What a frame's code is, for [`CodeAccess`].
 pub(crate) struct CodeFacts {
     pub len: usize,
@@ -505,15 +513,7 @@ impl Inspector<DevContext, EthInterpreter> for TraceInspector {
             .journaled_state
             .state()
             .get(&address)
-            .map(|account| {
-                let code = account
-                    .info
-                    .code
-                    .as_ref()
-                    .map(|code| code.original_bytes())
-                    .unwrap_or_default();
-                CodeFacts::of(&code, account.info.code_hash)
-            })
+            .map(|account| CodeFacts::of(&original_code(&account.info), account.info.code_hash))
             .unwrap_or(CodeFacts {
                 len: 0,
                 hash: B256::ZERO,

@@ -11,6 +11,18 @@ use stylus_devnet::tracer::opcode;
 use stylus_devnet::ValidationTrace;
 use stylus_devnet::{AccessKind, Address, Bytes, FrameKind, B256, U256};
 
+/// The rules `profile` reports for `trace`, in order.
+fn rules_of(
+    trace: &ValidationTrace,
+    scope: &ValidationScope,
+    profile: &erc7562::Profile,
+) -> Vec<Rule> {
+    erc7562::check(trace, scope, profile)
+        .into_iter()
+        .map(|v| v.rule)
+        .collect()
+}
+
 /// Reads `block_timestamp` and `evm_gas_left`, returns nothing.
 const CLOCK_WAT: &str = r#"
 (module
@@ -244,12 +256,7 @@ fn a_stylus_call_forwarding_all_gas_reads_as_out_of_gas_to_javascript_tracers() 
         trace.frames[1].gas_limit, step.gas,
         "the precompile got the cap"
     );
-    let rules = |trace: &ValidationTrace, profile| -> Vec<Rule> {
-        erc7562::check(trace, &scope, profile)
-            .into_iter()
-            .map(|v| v.rule)
-            .collect()
-    };
+    let rules = |trace: &ValidationTrace, profile| rules_of(trace, &scope, profile);
     assert_eq!(rules(&trace, &erc7562::RUNDLER), [Rule::Op020]);
     assert_eq!(rules(&trace, &erc7562::INFINITISM_JS), [Rule::Op020]);
     // Nothing actually ran out of gas: the ERC as written and geth's native tracer accept it.
@@ -314,10 +321,7 @@ fn op_070_transient_storage_follows_the_storage_rules() {
         (program, B256::with_last_byte(7), AccessKind::TransientWrite)
     );
     for profile in &erc7562::PROFILES {
-        let rules: Vec<Rule> = erc7562::check(&trace, &scope, profile)
-            .into_iter()
-            .map(|v| v.rule)
-            .collect();
+        let rules = rules_of(&trace, &scope, profile);
         assert_eq!(rules, [Rule::Op070], "{}", profile.name);
     }
     let trace = run(&mut chain, 1);
@@ -413,15 +417,12 @@ fn op_020_a_flush_reported_with_little_gas_left_reads_as_out_of_gas_to_javascrip
     let (outcome, _) = write_with_gas(GAS);
     assert!(outcome.success);
     let used = outcome.gas_used;
-    let rules = |trace: &ValidationTrace, profile| -> Vec<Rule> {
+    let rules = |trace: &ValidationTrace, profile| {
         let scope = ValidationScope {
             sender: trace.frames[0].address,
             ..ValidationScope::default()
         };
-        erc7562::check(trace, &scope, profile)
-            .into_iter()
-            .map(|v| v.rule)
-            .collect()
+        rules_of(trace, &scope, profile)
     };
     // 1,000 gas to spare: the flush leaves less than 2,300 (the log still has to be paid), the
     // program succeeds, and Nitro's SSTORE event carries that gas left.

@@ -199,6 +199,11 @@ mod tests {
                  (func (export "user_entrypoint") (param i32) (result i32) i32.const 0))"#,
         )
         .unwrap();
-        assert!(inline_data_segments(&wasm).is_err());
+        assert_eq!(
+            inline_data_segments(&wasm),
+            Err(InlineError(
+                "a data segment is passive or not in memory 0".to_owned()
+            ))
+        );
     }
 }

@@ -275,20 +275,21 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Warm-up: one op of every kind measured, so each measured op finds the EntryPoint nonce,
     // the deposit, the recipient's token balance and the allowance already non-zero, as an
     // account in use does.
-    let warm_ups = [
-        world.owner_op(&account, native()),
-        world.owner_op(&account, erc20()),
-        world.session_op(&account, &key, native()),
-        world.session_op(&account, &key, erc20()),
-        world.session_op(&account, &plain_key, erc20()),
-        world.session_op(&account, &key, approve_dex()),
-        world.session_op(&account, &key, batch3()),
-        world.simple_account_op(&simple, ALICE, U256::from(UNIT / 100), vec![]),
-        world.simple_account_op(&simple, token, U256::ZERO, simple_erc20()),
+    type BuildOp<'a> = Box<dyn Fn(&mut World) -> PackedUserOperation + 'a>;
+    let warm_ups: Vec<BuildOp> = vec![
+        Box::new(|w| w.owner_op(&account, native())),
+        Box::new(|w| w.owner_op(&account, erc20())),
+        Box::new(|w| w.session_op(&account, &key, native())),
+        Box::new(|w| w.session_op(&account, &key, erc20())),
+        Box::new(|w| w.session_op(&account, &plain_key, erc20())),
+        Box::new(|w| w.session_op(&account, &key, approve_dex())),
+        Box::new(|w| w.session_op(&account, &key, batch3())),
+        Box::new(|w| w.simple_account_op(&simple, ALICE, U256::from(UNIT / 100), vec![])),
+        Box::new(|w| w.simple_account_op(&simple, token, U256::ZERO, simple_erc20())),
     ];
-    for op in warm_ups {
-        // Built up front, so nonces repeat: sign each again with the current nonce.
-        let op = renonce(&mut world, op, &account, &simple, &[&key, &plain_key]);
+    for build in &warm_ups {
+        // Built just before it is sent, so each op has its account's current nonce.
+        let op = build(&mut world);
         assert!(world.submit(op)?.ops[0].succeeded(), "warm-up op");
     }
 
@@ -516,40 +517,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         None => print!("{md}"),
     }
     Ok(())
-}
-
-/// `op` rebuilt with its account's current nonce and signed again (session ops by the key their
-/// signature names, owner ops by the owner, SimpleAccount ops by its owner).
-fn renonce(
-    world: &mut World,
-    mut op: PackedUserOperation,
-    account: &Account,
-    simple: &Account,
-    keys: &[&SessionKey],
-) -> PackedUserOperation {
-    let nonce_key = U256::from(op.nonce >> 64);
-    op.nonce = world.entry_point_nonce(op.sender, nonce_key);
-    if op.sender == simple.address || nonce_key.is_zero() {
-        let owner = if op.sender == simple.address {
-            simple
-        } else {
-            account
-        };
-        let hash = world.user_op_hash(&op);
-        op.signature = owner
-            .owner
-            .sign_digest(devnet_bundler::bindings::owner_digest(hash))
-            .to_vec()
-            .into();
-    } else {
-        let named = Address::from_slice(&op.signature[..20]);
-        let key = keys
-            .iter()
-            .find(|k| k.address == named)
-            .expect("the op names one of the session keys");
-        world.sign_session(&mut op, key);
-    }
-    op
 }
 
 fn group(n: u64) -> String {

@@ -8,7 +8,7 @@ use super::{
     charge, charge_gas, ink_now, read_address, trace, write_bytes, Ctx, HostEnv, HostResult,
 };
 use crate::ink::prices::{write_price, EVM_API_INK, HOSTIO_INK, PTR_INK};
-use crate::tracer::{call_access, CodeFacts};
+use crate::tracer::{call_access, original_code, CodeFacts};
 
 /// Account facts a host function needs, loaded (and warmed) once.
 struct AccountFacts {
@@ -26,12 +26,7 @@ fn load(env: &mut HostEnv<'_>, address: Address) -> Result<AccountFacts, wasmi::
         params.cold_account_additional_cost(),
     );
     let Ok(account) = env.ctx.journaled_state.load_account_with_code(address);
-    let code = account
-        .info
-        .code
-        .as_ref()
-        .map(|code| code.original_bytes())
-        .unwrap_or_default();
+    let code = original_code(&account.info);
     Ok(AccountFacts {
         balance: account.info.balance,
         code,
