@@ -6,6 +6,7 @@ use std::sync::Arc;
 use alloy_primitives::{keccak256, Address, Bytes, TxKind, B256, U256};
 use revm::bytecode::Bytecode;
 use revm::context::{BlockEnv, CfgEnv, Context, TxEnv};
+use revm::context_interface::transaction::{AccessList, AccessListItem};
 use revm::context_interface::JournalTr;
 use revm::database::{CacheDB, EmptyDB};
 use revm::database_interface::{DatabaseCommit, DatabaseRef};
@@ -21,6 +22,24 @@ use crate::tracer::{TraceRecorder, ValidationTrace};
 
 /// Gas limit [`Devnet::deploy_evm`] and friends give deployment transactions.
 pub const DEPLOY_GAS: u64 = 30_000_000;
+
+/// A transaction as a JSON-RPC node hands it over ([`Devnet::send`], [`Devnet::simulate_tx`]):
+/// the sender already recovered from the signature, the nonce already checked by the node.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TxRequest {
+    /// The sender.
+    pub from: Address,
+    /// `Call(to)` or `Create`.
+    pub kind: TxKind,
+    /// Wei sent along.
+    pub value: U256,
+    /// Calldata, or init code for a create.
+    pub data: Bytes,
+    /// The gas limit (intrinsic gas included).
+    pub gas_limit: u64,
+    /// EIP-2930 access list: each address with its storage keys, warm from the start.
+    pub access_list: Vec<(Address, Vec<B256>)>,
+}
 
 /// An in-process Arbitrum-like chain.
 ///
@@ -373,6 +392,30 @@ impl Devnet {
         Ok(())
     }
 
+    /// `block.basefee` (wei) for the following blocks: the gas price every transaction pays
+    /// (as on Arbitrum, where the priority fee is not paid).
+    pub fn set_base_fee(&mut self, wei: u64) {
+        self.config.base_fee = wei;
+        self.evm.ctx_mut().block.basefee = wei;
+    }
+
+    /// `block.basefee`.
+    pub fn base_fee(&self) -> u64 {
+        self.config.base_fee
+    }
+
+    /// Sets `address`'s nonce (eth_call state overrides).
+    pub fn set_nonce(&mut self, address: Address, nonce: u64) {
+        self.update_account(address, |info| info.nonce = nonce);
+    }
+
+    /// Replaces all of `address`'s storage with `slots` (eth_call's `state` override).
+    pub fn replace_storage(&mut self, address: Address, slots: &[(U256, U256)]) {
+        self.update_account(address, |_| {});
+        let storage = slots.iter().copied().collect();
+        let _ = self.db_mut().replace_account_storage(address, storage);
+    }
+
     /// Switches the ArbOS version whose Stylus pricing applies (see
     /// [`DevnetConfig::arbos_version`]).
     pub fn set_arbos_version(&mut self, version: u64) {
@@ -458,6 +501,68 @@ impl Devnet {
         self.simulate(from, to, U256::ZERO, data, DEPLOY_GAS)
     }
 
+    /// Executes a node's transaction and commits it: the sender pays the chain's base fee per
+    /// gas (Arbitrum's effective gas price), `gas_limit × base fee + value` must be covered up
+    /// front, intrinsic gas (calldata, create, access list) is charged, the nonce increments.
+    ///
+    /// # Errors
+    ///
+    /// [`DevnetError::InvalidTransaction`] when revm refuses it (funds, gas below intrinsic,
+    /// above the block gas limit); nothing changes then.
+    pub fn send(&mut self, tx: &TxRequest) -> Result<CallOutcome, DevnetError> {
+        self.transact_request(tx, u128::from(self.config.base_fee), true)
+    }
+
+    /// Runs a node's transaction without keeping its effects, as geth's `eth_call` and
+    /// `eth_estimateGas` do when no gas price is given: gas price 0 with `BASEFEE` reading 0,
+    /// and a sender with code allowed (EIP-3607 skipped), so any address may call — a bundler
+    /// simulates an account's execution from EntryPoint this way. The sender's nonce is not
+    /// consumed.
+    ///
+    /// # Errors
+    ///
+    /// As [`send`](Self::send).
+    pub fn simulate_tx(&mut self, tx: &TxRequest) -> Result<CallOutcome, DevnetError> {
+        let ctx = self.evm.ctx_mut();
+        let base_fee = std::mem::take(&mut ctx.block.basefee);
+        ctx.cfg.disable_eip3607 = true;
+        let outcome = self.transact_request(tx, 0, false);
+        let ctx = self.evm.ctx_mut();
+        ctx.block.basefee = base_fee;
+        ctx.cfg.disable_eip3607 = false;
+        outcome
+    }
+
+    fn transact_request(
+        &mut self,
+        tx: &TxRequest,
+        gas_price: u128,
+        commit: bool,
+    ) -> Result<CallOutcome, DevnetError> {
+        let access_list = AccessList(
+            tx.access_list
+                .iter()
+                .map(|(address, storage_keys)| AccessListItem {
+                    address: *address,
+                    storage_keys: storage_keys.clone(),
+                })
+                .collect(),
+        );
+        let env = TxEnv {
+            caller: tx.from,
+            kind: tx.kind,
+            value: tx.value,
+            data: tx.data.clone(),
+            gas_limit: tx.gas_limit,
+            gas_price,
+            nonce: self.nonce(tx.from),
+            chain_id: Some(self.config.chain_id),
+            access_list,
+            ..TxEnv::default()
+        };
+        self.run(env, commit)
+    }
+
     fn transact(
         &mut self,
         from: Address,
@@ -478,6 +583,10 @@ impl Devnet {
             chain_id: Some(self.config.chain_id),
             ..TxEnv::default()
         };
+        self.run(tx, commit)
+    }
+
+    fn run(&mut self, tx: TxEnv, commit: bool) -> Result<CallOutcome, DevnetError> {
         let ctx = self.evm.ctx_mut();
         ctx.tx = tx;
         ctx.chain.tx = TxState::default();

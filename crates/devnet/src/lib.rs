@@ -98,12 +98,12 @@ mod storage_cache;
 pub mod tracer;
 
 pub use activation::{ActivationInfo, Program};
-pub use alloy_primitives::{address, bytes, keccak256, Address, Bytes, Log, B256, U256};
+pub use alloy_primitives::{address, bytes, keccak256, Address, Bytes, Log, TxKind, B256, U256};
 pub use config::{
     DevnetConfig, ARBITRUM_BLOCK_GAS_LIMIT, ARBOS_RECENT_PROGRAMS, DEFAULT_CHAIN_ID,
     RECENT_PROGRAMS,
 };
-pub use devnet::{Devnet, Snapshot, DEPLOY_GAS};
+pub use devnet::{Devnet, Snapshot, TxRequest, DEPLOY_GAS};
 pub use error::DevnetError;
 pub use outcome::{CallOutcome, CallStatus};
 pub use stylus_check::ActivationError;
