@@ -66,10 +66,21 @@ async fn refused(
 ) {
     let before = chain_state(client, node, sender).await;
     let (_, response) = common::post(client, node, body.clone()).await;
-    assert_eq!(common::error_code(&response), code, "{body:.200} → {response}");
+    assert_eq!(
+        common::error_code(&response),
+        code,
+        "{body:.200} → {response}"
+    );
     let text = response["error"]["message"].as_str().unwrap_or_default();
-    assert!(text.contains(message), "`{text}` should mention `{message}`");
-    assert_eq!(chain_state(client, node, sender).await, before, "{body:.200}");
+    assert!(
+        text.contains(message),
+        "`{text}` should mention `{message}`"
+    );
+    assert_eq!(
+        chain_state(client, node, sender).await,
+        before,
+        "{body:.200}"
+    );
     let next = common::rpc(client, node, "eth_chainId", json!([])).await;
     assert_eq!(next["result"], json!(format!("{CHAIN_ID:#x}")));
 }
@@ -85,7 +96,11 @@ async fn malformed_requests_get_exact_errors_and_change_nothing() {
     let sender = &dev_accounts()[2];
     let who = sender.address;
     let cases: Vec<(String, i64, &str)> = vec![
-        (r#"{"jsonrpc":"2.0","id":1,"method":"#.into(), -32700, "Parse error"),
+        (
+            r#"{"jsonrpc":"2.0","id":1,"method":"#.into(),
+            -32700,
+            "Parse error",
+        ),
         ("not json at all".into(), -32700, "Parse error"),
         (
             call("eth_sendEverything", json!([])),
@@ -166,7 +181,15 @@ async fn refused_transactions_change_nothing() {
     let balance = common::rpc(&client, &node, "eth_getBalance", json!([RECIPIENT])).await;
     assert_eq!(balance["result"], json!("0x3e8"));
     let again = call("eth_sendRawTransaction", json!([good]));
-    refused(&client, &node, who, again, i64::from(TX_REJECTED), "already known").await;
+    refused(
+        &client,
+        &node,
+        who,
+        again,
+        i64::from(TX_REJECTED),
+        "already known",
+    )
+    .await;
     node.stop().await;
 }
 

@@ -57,7 +57,11 @@ async fn fifty_concurrent_requests_from_five_clients_are_all_answered() {
             });
         }
     }
-    assert_eq!(tasks.len(), CLIENTS * (1 + READS), "one task per transfer chain or read");
+    assert_eq!(
+        tasks.len(),
+        CLIENTS * (1 + READS),
+        "one task per transfer chain or read"
+    );
     let all = async {
         while let Some(result) = tasks.join_next().await {
             result.expect("every answer is as expected");

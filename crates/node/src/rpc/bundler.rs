@@ -20,9 +20,54 @@ const OPTIONAL_FOR_ESTIMATE: [&str; 5] = [
     "maxPriorityFeePerGas",
 ];
 
+/// The type each user-operation field must parse as (ERC-7769, EntryPoint v0.7 form).
+#[derive(Clone, Copy)]
+enum Field {
+    Address,
+    Quantity,
+    Data,
+}
+
+const FIELDS: [(&str, Field); 15] = [
+    ("sender", Field::Address),
+    ("nonce", Field::Quantity),
+    ("factory", Field::Address),
+    ("factoryData", Field::Data),
+    ("callData", Field::Data),
+    ("callGasLimit", Field::Quantity),
+    ("verificationGasLimit", Field::Quantity),
+    ("preVerificationGas", Field::Quantity),
+    ("maxFeePerGas", Field::Quantity),
+    ("maxPriorityFeePerGas", Field::Quantity),
+    ("paymaster", Field::Address),
+    ("paymasterVerificationGasLimit", Field::Quantity),
+    ("paymasterPostOpGasLimit", Field::Quantity),
+    ("paymasterData", Field::Data),
+    ("signature", Field::Data),
+];
+
+/// Names the first field that does not parse as its type, so the `-32602` says which.
+fn bad_field(value: &Value) -> Option<String> {
+    let object = value.as_object()?;
+    FIELDS.iter().find_map(|(name, kind)| {
+        let field = object.get(*name).filter(|v| !v.is_null())?.clone();
+        let parsed = match kind {
+            Field::Address => serde_json::from_value::<alloy_primitives::Address>(field).err(),
+            Field::Quantity => serde_json::from_value::<alloy_primitives::U256>(field).err(),
+            Field::Data => serde_json::from_value::<alloy_primitives::Bytes>(field).err(),
+        };
+        parsed.map(|e| format!("field `{name}`: {e}"))
+    })
+}
+
 fn user_op(value: Value) -> Result<RpcUserOp, NodeError> {
-    serde_json::from_value(value)
-        .map_err(|e| NodeError::InvalidParams(format!("invalid UserOperation: {e}")))
+    let problem = bad_field(&value);
+    serde_json::from_value(value).map_err(|e| {
+        NodeError::InvalidParams(format!(
+            "invalid UserOperation: {}",
+            problem.unwrap_or_else(|| e.to_string())
+        ))
+    })
 }
 
 /// Registers the methods.
