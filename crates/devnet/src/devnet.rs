@@ -548,7 +548,7 @@ impl Devnet {
                 })
                 .collect(),
         );
-        let env = TxEnv {
+        let mut env = TxEnv {
             caller: tx.from,
             kind: tx.kind,
             value: tx.value,
@@ -560,6 +560,12 @@ impl Devnet {
             access_list,
             ..TxEnv::default()
         };
+        // Legacy unless there is an access list (then EIP-2930, whose intrinsic gas counts it);
+        // the fee is always a plain gas price here, so never EIP-1559.
+        env.derive_tx_type()
+            .map_err(|e| DevnetError::InvalidTransaction {
+                reason: format!("{e:?}"),
+            })?;
         self.run(env, commit)
     }
 

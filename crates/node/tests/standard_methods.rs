@@ -69,7 +69,7 @@ async fn chain_id_balances_and_deployed_contracts() {
 
 /// Sends `tx` from dev account 2 to a fresh address and checks value, fee and nonce accounting,
 /// the receipt's type and the block it landed in.
-async fn transfer_is_mined(tx: TransactionRequest, expected: TxType) {
+async fn transfer_is_mined(tx: TransactionRequest, expected: TxType, gas: u64) {
     let node = common::start().await;
     let sender = &dev_accounts()[2];
     let client = common::provider(&node, sender);
@@ -88,7 +88,7 @@ async fn transfer_is_mined(tx: TransactionRequest, expected: TxType) {
     assert_eq!(receipt.to, Some(to));
     assert_eq!(receipt.effective_gas_price, u128::from(DEFAULT_BASE_FEE));
     let fee = U256::from(receipt.gas_used) * U256::from(DEFAULT_BASE_FEE);
-    assert!(receipt.gas_used >= 21_000);
+    assert_eq!(receipt.gas_used, gas);
     assert_eq!(client.get_balance(to).await.unwrap(), ether(1));
     assert_eq!(
         client.get_balance(sender.address).await.unwrap(),
@@ -121,13 +121,13 @@ async fn transfer_is_mined(tx: TransactionRequest, expected: TxType) {
 
 #[tokio::test]
 async fn eip1559_transfer_pays_value_and_base_fee() {
-    transfer_is_mined(TransactionRequest::default(), TxType::Eip1559).await;
+    transfer_is_mined(TransactionRequest::default(), TxType::Eip1559, 21_000).await;
 }
 
 #[tokio::test]
 async fn legacy_transfer_pays_value_and_base_fee() {
     let tx = TransactionRequest::default().with_gas_price(u128::from(DEFAULT_BASE_FEE));
-    transfer_is_mined(tx, TxType::Legacy).await;
+    transfer_is_mined(tx, TxType::Legacy, 21_000).await;
 }
 
 #[tokio::test]
@@ -141,7 +141,8 @@ async fn eip2930_transfer_pays_value_and_base_fee() {
     let tx = TransactionRequest::default()
         .with_gas_price(u128::from(DEFAULT_BASE_FEE))
         .with_access_list(list);
-    transfer_is_mined(tx, TxType::Eip2930).await;
+    // EIP-2930's intrinsic gas: 2,400 per address, 1,900 per storage key.
+    transfer_is_mined(tx, TxType::Eip2930, 21_000 + 2_400 + 1_900).await;
 }
 
 #[tokio::test]
