@@ -37,7 +37,8 @@
 //! * **State**: only the current state is kept. State queries (`eth_getBalance`, `eth_call`,
 //!   …) accept `latest`, `pending`, `safe`, `finalized` or the latest block's number or hash;
 //!   an earlier block is answered with `-32000` "historical state is not kept". With a block
-//!   time, `latest` state already includes the pending block's transactions.
+//!   time, `latest` state already includes the pending block's transactions, while
+//!   `eth_getBlockByNumber("pending")` answers the latest sealed block.
 //! * **Transactions**: legacy (EIP-155 only), EIP-2930 and EIP-1559. No EIP-4844 or EIP-7702,
 //!   no mempool: a transaction whose nonce is not the sender's next is refused (`-32000`
 //!   "nonce too high"), not queued. `eth_sendTransaction` and signing methods are absent (the
