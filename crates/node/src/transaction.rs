@@ -137,3 +137,70 @@ impl NodeState {
         Ok(hash)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use alloy_consensus::{SignableTransaction, TxLegacy};
+    use alloy_eips::eip2718::Encodable2718;
+    use alloy_primitives::{Signature, TxKind, U256};
+
+    use super::*;
+    use crate::accounts::DevAccount;
+
+    fn legacy(chain_id: Option<u64>) -> Vec<u8> {
+        let tx = TxLegacy {
+            chain_id,
+            nonce: 0,
+            gas_price: 1,
+            gas_limit: 21_000,
+            to: TxKind::Call(alloy_primitives::Address::ZERO),
+            value: U256::ZERO,
+            input: Default::default(),
+        };
+        let key = DevAccount::deterministic(1).key;
+        let signature: Signature = key
+            .sign_prehash_recoverable(tx.signature_hash().as_slice())
+            .unwrap()
+            .into();
+        TxEnvelope::from(tx.into_signed(signature)).encoded_2718()
+    }
+
+    #[test]
+    fn eip155_legacy_decodes_with_its_sender() {
+        let tx = decode(&legacy(Some(412_346)), 412_346).unwrap();
+        assert_eq!(tx.signer(), DevAccount::deterministic(1).address);
+    }
+
+    #[test]
+    fn refusals_before_execution() {
+        let mut trailing = legacy(Some(412_346));
+        trailing.push(0);
+        let cases: [(Vec<u8>, i32, &str); 4] = [
+            (
+                legacy(None),
+                crate::error::TX_REJECTED,
+                "only replay-protected (EIP-155) transactions allowed",
+            ),
+            (
+                legacy(Some(1)),
+                crate::error::TX_REJECTED,
+                "invalid chain id 1: this chain is 412346",
+            ),
+            (
+                trailing,
+                crate::error::INVALID_PARAMS,
+                "invalid params: 1 trailing bytes after the transaction",
+            ),
+            (
+                vec![0x05, 0xc0],
+                crate::error::INVALID_PARAMS,
+                "invalid params: transaction does not decode",
+            ),
+        ];
+        for (raw, code, message) in cases {
+            let error = decode(&raw, 412_346).unwrap_err();
+            assert_eq!(error.code(), code, "{error}");
+            assert!(error.to_string().starts_with(message), "{error}");
+        }
+    }
+}

@@ -448,3 +448,39 @@ impl NodeState {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refusals_take_erc_7769_codes_by_aa_family() {
+        let cases = [
+            ("AA23 reverted", AA_REJECTED),
+            ("AA21 didn't pay prefund", AA_REJECTED),
+            ("AA25 invalid account nonce", AA_REJECTED),
+            ("AA24 signature error", SIGNATURE_FAILED),
+            ("AA22 expired or not due", OUT_OF_TIME_RANGE),
+            ("AA32 paymaster expired or not due", OUT_OF_TIME_RANGE),
+            ("AA33 reverted", PAYMASTER_REJECTED),
+            ("AA34 signature error", PAYMASTER_REJECTED),
+            ("handleOps reverted: 0x", AA_REJECTED),
+        ];
+        for (reason, code) in cases {
+            let error = refusal(reason, None);
+            assert_eq!(error.code(), code, "{reason}");
+            assert_eq!(error.to_string(), reason);
+        }
+    }
+
+    #[test]
+    fn refusal_carries_the_revert_data_and_the_module_error() {
+        let inner = Bytes::from(vec![0xde, 0xad]);
+        let NodeError::UserOp { data, .. } = refusal("AA23 reverted", Some(&inner)) else {
+            panic!("a user-op error");
+        };
+        assert_eq!(data["aaCode"], "AA23");
+        assert_eq!(data["revertData"], "0xdead");
+        assert_eq!(data["moduleError"], "unrecognised revert data 0xdead");
+    }
+}
