@@ -15,7 +15,9 @@ use alloy_rpc_types_eth::erc4337::UserOperationReceipt;
 use alloy_rpc_types_eth::TransactionRequest;
 use alloy_sol_types::{SolCall, SolError, SolEvent};
 use devnet_fixtures::bindings::{IEntryPointV07, TestToken};
-use devnet_node::error::{AA_REJECTED, INVALID_PARAMS, OPCODE_RULE_VIOLATION, SIGNATURE_FAILED};
+use devnet_node::error::{
+    AA_REJECTED, INVALID_PARAMS, OPCODE_RULE_VIOLATION, OUT_OF_TIME_RANGE, SIGNATURE_FAILED,
+};
 use devnet_node::{dev_accounts, Node, CHAIN_ID};
 use serde_json::{json, Value};
 use sessionkey_policy::{Limit, TokenLimit};
@@ -39,7 +41,13 @@ struct Session {
     entry_point: Address,
 }
 
+/// A session valid from a minute ago for an hour.
 async fn session() -> Session {
+    session_valid(-60, 3600).await
+}
+
+/// A session valid from `after` to `until` seconds around the latest block's time.
+async fn session_valid(after: i64, until: i64) -> Session {
     let node = common::start().await;
     let info = node.info().clone();
     let owner = common::provider(&node, &dev_accounts()[1]);
@@ -70,7 +78,10 @@ async fn session() -> Session {
         .timestamp;
     let key = SessionKey::from_bytes(&[7u8; 32]).unwrap();
     let permission = SessionBuilder::new(key.address())
-        .valid_between(now - 60, now + 3600)
+        .valid_between(
+            now.saturating_add_signed(after),
+            now.saturating_add_signed(until),
+        )
         .gas_budget(Limit::Unlimited)
         .call(
             CallBuilder::function(info.token, "transfer(address to, uint256 amount)")
@@ -223,6 +234,29 @@ async fn session_op_is_estimated_sent_and_receipted() {
     assert!((20_000..500_000).contains(&call), "{estimate}");
     assert!(pre > 21_000, "{estimate}");
 
+    // Gas limits and fees may be left out of an estimate (ERC-7769): they count as zero.
+    let mut bare = json!(op);
+    for field in [
+        "callGasLimit",
+        "verificationGasLimit",
+        "preVerificationGas",
+        "maxFeePerGas",
+        "maxPriorityFeePerGas",
+    ] {
+        bare.as_object_mut().unwrap().remove(field);
+    }
+    let bare_estimate = common::rpc(
+        &common::http(),
+        &s.node,
+        "eth_estimateUserOperationGas",
+        json!([bare, s.entry_point]),
+    )
+    .await;
+    assert!(
+        bare_estimate["result"]["verificationGasLimit"].is_string(),
+        "{bare_estimate}"
+    );
+
     op.verification_gas_limit = verification;
     op.call_gas_limit = call;
     op.pre_verification_gas = U256::from(pre);
@@ -319,6 +353,29 @@ async fn policy_refusal_is_32500_with_aa23_and_the_module_error() {
         "{data}"
     );
     assert_eq!(s.chain_state().await, before, "the refused op left nothing");
+
+    // The estimate, with a dummy signature, runs the same checks and refuses the same way.
+    let mut dummy = s.transfer_op(60 * UNIT).await;
+    dummy.signature = s
+        .key
+        .sign_user_op_hash(&B256::ZERO, s.module)
+        .to_bytes()
+        .to_vec()
+        .into();
+    let estimate = common::rpc(
+        &common::http(),
+        &s.node,
+        "eth_estimateUserOperationGas",
+        json!([dummy, s.entry_point]),
+    )
+    .await;
+    assert_eq!(
+        common::error_code(&estimate),
+        i64::from(AA_REJECTED),
+        "{estimate}"
+    );
+    assert_eq!(estimate["error"]["data"]["revertData"], data["revertData"]);
+    assert_eq!(s.chain_state().await, before, "the estimate left nothing");
 
     // A signature by another key over the right hash: AA24, ERC-7769's -32507.
     let mut op = s.transfer_op(10 * UNIT).await;
@@ -459,5 +516,25 @@ async fn invalid_fields_are_32602_and_change_nothing() {
         );
         assert_eq!(s.chain_state().await, before);
     }
+    s.node.stop().await;
+}
+
+#[tokio::test]
+async fn session_not_yet_valid_is_32503() {
+    let s = session_valid(3600, 7200).await;
+    let before = s.chain_state().await;
+    let mut op = s.transfer_op(10 * UNIT).await;
+    s.sign(&mut op);
+    let response = s.send_raw(json!(op), json!(s.entry_point)).await;
+    assert_eq!(
+        common::error_code(&response),
+        i64::from(OUT_OF_TIME_RANGE),
+        "{response}"
+    );
+    assert_eq!(
+        response["error"]["message"],
+        json!("AA22 expired or not due")
+    );
+    assert_eq!(s.chain_state().await, before);
     s.node.stop().await;
 }
