@@ -12,6 +12,7 @@ use alloy_consensus::{
 use alloy_primitives::{Address, Bloom, Log, B256};
 use alloy_rpc_types_eth as rpc;
 use alloy_rpc_types_eth::{BlockTransactions, TransactionReceipt};
+use stylus_devnet::CallOutcome;
 
 /// A transaction the node executed, with what it did.
 #[derive(Clone, Debug)]
@@ -184,16 +185,12 @@ impl BlockStore {
         !self.pending.is_empty()
     }
 
-    /// Adds an executed transaction to the pending block described by `env`.
-    #[allow(clippy::too_many_arguments)]
+    /// Adds a transaction, executed with `outcome`, to the pending block described by `env`.
     pub fn push(
         &mut self,
         env: &BlockEnv,
         tx: Recovered<TxEnvelope>,
-        success: bool,
-        gas_used: u64,
-        logs: Vec<Log>,
-        contract_address: Option<Address>,
+        outcome: CallOutcome,
     ) -> B256 {
         let (cumulative, first_log) =
             self.pending
@@ -207,11 +204,11 @@ impl BlockStore {
                 });
         let record = TxRecord {
             tx,
-            success,
-            gas_used,
-            cumulative_gas_used: cumulative + gas_used,
-            logs,
-            contract_address,
+            success: outcome.success,
+            gas_used: outcome.gas_used,
+            cumulative_gas_used: cumulative + outcome.gas_used,
+            logs: outcome.logs,
+            contract_address: outcome.created,
             effective_gas_price: u128::from(env.base_fee),
             block_number: env.number,
             index: self.pending.len() as u64,

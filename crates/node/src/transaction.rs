@@ -125,14 +125,7 @@ impl NodeState {
         }
         let env = self.pending_env();
         let outcome = self.world.chain.send(&request(&tx))?;
-        self.store.push(
-            &env,
-            tx,
-            outcome.success,
-            outcome.gas_used,
-            outcome.logs,
-            outcome.created,
-        );
+        self.store.push(&env, tx, outcome);
         self.after_transaction();
         Ok(hash)
     }

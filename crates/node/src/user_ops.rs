@@ -274,14 +274,7 @@ impl NodeState {
                 && log.topics().get(1) == Some(&hash)
         });
         let logs = 0..event.unwrap_or(outcome.logs.len());
-        let transaction_hash = self.store.push(
-            &env,
-            tx,
-            outcome.success,
-            outcome.gas_used,
-            outcome.logs,
-            None,
-        );
+        let transaction_hash = self.store.push(&env, tx, outcome);
         self.user_ops.insert(
             hash,
             UserOpRecord {
