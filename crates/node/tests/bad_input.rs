@@ -190,6 +190,30 @@ async fn refused_transactions_change_nothing() {
         "already known",
     )
     .await;
+
+    // Block 1 holds it: the state before it is not kept, and block 2 does not exist yet.
+    let past = call("eth_getBalance", json!([RECIPIENT, "0x0"]));
+    refused(
+        &client,
+        &node,
+        who,
+        past,
+        i64::from(TX_REJECTED),
+        "historical state",
+    )
+    .await;
+    let future = call("eth_getBalance", json!([RECIPIENT, "0x2"]));
+    refused(
+        &client,
+        &node,
+        who,
+        future,
+        i64::from(INVALID_PARAMS),
+        "does not exist",
+    )
+    .await;
+    let latest = common::rpc(&client, &node, "eth_getBalance", json!([RECIPIENT, "0x1"])).await;
+    assert_eq!(latest["result"], json!("0x3e8"));
     node.stop().await;
 }
 
