@@ -105,13 +105,14 @@ impl TxRecord {
         }
     }
 
-    /// `eth_getTransactionByHash`'s answer.
+    /// `eth_getTransactionByHash`'s answer (no block fields while its block is pending).
     pub fn rpc_transaction(&self) -> rpc::Transaction {
+        let sealed = self.block_hash.is_some();
         rpc::Transaction {
             inner: self.tx.clone(),
             block_hash: self.block_hash,
-            block_number: Some(self.block_number),
-            transaction_index: Some(self.index),
+            block_number: sealed.then_some(self.block_number),
+            transaction_index: sealed.then_some(self.index),
             effective_gas_price: Some(self.effective_gas_price),
         }
     }

@@ -43,13 +43,21 @@ async fn transactions_wait_in_the_pending_block_until_the_interval_seals_it() {
         .chain()
         .run(move |state| {
             let hash = state.send_raw_transaction(&raw).unwrap();
-            let pending = state.store.transaction(hash).unwrap().block_hash.is_none();
+            let shown = state.store.transaction(hash).unwrap().rpc_transaction();
+            let pending = shown.block_hash.is_none() && shown.block_number.is_none();
             (hash, state.latest_number(), pending)
         })
         .await
         .unwrap();
     assert!(pending, "not sealed before the interval");
     let client = common::reader(&node);
+    let seen = client.get_transaction_by_hash(hash).await.unwrap().unwrap();
+    if seen.block_hash.is_none() {
+        assert_eq!(
+            seen.block_number, None,
+            "a pending transaction has no block yet"
+        );
+    }
     // Its effects are already in the state the node answers from.
     assert_eq!(
         client
