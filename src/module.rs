@@ -54,7 +54,11 @@ impl<H: Host + ?Sized> Module<'_, H> {
             if records.iter().any(|(s, _)| *s == header.signer) {
                 return Err(Error::session_already_active(account, header.signer));
             }
-            let (encoded, tail) = rest.split_at(used);
+            // `used` never exceeds `rest` (visit reads within it); checked, not indexed, so no
+            // panic path is linked.
+            let (encoded, tail) = rest
+                .split_at_checked(used)
+                .ok_or(RecordError::Truncated { at: used })?;
             records.push((header.signer, encoded));
             rest = tail;
         }
@@ -353,7 +357,7 @@ impl<H: Host + ?Sized> RecordSink for EntryWriter<'_, '_, H> {
     }
 
     fn call_end(&mut self) {
-        for (i, w) in self.entry.head().iter().enumerate() {
+        for (i, w) in self.entry.head().enumerate() {
             self.module.store(slots::offset(self.base, i), *w);
         }
     }
