@@ -37,9 +37,9 @@ pub trait Host {
     fn static_call_word(&self, to: &Address, input: &[u8], gas: u64) -> Option<B256>;
 }
 
-/// Any Stylus SDK host (stylus-test's `TestVM` in tests, the SDK's VM under `export-abi`) is
-/// a [`Host`].
-#[cfg(any(test, feature = "export-abi"))]
+/// Any Stylus SDK host (stylus-test's `TestVM` in tests and under `sdk-host`, the SDK's VM
+/// under `export-abi`) is a [`Host`].
+#[cfg(any(test, feature = "export-abi", feature = "sdk-host"))]
 impl<T: stylus_sdk::prelude::Host + ?Sized> Host for T {
     fn msg_sender(&self) -> Address {
         stylus_sdk::prelude::MessageAccess::msg_sender(self)
