@@ -8,6 +8,8 @@
 #                                                     scripts/fixtures/package-lock.json), sha256-checked below
 #   TestAccount7579, TestToken, Counter, Reverter,    compiled from crates/devnet/solidity/*.sol by
 #   MockValidator, Erc7562Probe, ProbeStore           scripts/fixtures/compile.js with the pinned solc-js 0.8.28
+#   OzAccount7579                                     the same, over @openzeppelin/contracts@5.7.0 (npm, pinned; the
+#                                                     imported sources sha256-checked by compile.js)
 #
 # Idempotent and fast when up to date: `npm ci` runs only when package-lock.json changed, compilation only when a
 # source, compile.js or the lockfile changed. Concurrent runs are serialised with flock. Needs node + npm (Node 20).
@@ -27,7 +29,7 @@ declare -A PINNED_SHA256=(
   [SimpleAccountFactory]=1f254f09887ba9306ae8602e8cf4c8a5bdac456409a0e2826e6c1aa922651a84
 )
 NPM_NAMES=(EntryPoint SimpleAccount SimpleAccountFactory)
-COMPILED_NAMES=(TestAccount7579 TestToken Counter Reverter MockValidator Erc7562Probe ProbeStore)
+COMPILED_NAMES=(TestAccount7579 OzAccount7579 TestToken Counter Reverter MockValidator Erc7562Probe ProbeStore)
 
 die() { echo "fetch-fixtures: ERROR: $*" >&2; exit 1; }
 log() { echo "fetch-fixtures: $*" >&2; }

@@ -407,8 +407,9 @@ pub enum NonceKeyLayout {
     /// The 192-bit key as given.
     Raw(U256),
     /// The validator's address in the top 20 bytes of the 24-byte key, then 4 free bytes
-    /// (`address(nonce >> 96)` selects the validator): crates/fixtures' TestAccount7579,
-    /// and ERC-7579 accounts in the style of Rhinestone's MSA.
+    /// (`address(nonce >> 96)` selects the validator): OpenZeppelin's `AccountERC7579`
+    /// (`_extractUserOpValidator`, 5.7.0), crates/fixtures' TestAccount7579, and ERC-7579
+    /// accounts in the style of Rhinestone's MSA and Safe7579.
     ValidatorInTopBytes {
         /// The validator module.
         validator: Address,

@@ -236,7 +236,7 @@ pub(super) struct SignArgs {
     #[arg(long, value_name = "N", value_parser = uint256, conflicts_with_all = ["nonce_key", "sequence"])]
     pub nonce: Option<U256>,
     /// The 192-bit nonce key, or `validator` for the module's address in the key's top 20
-    /// bytes (how TestAccount7579 and MSA-style accounts pick the validator).
+    /// bytes (how OpenZeppelin's AccountERC7579 and MSA-style accounts pick the validator).
     #[arg(long, value_name = "KEY")]
     pub nonce_key: Option<String>,
     /// The sequence number under --nonce-key (default 0; read it from EntryPoint.getNonce).
