@@ -19,4 +19,5 @@ pub use trace::{check_bundle, OpEntities, ValidationCheck, Verdict};
 pub use world::{Account, AccountKind, SessionKey, World, WorldError, OWNER_SIGNS, TX_GAS};
 
 pub use devnet_fixtures::bindings;
+pub use devnet_fixtures::EntryPointVersion;
 pub use stylus_devnet as devnet;

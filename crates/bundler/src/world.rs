@@ -7,7 +7,7 @@ use devnet_fixtures::bindings::{
     ISimpleAccountFactory, PackedUserOperation, TestAccount7579, TestToken, MODE_SINGLE,
 };
 use devnet_fixtures::{
-    Fixtures, COUNTER, CREATE2_DEPLOYER, ENTRY_POINT_V07, ENTRY_POINT_V07_SALT, OZ_ACCOUNT_7579,
+    EntryPointVersion, Fixtures, COUNTER, CREATE2_DEPLOYER, OZ_ACCOUNT_7579,
     SIMPLE_ACCOUNT_FACTORY, TEST_ACCOUNT_7579, TEST_TOKEN,
 };
 use k256::ecdsa::SigningKey;
@@ -182,12 +182,15 @@ pub struct Account {
     pub kind: AccountKind,
 }
 
-/// EntryPoint v0.7, the module, a token and a counter on a fresh devnet.
+/// EntryPoints v0.7 and v0.8, the module, a token and a counter on a fresh devnet.
 pub struct World {
     /// The chain.
     pub chain: Devnet,
-    /// The canonical EntryPoint v0.7.
+    /// The EntryPoint this world's accounts are bound to and its bundles go through (both
+    /// releases are deployed at their canonical addresses).
     pub entry_point: Address,
+    /// Its release.
+    pub entry_point_version: EntryPointVersion,
     /// The session-key module (Stylus).
     pub module: Address,
     /// A TestToken (18 decimals).
@@ -206,14 +209,23 @@ pub struct World {
 }
 
 impl World {
-    /// Deploys everything. The EntryPoint goes through the CREATE2 deployer with the canonical
-    /// salt, so landing at `0x0000000071727De22E5E9d8BAf0edAc6f37da032` proves the artifact is
-    /// the canonical one.
+    /// Deploys everything, bound to EntryPoint v0.7.
     ///
     /// # Errors
     ///
     /// Fixture loading or any deployment failing.
     pub fn new() -> Result<Self, WorldError> {
+        Self::with_entry_point(EntryPointVersion::V07)
+    }
+
+    /// Deploys everything, bound to the EntryPoint of `version`. Both EntryPoints go through the
+    /// CREATE2 deployer with their canonical salts, so landing at the canonical addresses proves
+    /// the artifacts are the canonical ones.
+    ///
+    /// # Errors
+    ///
+    /// Fixture loading or any deployment failing.
+    pub fn with_entry_point(version: EntryPointVersion) -> Result<Self, WorldError> {
         let fixtures = Fixtures::load()?;
         let mut chain = Devnet::new();
         let deployer = Address::repeat_byte(0xDE);
@@ -223,23 +235,24 @@ impl World {
         }
         chain.set_code(CREATE2_DEPLOYER, Bytes::from_static(CREATE2_DEPLOYER_CODE));
 
-        let entry_point = fixtures.entry_point()?;
-        devnet_fixtures::check_entry_point_initcode(&entry_point.bytecode)?;
-        let mut create2 = ENTRY_POINT_V07_SALT.to_vec();
-        create2.extend_from_slice(&entry_point.bytecode);
-        let out = chain.call(
-            deployer,
-            CREATE2_DEPLOYER,
-            U256::ZERO,
-            create2.into(),
-            TX_GAS,
-        )?;
-        require("deploying EntryPoint", &out)?;
-        if chain.code(ENTRY_POINT_V07).is_empty() {
-            return Err(WorldError::Failed {
-                what: "EntryPoint at its canonical address",
-                outcome: Box::new(out),
-            });
+        for each in EntryPointVersion::ALL {
+            let artifact = fixtures.entry_point_of(each)?;
+            let mut create2 = each.salt().to_vec();
+            create2.extend_from_slice(&artifact.bytecode);
+            let out = chain.call(
+                deployer,
+                CREATE2_DEPLOYER,
+                U256::ZERO,
+                create2.into(),
+                TX_GAS,
+            )?;
+            require("deploying an EntryPoint", &out)?;
+            if chain.code(each.address()).is_empty() {
+                return Err(WorldError::Failed {
+                    what: "EntryPoint at its canonical address",
+                    outcome: Box::new(out),
+                });
+            }
         }
 
         let module = chain.deploy_stylus(deployer, &deployable_contract())?;
@@ -258,7 +271,8 @@ impl World {
 
         Ok(Self {
             chain,
-            entry_point: ENTRY_POINT_V07,
+            entry_point: version.address(),
+            entry_point_version: version,
             module,
             token,
             counter,
