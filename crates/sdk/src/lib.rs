@@ -14,6 +14,8 @@
 //!   committed interface and `sessionkey-policy`'s record encoding.
 //! - **User operations** ([`user_op`], [`hash`]): bundler JSON, packing, nonces, userOpHash for
 //!   EntryPoint v0.7 and v0.8 (EIP-712).
+//! - **Live state** ([`status`]): a session's liveness, window and what is left of each cap,
+//!   named from the module's own storage words.
 //! - **Simulate / explain** ([`simulate`], [`explain`], [`usage`], [`inspect`]): run the
 //!   contract's own policy code on an op and say, in words, which call and which rule fails.
 //!
@@ -39,6 +41,7 @@ pub mod keystore;
 pub mod permission_file;
 pub mod signature_abi;
 pub mod simulate;
+pub mod status;
 pub mod usage;
 pub mod user_op;
 
