@@ -39,7 +39,7 @@ pub enum UserOpError {
 }
 
 /// Hex quantities (`"0x1a"`), read also from decimal strings and JSON numbers.
-mod quantity {
+pub(crate) mod quantity {
     use alloy_primitives::U256;
     use serde::de::Error;
     use serde::{Deserialize, Deserializer, Serializer};
@@ -69,7 +69,7 @@ mod quantity {
         }
     }
 
-    pub(super) mod u256 {
+    pub(crate) mod u256 {
         use super::*;
 
         pub fn serialize<S: Serializer>(v: &U256, s: S) -> Result<S::Ok, S::Error> {
@@ -81,7 +81,7 @@ mod quantity {
         }
     }
 
-    pub(super) mod u128 {
+    pub(crate) mod u128 {
         use super::*;
 
         pub fn serialize<S: Serializer>(v: &u128, s: S) -> Result<S::Ok, S::Error> {
@@ -97,7 +97,18 @@ mod quantity {
         }
     }
 
-    pub(super) mod opt_u128 {
+    /// A quantity that must fit in 64 bits (block numbers).
+    #[cfg(feature = "rpc")]
+    pub(crate) mod u64 {
+        use super::*;
+
+        pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+            let v = read(d)?;
+            u64::try_from(v).map_err(|_| D::Error::custom(format!("{v} does not fit in 64 bits")))
+        }
+    }
+
+    pub(crate) mod opt_u128 {
         use super::*;
 
         pub fn serialize<S: Serializer>(v: &Option<u128>, s: S) -> Result<S::Ok, S::Error> {
