@@ -93,6 +93,12 @@ pub enum RpcError {
         /// The bundler's chain id.
         bundler: u64,
     },
+    /// A bundler method was called on a client connected to a node only.
+    #[error("{method}: no bundler endpoint given")]
+    NoBundler {
+        /// The method.
+        method: String,
+    },
     /// No receipt before the deadline.
     #[error("no receipt for userOp {user_op_hash} after {seconds} s")]
     Timeout {
@@ -237,25 +243,41 @@ struct RawTxReceipt {
     block_number: u64,
 }
 
-/// A node and a bundler (often the same endpoint) for one EntryPoint on one chain.
+/// A node, and for sending ops a bundler (often the same endpoint), for one EntryPoint on one
+/// chain.
 pub struct ChainClient<P> {
     node: P,
-    bundler: P,
+    bundler: Option<P>,
     entry_point: EntryPoint,
     chain_id: u64,
 }
 
 impl<P: Provider> ChainClient<P> {
-    /// Connects: reads the node's chain id, checks the bundler is on the same chain and serves
+    /// Connects to a node only (reads: session state, nonces, fees): reads its chain id.
+    ///
+    /// # Errors
+    /// Transport and RPC errors.
+    pub async fn connect_node(node: P, entry_point: EntryPoint) -> Result<Self, RpcError> {
+        let chain_id = node
+            .get_chain_id()
+            .await
+            .map_err(|e| from_transport("eth_chainId", e))?;
+        Ok(Self {
+            node,
+            bundler: None,
+            entry_point,
+            chain_id,
+        })
+    }
+
+    /// Connects to a node and a bundler: checks the bundler is on the node's chain and serves
     /// `entry_point`.
     ///
     /// # Errors
     /// Transport and RPC errors; [`RpcError::ChainMismatch`]; [`RpcError::UnsupportedEntryPoint`].
     pub async fn connect(node: P, bundler: P, entry_point: EntryPoint) -> Result<Self, RpcError> {
-        let chain_id = node
-            .get_chain_id()
-            .await
-            .map_err(|e| from_transport("eth_chainId", e))?;
+        let mut client = Self::connect_node(node, entry_point).await?;
+        let chain_id = client.chain_id;
         let bundler_chain = bundler
             .get_chain_id()
             .await
@@ -271,17 +293,19 @@ impl<P: Provider> ChainClient<P> {
             .request("eth_supportedEntryPoints", ())
             .await
             .map_err(|e| from_transport("eth_supportedEntryPoints", e))?;
-        if !supported.contains(&entry_point.address) {
+        if !supported.contains(&client.entry_point.address) {
             return Err(RpcError::UnsupportedEntryPoint {
-                entry_point: entry_point.address,
+                entry_point: client.entry_point.address,
                 supported,
             });
         }
-        Ok(Self {
-            node,
-            bundler,
-            entry_point,
-            chain_id,
+        client.bundler = Some(bundler);
+        Ok(client)
+    }
+
+    fn bundler(&self, method: &str) -> Result<&P, RpcError> {
+        self.bundler.as_ref().ok_or_else(|| RpcError::NoBundler {
+            method: method.into(),
         })
     }
 
@@ -420,7 +444,7 @@ impl<P: Provider> ChainClient<P> {
     /// Transport and RPC errors (a refused op: [`RpcError::Rpc`] with the bundler's code and
     /// the revert data in `data`).
     pub async fn estimate(&self, op: &UserOperation) -> Result<GasEstimate, RpcError> {
-        self.bundler
+        self.bundler("eth_estimateUserOperationGas")?
             .client()
             .request(
                 "eth_estimateUserOperationGas",
@@ -437,7 +461,7 @@ impl<P: Provider> ChainClient<P> {
     /// Transport and RPC errors; [`RpcError::Decode`] if the bundler's hash differs.
     pub async fn send(&self, op: &UserOperation) -> Result<B256, RpcError> {
         let hash: B256 = self
-            .bundler
+            .bundler("eth_sendUserOperation")?
             .client()
             .request("eth_sendUserOperation", (op, self.entry_point.address))
             .await
@@ -463,7 +487,7 @@ impl<P: Provider> ChainClient<P> {
     /// Transport and RPC errors.
     pub async fn receipt(&self, user_op_hash: B256) -> Result<Option<OpReceipt>, RpcError> {
         let raw: Option<RawReceipt> = self
-            .bundler
+            .bundler("eth_getUserOperationReceipt")?
             .client()
             .request("eth_getUserOperationReceipt", (user_op_hash,))
             .await
