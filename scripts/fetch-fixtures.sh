@@ -6,8 +6,12 @@
 # Output: <repo>/target/fixtures/<Name>.json (or $SESSIONKEY_FIXTURES if set), never committed:
 #   EntryPoint, SimpleAccount, SimpleAccountFactory   copied from @account-abstraction/contracts@0.7.0 (npm, pinned by
 #                                                     scripts/fixtures/package-lock.json), sha256-checked below
+#   EntryPointV08                                     EntryPoint.json of @account-abstraction/contracts@0.8.0 (npm alias
+#                                                     @account-abstraction/contracts-v08), sha256-checked below
 #   TestAccount7579, TestToken, Counter, Reverter,    compiled from crates/devnet/solidity/*.sol by
 #   MockValidator, Erc7562Probe, ProbeStore           scripts/fixtures/compile.js with the pinned solc-js 0.8.28
+#   OzAccount7579                                     the same, over @openzeppelin/contracts@5.7.0 (npm, pinned; the
+#                                                     imported sources sha256-checked by compile.js)
 #
 # Idempotent and fast when up to date: `npm ci` runs only when package-lock.json changed, compilation only when a
 # source, compile.js or the lockfile changed. Concurrent runs are serialised with flock. Needs node + npm (Node 20).
@@ -18,6 +22,7 @@ NPM_DIR="$REPO/scripts/fixtures"
 SOL_DIR="$REPO/crates/devnet/solidity"
 OUT="${SESSIONKEY_FIXTURES:-$REPO/target/fixtures}"
 ARTIFACTS="$NPM_DIR/node_modules/@account-abstraction/contracts/artifacts"
+ARTIFACTS_V08="$NPM_DIR/node_modules/@account-abstraction/contracts-v08/artifacts"
 
 # sha256 of the npm artifacts as published in @account-abstraction/contracts@0.7.0. The Rust loader
 # (crates/fixtures/src/lib.rs) pins the same values; change both together.
@@ -25,9 +30,17 @@ declare -A PINNED_SHA256=(
   [EntryPoint]=952e7ce1e69354b9e80d0e68e0cbcc64f9304dd25c17170c3732114ea5421b04
   [SimpleAccount]=6a3c718505988811829a7a7d004fbacbfdc1dc44c637c55297a665e6103c0e2b
   [SimpleAccountFactory]=1f254f09887ba9306ae8602e8cf4c8a5bdac456409a0e2826e6c1aa922651a84
+  [EntryPointV08]=ee603c34a933e3e3d5143aa06fc6e0798f358c25377cfdc69e57a0d1d3d4c6fa
 )
-NPM_NAMES=(EntryPoint SimpleAccount SimpleAccountFactory)
-COMPILED_NAMES=(TestAccount7579 TestToken Counter Reverter MockValidator Erc7562Probe ProbeStore)
+NPM_NAMES=(EntryPoint SimpleAccount SimpleAccountFactory EntryPointV08)
+# Where each copied artifact comes from in node_modules.
+declare -A NPM_SOURCE=(
+  [EntryPoint]="$ARTIFACTS/EntryPoint.json"
+  [SimpleAccount]="$ARTIFACTS/SimpleAccount.json"
+  [SimpleAccountFactory]="$ARTIFACTS/SimpleAccountFactory.json"
+  [EntryPointV08]="$ARTIFACTS_V08/EntryPoint.json"
+)
+COMPILED_NAMES=(TestAccount7579 OzAccount7579 TestToken Counter Reverter MockValidator Erc7562Probe ProbeStore)
 
 die() { echo "fetch-fixtures: ERROR: $*" >&2; exit 1; }
 log() { echo "fetch-fixtures: $*" >&2; }
@@ -57,8 +70,8 @@ for name in "${NPM_NAMES[@]}"; do
   if [[ -f "$dest" && "$(sha "$dest")" == "$want" ]]; then
     continue
   fi
-  src="$ARTIFACTS/$name.json"
-  [[ -f "$src" ]] || die "$src missing (is @account-abstraction/contracts@0.7.0 installed?)"
+  src="${NPM_SOURCE[$name]}"
+  [[ -f "$src" ]] || die "$src missing (are the pinned @account-abstraction/contracts packages installed?)"
   got="$(sha "$src")"
   [[ "$got" == "$want" ]] || die "sha256 mismatch for $src: got $got, expected $want"
   cp "$src" "$dest.tmp.$$"

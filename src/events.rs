@@ -2,9 +2,9 @@
 //! small function replaces a derived encoder per event. The contract tests compare each log
 //! with alloy's `SolEvent` encoding of the declared event (`abi.rs`).
 
+use crate::host::Host;
 use alloy_primitives::{Address, B256};
 use alloy_sol_types::SolEvent;
-use stylus_sdk::prelude::*;
 
 use crate::abi;
 

@@ -10,8 +10,13 @@
 //! points and glue. Every slot is keyed with the account innermost (ERC-7562 associated
 //! storage); validation never reads the clock (the window goes out in validationData) and
 //! checks signatures with the ecrecover precompile.
-#![cfg_attr(not(any(test, feature = "export-abi")), no_main)]
-#![cfg_attr(not(any(test, feature = "export-abi")), no_std)]
+// On-chain the program links no `std` (see `host.rs`); native builds (tests, export-abi, the
+// SDK's use of the ABI types) keep it.
+#![cfg_attr(
+    all(target_arch = "wasm32", not(feature = "export-abi")),
+    no_std,
+    no_main
+)]
 #![deny(missing_docs)]
 
 extern crate alloc;
@@ -19,6 +24,7 @@ extern crate alloc;
 pub mod abi;
 pub mod ecrecover;
 mod events;
+pub mod host;
 // The `#[public]` macros emit undocumented items; every hand-written item there is documented.
 #[cfg(feature = "export-abi")]
 #[allow(missing_docs)]
@@ -36,18 +42,6 @@ pub use abi::{Error, PackedUserOperation};
 pub use export_abi::{print_from_args, SessionKeyValidator};
 pub use module::Module;
 
-/// The Stylus entry point: every call goes through the hand-written [`router`]. (In a module
-/// of its own because the `#[entrypoint]` macro emits an undocumented `user_entrypoint`.)
-#[cfg(not(feature = "export-abi"))]
-#[allow(missing_docs)]
-mod entry {
-    use stylus_sdk::prelude::*;
-
-    // With the stylus-test feature (native test builds) the macro emits no `user_entrypoint`
-    // calling this.
-    #[allow(dead_code)]
-    #[entrypoint]
-    fn user_main(input: alloc::vec::Vec<u8>, host: stylus_sdk::host::VM) -> stylus_sdk::ArbResult {
-        crate::router::route(&host, &input)
-    }
-}
+/// The on-chain program: hostios, entry point, allocator, panic handler.
+#[cfg(all(target_arch = "wasm32", not(feature = "export-abi")))]
+mod wasm;

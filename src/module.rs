@@ -2,6 +2,7 @@
 //! the glue between storage and the policy engine. The router (`router.rs`) decodes calldata
 //! and calls these methods; tests call them through the same router on stylus-test's TestVM.
 
+use crate::host::Host;
 use alloc::vec::Vec;
 use alloy_primitives::{Address, B256, U256};
 use sessionkey_policy::layout::{
@@ -14,7 +15,6 @@ use sessionkey_policy::userop::UserOpRef;
 use sessionkey_policy::{
     authorize_op, decode_execute, gas, Condition, OpFacts, RecordError, SessionSignature, TokenCap,
 };
-use stylus_sdk::prelude::*;
 
 use crate::abi::Error;
 use crate::store::SessionStorage;
@@ -54,7 +54,11 @@ impl<H: Host + ?Sized> Module<'_, H> {
             if records.iter().any(|(s, _)| *s == header.signer) {
                 return Err(Error::session_already_active(account, header.signer));
             }
-            let (encoded, tail) = rest.split_at(used);
+            // `used` never exceeds `rest` (visit reads within it); checked, not indexed, so no
+            // panic path is linked.
+            let (encoded, tail) = rest
+                .split_at_checked(used)
+                .ok_or(RecordError::Truncated { at: used })?;
             records.push((header.signer, encoded));
             rest = tail;
         }
@@ -122,7 +126,7 @@ impl<H: Host + ?Sized> Module<'_, H> {
         let account = self.host.msg_sender();
         let state = self.installed_account(account)?;
         let slot = slots::session_slot(self.host, signer, account);
-        let mut header = SessionHeader::unpack(&self.host.storage_load_bytes32(slot));
+        let mut header = SessionHeader::unpack(&self.host.load(slot));
         if !header.is_live(&state) {
             return Err(Error::session_not_active(account, signer));
         }
@@ -156,10 +160,10 @@ impl<H: Host + ?Sized> Module<'_, H> {
         let host = self.host;
         let slot = slots::session_slot(host, signer, account);
         (
-            host.storage_load_bytes32(slots::account_slot(host, account)),
-            host.storage_load_bytes32(slot),
-            host.storage_load_bytes32(slots::offset(slot, session_word::COUNTERS as usize)),
-            host.storage_load_bytes32(slots::offset(slot, session_word::PAYMASTER as usize)),
+            host.load(slots::account_slot(host, account)),
+            host.load(slot),
+            host.load(slots::offset(slot, session_word::COUNTERS as usize)),
+            host.load(slots::offset(slot, session_word::PAYMASTER as usize)),
         )
     }
 
@@ -167,10 +171,8 @@ impl<H: Host + ?Sized> Module<'_, H> {
     /// (`[0]` flags: 1 configured, 2 unlimited; `[1..32]` remaining).
     pub fn token_cap_word(&self, account: Address, signer: Address, token: Address) -> B256 {
         let host = self.host;
-        let h = SessionHeader::unpack(
-            &host.storage_load_bytes32(slots::session_slot(host, signer, account)),
-        );
-        host.storage_load_bytes32(slots::token_slot(
+        let h = SessionHeader::unpack(&host.load(slots::session_slot(host, signer, account)));
+        host.load(slots::token_slot(
             host,
             account,
             signer,
@@ -207,7 +209,7 @@ impl<H: Host + ?Sized> Module<'_, H> {
             .ok_or_else(|| Error::invalid_signature_length(user_op.signature.len()))?;
         let signer = sig.signer;
         let session_slot = slots::session_slot(self.host, signer, account);
-        let header = SessionHeader::unpack(&self.host.storage_load_bytes32(session_slot));
+        let header = SessionHeader::unpack(&self.host.load(session_slot));
         if !header.is_live(&state) {
             return Err(Error::session_not_active(account, signer));
         }
@@ -245,7 +247,7 @@ impl<H: Host + ?Sized> Module<'_, H> {
 
         let digest = self
             .host
-            .native_keccak256(&sessionkey_policy::signature::digest_preimage(
+            .keccak256(&sessionkey_policy::signature::digest_preimage(
                 &user_op_hash,
                 module,
             ));
@@ -256,11 +258,7 @@ impl<H: Host + ?Sized> Module<'_, H> {
     }
 
     fn account_word(&self, account: Address) -> AccountWord {
-        AccountWord::unpack(
-            &self
-                .host
-                .storage_load_bytes32(slots::account_slot(self.host, account)),
-        )
+        AccountWord::unpack(&self.host.load(slots::account_slot(self.host, account)))
     }
 
     fn set_account_word(&self, account: Address, state: &AccountWord) {
@@ -276,9 +274,7 @@ impl<H: Host + ?Sized> Module<'_, H> {
     }
 
     fn store(&self, slot: U256, value: B256) {
-        // SAFETY: the SDK flushes the storage cache when the entry point returns; no reference
-        // into cached storage is held across this call.
-        unsafe { self.host.storage_cache_bytes32(slot, value) }
+        self.host.store(slot, value)
     }
 
     /// Writes a record that a check pass (`record::visit` with `CheckOnly`) has accepted. The
@@ -288,7 +284,7 @@ impl<H: Host + ?Sized> Module<'_, H> {
     fn register(&self, account: Address, signer: Address, encoded: &[u8]) -> Result<(), Error> {
         let mut state = self.account_word(account);
         let session = slots::session_slot(self.host, signer, account);
-        let old = SessionHeader::unpack(&self.host.storage_load_bytes32(session));
+        let old = SessionHeader::unpack(&self.host.load(session));
         if old.is_live(&state) {
             return Err(Error::session_already_active(account, signer));
         }
@@ -326,7 +322,7 @@ impl<H: Host + ?Sized> Module<'_, H> {
         }
         self.store(session, header_word(&header, perm_nonce).pack());
 
-        let record_hash = self.host.native_keccak256(encoded);
+        let record_hash = self.host.keccak256(encoded);
         events::session_registered(self.host, account, signer, perm_nonce, record_hash);
         Ok(())
     }
@@ -361,7 +357,7 @@ impl<H: Host + ?Sized> RecordSink for EntryWriter<'_, '_, H> {
     }
 
     fn call_end(&mut self) {
-        for (i, w) in self.entry.head().iter().enumerate() {
+        for (i, w) in self.entry.head().enumerate() {
             self.module.store(slots::offset(self.base, i), *w);
         }
     }

@@ -6,22 +6,17 @@
 //! functions through `#[public]` so `export-abi` still prints the interface, and the tests drive
 //! this router with calldata encoded from the committed `abi/ISessionKeyValidator.sol`.
 
+use crate::host::Host;
 use alloc::vec::Vec;
 use alloy_primitives::B256;
 use sessionkey_policy::abi_args::{addresses, single_bytes, static_words, uint};
 use sessionkey_policy::userop::decode_validate_user_op;
-use stylus_sdk::prelude::*;
-use stylus_sdk::ArbResult;
 
 use crate::abi::Error;
 use crate::module::{Module, ERC1271_INVALID};
 
 /// Function selectors (checked against the committed interface by `src/tests/abi_file.rs`).
 pub mod selector {
-    use alloy_primitives::Address;
-    use stylus_sdk::abi::Bytes;
-    use stylus_sdk::function_selector;
-
     /// `onInstall(bytes)` (ERC-7579).
     pub const ON_INSTALL: [u8; 4] = [0x6d, 0x61, 0xfe, 0x70];
     /// `onUninstall(bytes)` (ERC-7579).
@@ -35,21 +30,20 @@ pub mod selector {
     /// `isValidSignatureWithSender(address,bytes32,bytes)` (ERC-7579).
     pub const IS_VALID_SIGNATURE_WITH_SENDER: [u8; 4] = [0xf5, 0x51, 0xe2, 0xee];
     /// `registerSession(bytes)`.
-    pub const REGISTER_SESSION: [u8; 4] = function_selector!("registerSession", Bytes);
+    pub const REGISTER_SESSION: [u8; 4] = [0xe8, 0x92, 0x35, 0xb8];
     /// `revokeSession(address)`.
-    pub const REVOKE_SESSION: [u8; 4] = function_selector!("revokeSession", Address);
+    pub const REVOKE_SESSION: [u8; 4] = [0x1f, 0xa5, 0xd6, 0xa4];
     /// `revokeAllSessions()`.
-    pub const REVOKE_ALL_SESSIONS: [u8; 4] = function_selector!("revokeAllSessions");
+    pub const REVOKE_ALL_SESSIONS: [u8; 4] = [0xeb, 0xa3, 0x22, 0x0c];
     /// `sessionWords(address,address)`.
-    pub const SESSION_WORDS: [u8; 4] = function_selector!("sessionWords", Address, Address);
+    pub const SESSION_WORDS: [u8; 4] = [0xf4, 0xde, 0x82, 0xf4];
     /// `tokenCapWord(address,address,address)`.
-    pub const TOKEN_CAP_WORD: [u8; 4] =
-        function_selector!("tokenCapWord", Address, Address, Address);
+    pub const TOKEN_CAP_WORD: [u8; 4] = [0x60, 0xca, 0x36, 0xcb];
 }
 
 /// Dispatches one call. Unknown selectors, calldata shorter than a selector, and any call
 /// carrying value revert with empty data, as a Solidity contract without fallback would.
-pub fn route<H: Host + ?Sized>(host: &H, input: &[u8]) -> ArbResult {
+pub fn route<H: Host + ?Sized>(host: &H, input: &[u8]) -> Result<Vec<u8>, Vec<u8>> {
     let Some((sel, args)) = input.split_first_chunk::<4>() else {
         return Err(Vec::new());
     };

@@ -5,16 +5,16 @@
 //! `keccak256(pad(account) ‖ keccak256(pad(K) ‖ pad(p))) + n` — "keccak256(A ‖ x) + n", the
 //! shape ERC-7562 associates with account A, for n < 128. See `sessionkey_policy::layout`.
 
+use crate::host::Host;
 use alloy_primitives::{Address, B256, U256};
 use sessionkey_policy::layout::{self, CallKey};
-use stylus_sdk::prelude::*;
 
 /// `keccak256(a ‖ b)` over two words, with the host's native keccak.
 fn hash_pair<H: Host + ?Sized>(host: &H, a: &B256, b: &B256) -> B256 {
     let mut buf = [0u8; 64];
     buf[..32].copy_from_slice(a.as_slice());
     buf[32..].copy_from_slice(b.as_slice());
-    host.native_keccak256(&buf)
+    host.keccak256(&buf)
 }
 
 /// Slot of `mapping(address ⇒ T)` at `root`, for `account`.
@@ -41,7 +41,7 @@ pub fn call_slot<H: Host + ?Sized>(
     perm_nonce: u64,
     key: &CallKey,
 ) -> U256 {
-    let outer = host.native_keccak256(&layout::call_key_preimage(signer, perm_nonce, key));
+    let outer = host.keccak256(&layout::call_key_preimage(signer, perm_nonce, key));
     nested_slot(host, layout::CALLS_ROOT, &outer, account)
 }
 
@@ -53,7 +53,7 @@ pub fn token_slot<H: Host + ?Sized>(
     perm_nonce: u64,
     token: Address,
 ) -> U256 {
-    let outer = host.native_keccak256(&layout::token_key_preimage(signer, perm_nonce, token));
+    let outer = host.keccak256(&layout::token_key_preimage(signer, perm_nonce, token));
     nested_slot(host, layout::TOKEN_CAPS_ROOT, &outer, account)
 }
 

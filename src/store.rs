@@ -1,10 +1,10 @@
 //! The policy engine's [`RecordStore`] over Stylus storage, for one session.
 
+use crate::host::Host;
 use alloc::vec::Vec;
 use alloy_primitives::{Address, B256, U256};
 use sessionkey_policy::layout::{session_word, CallKey};
 use sessionkey_policy::RecordStore;
-use stylus_sdk::prelude::*;
 
 use crate::slots;
 
@@ -29,14 +29,12 @@ pub struct SessionStorage<'a, H: Host + ?Sized> {
 impl<H: Host + ?Sized> SessionStorage<'_, H> {
     /// Loads one word.
     pub fn load(&self, slot: U256) -> B256 {
-        self.host.storage_load_bytes32(slot)
+        self.host.load(slot)
     }
 
     /// Buffers one word for the end-of-call flush.
     pub fn store(&self, slot: U256, value: B256) {
-        // SAFETY: the SDK flushes the cache when the entry point returns; nothing here holds a
-        // reference into cached storage.
-        unsafe { self.host.storage_cache_bytes32(slot, value) }
+        self.host.store(slot, value)
     }
 
     /// Slot of session word `n`.

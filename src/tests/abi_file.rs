@@ -25,6 +25,63 @@ fn erc7579_selectors_are_the_standard_ones() {
 }
 
 #[test]
+fn every_routed_selector_is_the_interface_one() {
+    use crate::router::selector as r;
+    let pairs = [
+        (r::ON_INSTALL, I::onInstallCall::SELECTOR, "onInstall"),
+        (r::ON_UNINSTALL, I::onUninstallCall::SELECTOR, "onUninstall"),
+        (
+            r::IS_MODULE_TYPE,
+            I::isModuleTypeCall::SELECTOR,
+            "isModuleType",
+        ),
+        (
+            r::IS_INITIALIZED,
+            I::isInitializedCall::SELECTOR,
+            "isInitialized",
+        ),
+        (
+            r::VALIDATE_USER_OP,
+            I::validateUserOpCall::SELECTOR,
+            "validateUserOp",
+        ),
+        (
+            r::IS_VALID_SIGNATURE_WITH_SENDER,
+            I::isValidSignatureWithSenderCall::SELECTOR,
+            "isValidSignatureWithSender",
+        ),
+        (
+            r::REGISTER_SESSION,
+            I::registerSessionCall::SELECTOR,
+            "registerSession",
+        ),
+        (
+            r::REVOKE_SESSION,
+            I::revokeSessionCall::SELECTOR,
+            "revokeSession",
+        ),
+        (
+            r::REVOKE_ALL_SESSIONS,
+            I::revokeAllSessionsCall::SELECTOR,
+            "revokeAllSessions",
+        ),
+        (
+            r::SESSION_WORDS,
+            I::sessionWordsCall::SELECTOR,
+            "sessionWords",
+        ),
+        (
+            r::TOKEN_CAP_WORD,
+            I::tokenCapWordCall::SELECTOR,
+            "tokenCapWord",
+        ),
+    ];
+    for (routed, declared, name) in pairs {
+        assert_eq!(routed, declared, "{name}");
+    }
+}
+
+#[test]
 fn validate_user_op_is_routed_by_its_interface_selector() {
     assert_eq!(I::validateUserOpCall::SELECTOR, VALIDATE_USER_OP_SELECTOR);
     assert_eq!(

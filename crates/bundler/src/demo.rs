@@ -109,8 +109,10 @@ impl Story {
         outcome: Result<CallOutcome, WorldError>,
     ) -> Result<(), WorldError> {
         let outcome = outcome?;
+        // OpenZeppelin's account takes admin calls only through the EntryPoint: the owner's
+        // action is an owner-signed userOp in its own `handleOps`.
         let detail = if outcome.success {
-            "transaction succeeded".into()
+            "owner-signed userOp executed".into()
         } else {
             format!("{:?}", outcome.status)
         };
@@ -207,7 +209,7 @@ pub fn run() -> Result<DemoReport, WorldError> {
 
     let install = story.world.install_module(&story.account, record.encode());
     story.owner_tx(
-        "installs the module and grants the session key (one transaction)",
+        "installs the module and grants the session key (owner-signed op)",
         install,
     )?;
     story.session_op(

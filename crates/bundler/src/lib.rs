@@ -16,7 +16,8 @@ pub mod world;
 pub use bundle::{BundleReport, OpOutcome};
 pub use contract::{contract_wasm, deployable_contract};
 pub use trace::{check_bundle, OpEntities, ValidationCheck, Verdict};
-pub use world::{Account, SessionKey, World, WorldError, OWNER_SIGNS, TX_GAS};
+pub use world::{Account, AccountKind, SessionKey, World, WorldError, OWNER_SIGNS, TX_GAS};
 
 pub use devnet_fixtures::bindings;
+pub use devnet_fixtures::EntryPointVersion;
 pub use stylus_devnet as devnet;

@@ -7,12 +7,14 @@ use devnet_fixtures::bindings::{
     ISimpleAccountFactory, PackedUserOperation, TestAccount7579, TestToken, MODE_SINGLE,
 };
 use devnet_fixtures::{
-    Fixtures, COUNTER, CREATE2_DEPLOYER, ENTRY_POINT_V07, ENTRY_POINT_V07_SALT,
+    EntryPointVersion, Fixtures, COUNTER, CREATE2_DEPLOYER, OZ_ACCOUNT_7579,
     SIMPLE_ACCOUNT_FACTORY, TEST_ACCOUNT_7579, TEST_TOKEN,
 };
 use k256::ecdsa::SigningKey;
 use sessionkey_policy::signature::{digest_preimage, SessionSignature};
-use stylus_devnet::{CallOutcome, Devnet};
+use stylus_devnet::{CallOutcome, CallStatus, Devnet};
+
+use crate::bundle::OpOutcome;
 
 use crate::contract::deployable_contract;
 
@@ -35,7 +37,8 @@ sol! {
 
 /// Gas limit of the transactions the world sends.
 pub const TX_GAS: u64 = 30_000_000;
-/// Nonce key 0: [`TestAccount7579`]'s owner validates the op itself.
+/// Nonce key 0: no validator is named, so the account's owner validates the op itself (both
+/// account kinds).
 pub const OWNER_SIGNS: U256 = U256::ZERO;
 
 /// Runtime code of the deterministic deployment proxy at `CREATE2_DEPLOYER` (calldata
@@ -155,21 +158,39 @@ impl SessionKey {
     }
 }
 
-/// A deployed [`TestAccount7579`] and its owner.
+/// Which ERC-7579 account contract an [`Account`] is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AccountKind {
+    /// OpenZeppelin Contracts 5.7.0 `AccountERC7579` + `SignerECDSA`, compiled from the pinned
+    /// npm package (`crates/devnet/solidity/OzAccount7579.sol` only adds a constructor). Admin
+    /// calls come only from the EntryPoint or the account itself, so the owner acts through
+    /// owner-signed userOps; the owner signs the raw userOpHash.
+    OpenZeppelin,
+    /// This repository's [`TestAccount7579`]: its owner may also call it directly and signs the
+    /// EIP-191 hash of the userOpHash. Kept for tests that need what OpenZeppelin's does not do.
+    Test7579,
+}
+
+/// A deployed ERC-7579 account and its owner.
 #[derive(Clone)]
 pub struct Account {
     /// The account.
     pub address: Address,
     /// Its owner (an EOA on the devnet).
     pub owner: SessionKey,
+    /// Which contract it is.
+    pub kind: AccountKind,
 }
 
-/// EntryPoint v0.7, the module, a token and a counter on a fresh devnet.
+/// EntryPoints v0.7 and v0.8, the module, a token and a counter on a fresh devnet.
 pub struct World {
     /// The chain.
     pub chain: Devnet,
-    /// The canonical EntryPoint v0.7.
+    /// The EntryPoint this world's accounts are bound to and its bundles go through (both
+    /// releases are deployed at their canonical addresses).
     pub entry_point: Address,
+    /// Its release.
+    pub entry_point_version: EntryPointVersion,
     /// The session-key module (Stylus).
     pub module: Address,
     /// A TestToken (18 decimals).
@@ -188,14 +209,23 @@ pub struct World {
 }
 
 impl World {
-    /// Deploys everything. The EntryPoint goes through the CREATE2 deployer with the canonical
-    /// salt, so landing at `0x0000000071727De22E5E9d8BAf0edAc6f37da032` proves the artifact is
-    /// the canonical one.
+    /// Deploys everything, bound to EntryPoint v0.7.
     ///
     /// # Errors
     ///
     /// Fixture loading or any deployment failing.
     pub fn new() -> Result<Self, WorldError> {
+        Self::with_entry_point(EntryPointVersion::V07)
+    }
+
+    /// Deploys everything, bound to the EntryPoint of `version`. Both EntryPoints go through the
+    /// CREATE2 deployer with their canonical salts, so landing at the canonical addresses proves
+    /// the artifacts are the canonical ones.
+    ///
+    /// # Errors
+    ///
+    /// Fixture loading or any deployment failing.
+    pub fn with_entry_point(version: EntryPointVersion) -> Result<Self, WorldError> {
         let fixtures = Fixtures::load()?;
         let mut chain = Devnet::new();
         let deployer = Address::repeat_byte(0xDE);
@@ -205,23 +235,24 @@ impl World {
         }
         chain.set_code(CREATE2_DEPLOYER, Bytes::from_static(CREATE2_DEPLOYER_CODE));
 
-        let entry_point = fixtures.entry_point()?;
-        devnet_fixtures::check_entry_point_initcode(&entry_point.bytecode)?;
-        let mut create2 = ENTRY_POINT_V07_SALT.to_vec();
-        create2.extend_from_slice(&entry_point.bytecode);
-        let out = chain.call(
-            deployer,
-            CREATE2_DEPLOYER,
-            U256::ZERO,
-            create2.into(),
-            TX_GAS,
-        )?;
-        require("deploying EntryPoint", &out)?;
-        if chain.code(ENTRY_POINT_V07).is_empty() {
-            return Err(WorldError::Failed {
-                what: "EntryPoint at its canonical address",
-                outcome: Box::new(out),
-            });
+        for each in EntryPointVersion::ALL {
+            let artifact = fixtures.entry_point_of(each)?;
+            let mut create2 = each.salt().to_vec();
+            create2.extend_from_slice(&artifact.bytecode);
+            let out = chain.call(
+                deployer,
+                CREATE2_DEPLOYER,
+                U256::ZERO,
+                create2.into(),
+                TX_GAS,
+            )?;
+            require("deploying an EntryPoint", &out)?;
+            if chain.code(each.address()).is_empty() {
+                return Err(WorldError::Failed {
+                    what: "EntryPoint at its canonical address",
+                    outcome: Box::new(out),
+                });
+            }
         }
 
         let module = chain.deploy_stylus(deployer, &deployable_contract())?;
@@ -240,7 +271,8 @@ impl World {
 
         Ok(Self {
             chain,
-            entry_point: ENTRY_POINT_V07,
+            entry_point: version.address(),
+            entry_point_version: version,
             module,
             token,
             counter,
@@ -251,13 +283,46 @@ impl World {
         })
     }
 
-    /// Deploys a [`TestAccount7579`] owned by `owner`, funded with `eth` ether.
+    /// Deploys OpenZeppelin's ERC-7579 account ([`AccountKind::OpenZeppelin`]) owned by
+    /// `owner`, funded with `eth` ether: the account every end-to-end test, the demo and the gas
+    /// report use.
     ///
     /// # Errors
     ///
     /// Deployment failing.
     pub fn create_account(&mut self, owner: SessionKey, eth: u64) -> Result<Account, WorldError> {
-        let art = self.fixtures.artifact(TEST_ACCOUNT_7579)?;
+        self.create_account_of(AccountKind::OpenZeppelin, owner, eth)
+    }
+
+    /// Deploys this repository's [`TestAccount7579`] ([`AccountKind::Test7579`]).
+    ///
+    /// # Errors
+    ///
+    /// Deployment failing.
+    pub fn create_test_account(
+        &mut self,
+        owner: SessionKey,
+        eth: u64,
+    ) -> Result<Account, WorldError> {
+        self.create_account_of(AccountKind::Test7579, owner, eth)
+    }
+
+    /// Deploys an account of `kind` owned by `owner`, funded with `eth` ether.
+    ///
+    /// # Errors
+    ///
+    /// Deployment failing.
+    pub fn create_account_of(
+        &mut self,
+        kind: AccountKind,
+        owner: SessionKey,
+        eth: u64,
+    ) -> Result<Account, WorldError> {
+        let art = self.fixtures.artifact(match kind {
+            AccountKind::OpenZeppelin => OZ_ACCOUNT_7579,
+            AccountKind::Test7579 => TEST_ACCOUNT_7579,
+        })?;
+        // Both constructors are `(address entryPoint_, address owner_)`.
         let args = TestAccount7579::constructorCall {
             entryPoint_: self.entry_point,
             owner_: owner.address,
@@ -269,7 +334,11 @@ impl World {
         self.chain.fund(address, ether(eth));
         self.chain
             .fund(owner.address, U256::from(10u64).pow(U256::from(20u64)));
-        Ok(Account { address, owner })
+        Ok(Account {
+            address,
+            owner,
+            kind,
+        })
     }
 
     /// Deploys the npm `SimpleAccountFactory` (v0.7) on first use, creates a `SimpleAccount`
@@ -303,7 +372,12 @@ impl World {
         require("creating a SimpleAccount", &out)?;
         let address = Address::from_slice(&out.output[12..32]);
         self.chain.fund(address, ether(eth));
-        Ok(Account { address, owner })
+        // Not an ERC-7579 account; its owner ops are built by `simple_account_op`.
+        Ok(Account {
+            address,
+            owner,
+            kind: AccountKind::Test7579,
+        })
     }
 
     /// An owner-signed op of a `SimpleAccount`: `execute(dest, value, func)`, signed over the
@@ -330,11 +404,11 @@ impl World {
         op
     }
 
-    /// The owner's plain transaction `account.execute(single(target, value, data))`.
+    /// The owner has the account run `account.execute(single(target, value, data))`.
     ///
     /// # Errors
     ///
-    /// The devnet refusing the transaction (a revert is an outcome, not an error).
+    /// As [`owner_action`](Self::owner_action).
     pub fn owner_execute(
         &mut self,
         account: &Account,
@@ -346,13 +420,57 @@ impl World {
             mode: MODE_SINGLE,
             executionCalldata: encode_single(target, value, &data),
         };
-        Ok(self.chain.call(
-            account.owner.address,
-            account.address,
-            U256::ZERO,
-            call.abi_encode().into(),
-            TX_GAS,
-        )?)
+        self.owner_action(account, call.abi_encode())
+    }
+
+    /// The owner makes the account call itself with `call_data` (`execute`, `installModule`,
+    /// ...), the way its kind allows: an owner-signed userOp through `handleOps` for
+    /// OpenZeppelin's account (which takes admin calls only from the EntryPoint or itself), a
+    /// plain transaction from the owner for the test account.
+    ///
+    /// For a userOp the outcome describes the op, not the `handleOps` transaction: `success` is
+    /// its execution's, `output` its revert data (EntryPoint's `UserOperationRevertReason`, or
+    /// `FailedOp` data if validation refused it), `gas_used` and `logs` the transaction's.
+    ///
+    /// # Errors
+    ///
+    /// The devnet refusing the transaction; for a userOp also an ERC-7562 violation (see
+    /// [`handle_ops`](Self::handle_ops)). A revert is an outcome, not an error.
+    pub fn owner_action(
+        &mut self,
+        account: &Account,
+        call_data: Vec<u8>,
+    ) -> Result<CallOutcome, WorldError> {
+        if account.kind == AccountKind::Test7579 {
+            return Ok(self.chain.call(
+                account.owner.address,
+                account.address,
+                U256::ZERO,
+                call_data.into(),
+                TX_GAS,
+            )?);
+        }
+        let op = self.owner_op(account, call_data);
+        let report = self.submit(op)?;
+        let (success, output) = match report.ops.first() {
+            Some(OpOutcome::Included {
+                success, revert, ..
+            }) => (*success, revert.clone().unwrap_or_default()),
+            _ => (false, report.outcome.output.clone()),
+        };
+        Ok(CallOutcome {
+            success,
+            status: if success {
+                CallStatus::Success
+            } else {
+                CallStatus::Revert
+            },
+            output,
+            gas_used: report.gas_used,
+            gas_refunded: report.outcome.gas_refunded,
+            logs: report.outcome.logs,
+            created: None,
+        })
     }
 
     /// Installs the module on `account` with `init_data` (encoded records, or empty).
@@ -370,14 +488,7 @@ impl World {
             module: self.module,
             initData: init_data.into(),
         };
-        let out = self.chain.call(
-            account.owner.address,
-            account.address,
-            U256::ZERO,
-            call.abi_encode().into(),
-            TX_GAS,
-        )?;
-        Ok(out)
+        self.owner_action(account, call.abi_encode())
     }
 
     /// Uninstalls the module from `account`.
@@ -391,13 +502,7 @@ impl World {
             module: self.module,
             deInitData: Bytes::new(),
         };
-        Ok(self.chain.call(
-            account.owner.address,
-            account.address,
-            U256::ZERO,
-            call.abi_encode().into(),
-            TX_GAS,
-        )?)
+        self.owner_action(account, call.abi_encode())
     }
 
     /// The owner registers a session (an encoded record) through the account.
@@ -578,15 +683,16 @@ impl World {
         op.signature = key.session_signature(hash, self.module).into();
     }
 
-    /// An op validated by the account's owner (nonce key 0), signed.
+    /// An op validated by the account's owner (nonce key 0), signed as its kind expects: the
+    /// raw userOpHash (OpenZeppelin's `SignerECDSA`) or its EIP-191 hash (the test account).
     pub fn owner_op(&mut self, account: &Account, call_data: Vec<u8>) -> PackedUserOperation {
         let mut op = self.op(account, OWNER_SIGNS, call_data);
         let hash = self.user_op_hash(&op);
-        op.signature = account
-            .owner
-            .sign_digest(owner_digest(hash))
-            .to_vec()
-            .into();
+        let digest = match account.kind {
+            AccountKind::OpenZeppelin => hash,
+            AccountKind::Test7579 => owner_digest(hash),
+        };
+        op.signature = account.owner.sign_digest(digest).to_vec().into();
         op
     }
 }

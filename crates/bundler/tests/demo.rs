@@ -5,7 +5,7 @@ fn the_demo_story_holds_row_by_row() {
     let report = devnet_bundler::demo::run().expect("demo runs");
     assert!(report.all_as_expected, "{}", report.to_text());
     let expected: [(&str, &str); 10] = [
-        ("done", "transaction succeeded"),
+        ("done", "owner-signed userOp executed"),
         ("executed", "executed"),
         ("executed", "executed"),
         (
@@ -19,7 +19,7 @@ fn the_demo_story_holds_row_by_row() {
         ("rejected", "no permission for"),
         ("rejected", "AA22 expired or not due"),
         ("executed", "executed"),
-        ("done", "transaction succeeded"),
+        ("done", "owner-signed userOp executed"),
         ("rejected", "is not active on"),
     ];
     assert_eq!(report.steps.len(), expected.len());

@@ -101,7 +101,9 @@ impl NodeState {
             world.chain.fund(account.address, dev_balance());
         }
         let owner = SessionKey::from_seed(1);
-        let demo: Account = world.create_account(owner, DEMO_ACCOUNT_ETH)?;
+        // This repository's TestAccount7579: its owner may also call it directly, so a plain
+        // signed transaction can register a session.
+        let demo: Account = world.create_test_account(owner, DEMO_ACCOUNT_ETH)?;
         let installed = world.install_module(&demo, Vec::new())?;
         if !installed.success {
             return Err(SetupError(

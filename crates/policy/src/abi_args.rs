@@ -7,14 +7,21 @@
 use alloy_primitives::{Address, B256, U256};
 
 use crate::error::ExecutionError;
-use crate::word::{ceil32, word_as_address, word_as_len, word_at};
+use crate::word::{ceil32, padded_content, word_as_address, word_as_len, word_at};
 
 /// Exactly `N` static words.
 pub fn static_words<const N: usize>(args: &[u8]) -> Result<[B256; N], ExecutionError> {
     check_len(args, N)?;
-    Ok(core::array::from_fn(|i| {
-        B256::from_slice(&args[32 * i..32 * i + 32])
-    }))
+    let mut out = [B256::ZERO; N];
+    let mut rest = args;
+    for word in &mut out {
+        let (w, tail) = rest
+            .split_first_chunk::<32>()
+            .ok_or(ExecutionError::TooShort)?;
+        *word = B256::new(*w);
+        rest = tail;
+    }
+    Ok(out)
 }
 
 /// `args` is exactly `n` words long.
@@ -70,11 +77,9 @@ pub fn single_bytes(args: &[u8]) -> Result<&[u8], ExecutionError> {
     let region = args
         .get(64..64 + padded)
         .ok_or(ExecutionError::LengthOutOfBounds)?;
-    if region[len..].iter().any(|b| *b != 0) {
-        return Err(ExecutionError::DirtyPadding);
-    }
+    let content = padded_content(region, len)?;
     if 64 + padded != args.len() {
         return Err(ExecutionError::TrailingBytes);
     }
-    Ok(&region[..len])
+    Ok(content)
 }

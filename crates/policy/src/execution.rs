@@ -15,7 +15,7 @@ use alloc::vec::Vec;
 use alloy_primitives::{Address, U256};
 
 use crate::error::ExecutionError;
-use crate::word::{ceil32, u256, word_as_address, word_as_len, word_at};
+use crate::word::{ceil32, padded_content, u256, word_as_address, word_as_len, word_at};
 
 /// `execute(bytes32,bytes)`.
 pub const EXECUTE_SELECTOR: [u8; 4] = [0xe9, 0xae, 0x5c, 0x53];
@@ -161,8 +161,5 @@ fn bytes_span(data: &[u8], at: usize) -> Result<(&[u8], usize), ExecutionError> 
     let region = data
         .get(start..start + padded)
         .ok_or(ExecutionError::LengthOutOfBounds)?;
-    if region[len..].iter().any(|b| *b != 0) {
-        return Err(ExecutionError::DirtyPadding);
-    }
-    Ok((&region[..len], 32 + padded))
+    Ok((padded_content(region, len)?, 32 + padded))
 }

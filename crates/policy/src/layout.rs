@@ -386,7 +386,7 @@ pub fn call_entry_words(policy: &CallPolicy) -> Vec<B256> {
     for rule in &policy.rules {
         entry.rule(rule.condition.code(), rule.word_index, rule.values.len());
     }
-    let mut words = entry.head().to_vec();
+    let mut words: Vec<B256> = entry.head().copied().collect();
     words.extend(policy.rules.iter().flat_map(|r| r.values.iter().copied()));
     words
 }
@@ -439,8 +439,8 @@ impl EntryWords {
     }
 
     /// The header and descriptor words.
-    pub fn head(&self) -> &[B256] {
-        &self.words[..self.len]
+    pub fn head(&self) -> impl Iterator<Item = &B256> {
+        self.words.iter().take(self.len)
     }
 }
 

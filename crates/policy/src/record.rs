@@ -270,8 +270,20 @@ impl<'a> Reader<'a> {
         Ok(s)
     }
 
+    /// The next `N` bytes as an array (a checked split: no panic path on-chain).
+    fn take_array<const N: usize>(&mut self) -> Result<&'a [u8; N], RecordError> {
+        let (array, _) = self
+            .bytes
+            .get(self.at..)
+            .and_then(<[u8]>::split_first_chunk::<N>)
+            .ok_or(RecordError::Truncated { at: self.at })?;
+        self.at += N;
+        Ok(array)
+    }
+
     fn u8(&mut self) -> Result<u8, RecordError> {
-        Ok(self.take(1)?[0])
+        let [b] = *self.take_array::<1>()?;
+        Ok(b)
     }
 
     #[inline(never)]
@@ -283,11 +295,11 @@ impl<'a> Reader<'a> {
     }
 
     fn address(&mut self) -> Result<Address, RecordError> {
-        Ok(Address::from_slice(self.take(20)?))
+        Ok(Address::new(*self.take_array::<20>()?))
     }
 
     fn word(&mut self) -> Result<B256, RecordError> {
-        Ok(B256::from_slice(self.take(32)?))
+        Ok(B256::new(*self.take_array::<32>()?))
     }
 }
 
@@ -402,7 +414,7 @@ pub fn visit(
     };
 
     let n = r.count(MAX_CALLS)?;
-    let mut prev: Option<&[u8]> = None;
+    let mut prev: Option<&[u8; CallKey::LEN]> = None;
     for _ in 0..n {
         let at = r.at;
         let key = r.call_policy(sink)?;
@@ -421,7 +433,7 @@ pub fn visit(
         }
     }
     let n = r.count(MAX_TOKEN_CAPS)?;
-    let mut prev: Option<&[u8]> = None;
+    let mut prev: Option<&[u8; 20]> = None;
     for _ in 0..n {
         let at = r.at;
         let token = r.token_cap(sink)?;
@@ -509,14 +521,13 @@ impl<'a> Reader<'a> {
     }
 
     /// Reads one call entry, reporting it to `sink`; returns its encoded key.
-    fn call_policy(&mut self, sink: &mut dyn RecordSink) -> Result<&'a [u8], RecordError> {
+    fn call_policy(
+        &mut self,
+        sink: &mut dyn RecordSink,
+    ) -> Result<&'a [u8; CallKey::LEN], RecordError> {
         let start = self.at;
-        let key_bytes = self.take(CallKey::LEN)?;
-        let key = key_bytes
-            .try_into()
-            .ok()
-            .and_then(CallKey::from_bytes)
-            .ok_or(RecordError::UnknownFlags { at: start })?;
+        let key_bytes = self.take_array::<{ CallKey::LEN }>()?;
+        let key = CallKey::from_bytes(key_bytes).ok_or(RecordError::UnknownFlags { at: start })?;
         if key.target == TargetMatch::Any && key.selector == SelectorMatch::Any {
             return Err(RecordError::UnboundedCall { at: start });
         }
@@ -567,8 +578,8 @@ impl<'a> Reader<'a> {
     }
 
     /// Reads one token cap, reporting it to `sink`; returns its encoded token.
-    fn token_cap(&mut self, sink: &mut dyn RecordSink) -> Result<&'a [u8], RecordError> {
-        let token_bytes = self.take(20)?;
+    fn token_cap(&mut self, sink: &mut dyn RecordSink) -> Result<&'a [u8; 20], RecordError> {
+        let token_bytes = self.take_array::<20>()?;
         let flags_at = self.at;
         let flags = self.u8()?;
         let limit_at = self.at;
@@ -582,7 +593,7 @@ impl<'a> Reader<'a> {
             _ => return Err(RecordError::UnknownFlags { at: flags_at }),
         };
         sink.token_cap(&TokenCap {
-            token: Address::from_slice(token_bytes),
+            token: Address::new(*token_bytes),
             limit,
         });
         Ok(token_bytes)

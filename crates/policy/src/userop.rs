@@ -12,7 +12,7 @@
 use alloy_primitives::{Address, B256, U256};
 
 use crate::error::ExecutionError;
-use crate::word::{ceil32, word_as_address, word_as_len, word_at};
+use crate::word::{ceil32, padded_content, word_as_address, word_as_len, word_at};
 
 /// `validateUserOp((address,uint256,bytes,bytes,bytes32,uint256,bytes32,bytes,bytes),bytes32)`
 /// (ERC-7579 validator).
@@ -48,7 +48,7 @@ pub fn decode_validate_user_op(args: &[u8]) -> Result<(UserOpRef<'_>, B256), Exe
         return Err(ExecutionError::NonCanonicalOffset);
     }
     let hash = B256::from(*word_at(args, 32).ok_or(ExecutionError::TooShort)?);
-    let tuple = &args[64..];
+    let tuple = args.get(64..).ok_or(ExecutionError::TooShort)?;
     let word = |i: usize| word_at(tuple, 32 * i).ok_or(ExecutionError::TooShort);
     let sender = word_as_address(word(0)?).ok_or(ExecutionError::DirtyAddress)?;
     // Dynamic fields in declaration order: initCode (2), callData (3), paymasterAndData (7),
@@ -67,10 +67,7 @@ pub fn decode_validate_user_op(args: &[u8]) -> Result<(UserOpRef<'_>, B256), Exe
         let region = tuple
             .get(start..start + padded)
             .ok_or(ExecutionError::LengthOutOfBounds)?;
-        if region[len..].iter().any(|b| *b != 0) {
-            return Err(ExecutionError::DirtyPadding);
-        }
-        dynamic[slot] = &region[..len];
+        dynamic[slot] = padded_content(region, len)?;
         expected = start + padded;
     }
     if expected != tuple.len() {

@@ -2,6 +2,8 @@
 
 use alloy_primitives::{Address, B256, U256};
 
+use crate::error::ExecutionError;
+
 /// The 32-byte word starting at `offset`, or `None` when `data` is too short.
 #[inline]
 pub(crate) fn word_at(data: &[u8], offset: usize) -> Option<&[u8; 32]> {
@@ -34,12 +36,29 @@ pub(crate) fn ceil32(n: usize) -> Option<usize> {
     n.checked_add(31).map(|x| x & !31)
 }
 
+/// The first `len` bytes of `region` (an ABI `bytes` body padded to a whole number of words),
+/// after checking the padding is zero. Written with checked splits, as every on-chain decoder
+/// here: an index the compiler cannot prove in bounds would link a panic path and its
+/// formatting code into the program that every call loads.
+pub(crate) fn padded_content(region: &[u8], len: usize) -> Result<&[u8], ExecutionError> {
+    let (content, padding) = region
+        .split_at_checked(len)
+        .ok_or(ExecutionError::LengthOutOfBounds)?;
+    if padding.iter().any(|b| *b != 0) {
+        return Err(ExecutionError::DirtyPadding);
+    }
+    Ok(content)
+}
+
 /// Reads `N` big-endian bytes at `at` of a word into a `u128` (N ≤ 16). One shared copy:
 /// inlined, every field of every packed word would carry its own loop.
 #[inline(never)]
 pub(crate) fn be_uint(w: &B256, at: usize, n: usize) -> u128 {
+    // Offsets are the layout's constants (tests run with debug assertions); a checked slice
+    // instead of an index keeps the panic path out of the on-chain program.
+    debug_assert!(at + n <= 32 && n <= 16);
     let mut out = 0u128;
-    for b in &w[at..at + n] {
+    for b in w.get(at..at + n).unwrap_or_default() {
         out = (out << 8) | *b as u128;
     }
     out
@@ -48,8 +67,9 @@ pub(crate) fn be_uint(w: &B256, at: usize, n: usize) -> u128 {
 /// Writes the low `n` bytes of `v` big-endian at `at` (one shared copy, as [`be_uint`]).
 #[inline(never)]
 pub(crate) fn put_be_uint(w: &mut B256, at: usize, n: usize, mut v: u128) {
-    for i in (at..at + n).rev() {
-        w[i] = v as u8;
+    debug_assert!(at + n <= 32 && n <= 16);
+    for b in w.get_mut(at..at + n).unwrap_or_default().iter_mut().rev() {
+        *b = v as u8;
         v >>= 8;
     }
 }

@@ -14,6 +14,11 @@
 //!   committed interface and `sessionkey-policy`'s record encoding.
 //! - **User operations** ([`user_op`], [`hash`]): bundler JSON, packing, nonces, userOpHash for
 //!   EntryPoint v0.7 and v0.8 (EIP-712).
+//! - **Chains** (`rpc`, feature `rpc`): the module's views, nonces and fees from a node, and
+//!   ERC-7769 `eth_estimateUserOperationGas` / `eth_sendUserOperation` / receipts from a bundler,
+//!   over alloy's provider.
+//! - **Live state** ([`status`]): a session's liveness, window and what is left of each cap,
+//!   named from the module's own storage words.
 //! - **Simulate / explain** ([`simulate`], [`explain`], [`usage`], [`inspect`]): run the
 //!   contract's own policy code on an op and say, in words, which call and which rule fails.
 //!
@@ -37,8 +42,11 @@ pub mod inspect;
 pub mod key;
 pub mod keystore;
 pub mod permission_file;
+#[cfg(feature = "rpc")]
+pub mod rpc;
 pub mod signature_abi;
 pub mod simulate;
+pub mod status;
 pub mod usage;
 pub mod user_op;
 

@@ -39,7 +39,7 @@ pub enum UserOpError {
 }
 
 /// Hex quantities (`"0x1a"`), read also from decimal strings and JSON numbers.
-mod quantity {
+pub(crate) mod quantity {
     use alloy_primitives::U256;
     use serde::de::Error;
     use serde::{Deserialize, Deserializer, Serializer};
@@ -69,7 +69,7 @@ mod quantity {
         }
     }
 
-    pub(super) mod u256 {
+    pub(crate) mod u256 {
         use super::*;
 
         pub fn serialize<S: Serializer>(v: &U256, s: S) -> Result<S::Ok, S::Error> {
@@ -81,7 +81,7 @@ mod quantity {
         }
     }
 
-    pub(super) mod u128 {
+    pub(crate) mod u128 {
         use super::*;
 
         pub fn serialize<S: Serializer>(v: &u128, s: S) -> Result<S::Ok, S::Error> {
@@ -97,7 +97,18 @@ mod quantity {
         }
     }
 
-    pub(super) mod opt_u128 {
+    /// A quantity that must fit in 64 bits (block numbers).
+    #[cfg(feature = "rpc")]
+    pub(crate) mod u64 {
+        use super::*;
+
+        pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+            let v = read(d)?;
+            u64::try_from(v).map_err(|_| D::Error::custom(format!("{v} does not fit in 64 bits")))
+        }
+    }
+
+    pub(crate) mod opt_u128 {
         use super::*;
 
         pub fn serialize<S: Serializer>(v: &Option<u128>, s: S) -> Result<S::Ok, S::Error> {
@@ -407,8 +418,9 @@ pub enum NonceKeyLayout {
     /// The 192-bit key as given.
     Raw(U256),
     /// The validator's address in the top 20 bytes of the 24-byte key, then 4 free bytes
-    /// (`address(nonce >> 96)` selects the validator): crates/fixtures' TestAccount7579,
-    /// and ERC-7579 accounts in the style of Rhinestone's MSA.
+    /// (`address(nonce >> 96)` selects the validator): OpenZeppelin's `AccountERC7579`
+    /// (`_extractUserOpValidator`, 5.7.0), crates/fixtures' TestAccount7579, and ERC-7579
+    /// accounts in the style of Rhinestone's MSA and Safe7579.
     ValidatorInTopBytes {
         /// The validator module.
         validator: Address,

@@ -3,7 +3,9 @@
 //! - v0.7: the SDK's hash equals `getUserOpHash` of the real EntryPoint v0.7 (the pinned npm
 //!   artifact, deployed at its canonical address through the CREATE2 deployer, on plain revm —
 //!   as `crates/fixtures/tests/account_on_revm.rs` runs it), over a corpus of ops and two chains.
-//! - v0.8: the SDK's hash equals (a) a hand-computed EIP-712 hash built word by word from the
+//! - v0.8: the SDK's hash equals `getUserOpHash` of the real EntryPoint v0.8 (the pinned npm
+//!   artifact of `@account-abstraction/contracts@0.8.0`, at its canonical address, same chain),
+//!   and (a) a hand-computed EIP-712 hash built word by word from the
 //!   definition in `hash.rs` (domain "ERC4337" / "1" / chainId / EntryPoint, the
 //!   `PackedUserOperation(...)` typehash), (b) alloy's independent EIP-712 implementation
 //!   (`SolStruct::eip712_signing_hash`), on the same corpus.
@@ -14,7 +16,7 @@
 use alloy_primitives::{address, b256, hex, keccak256, Address, Bytes, B256, U256};
 use alloy_sol_types::{eip712_domain, SolCall, SolStruct};
 use devnet_fixtures::bindings::IEntryPointV07;
-use devnet_fixtures::{Fixtures, CREATE2_DEPLOYER, ENTRY_POINT_V07, ENTRY_POINT_V07_SALT};
+use devnet_fixtures::{Fixtures, CREATE2_DEPLOYER, ENTRY_POINT_V07};
 use revm::bytecode::Bytecode;
 use revm::context::result::{ExecutionResult, Output};
 use revm::context::TxEnv;
@@ -36,7 +38,7 @@ const CREATE2_DEPLOYER_CODE: [u8; 69] = hex!(
     "82fd5b8082525050506014600cf3"
 );
 
-/// EntryPoint v0.7 on a fresh revm chain with `chain_id`.
+/// EntryPoints v0.7 and v0.8 on a fresh revm chain with `chain_id`.
 struct Chain {
     evm: MainnetEvm<MainnetContext<CacheDB<EmptyDB>>>,
 }
@@ -63,15 +65,17 @@ impl Chain {
             })
             .build_mainnet();
         let mut chain = Self { evm };
-        let ep = Fixtures::load()
-            .expect("fixtures (scripts/fetch-fixtures.sh)")
-            .entry_point()
-            .expect("EntryPoint v0.7 artifact");
-        let mut data = ENTRY_POINT_V07_SALT.to_vec();
-        data.extend_from_slice(&ep.bytecode);
-        let tx = chain.tx(deployer, CREATE2_DEPLOYER, data, chain_id);
-        let result = chain.evm.transact_commit(tx).expect("valid tx");
-        assert!(result.is_success(), "EntryPoint deployment: {result:?}");
+        let fixtures = Fixtures::load().expect("fixtures (scripts/fetch-fixtures.sh)");
+        for version in devnet_fixtures::EntryPointVersion::ALL {
+            let ep = fixtures
+                .entry_point_of(version)
+                .expect("EntryPoint artifact");
+            let mut data = version.salt().to_vec();
+            data.extend_from_slice(&ep.bytecode);
+            let tx = chain.tx(deployer, CREATE2_DEPLOYER, data, chain_id);
+            let result = chain.evm.transact_commit(tx).expect("valid tx");
+            assert!(result.is_success(), "EntryPoint deployment: {result:?}");
+        }
         chain
     }
 
@@ -85,7 +89,12 @@ impl Chain {
             .build_fill()
     }
 
-    fn get_user_op_hash(&mut self, op: &PackedUserOperation, chain_id: u64) -> B256 {
+    fn get_user_op_hash(
+        &mut self,
+        entry_point: Address,
+        op: &PackedUserOperation,
+        chain_id: u64,
+    ) -> B256 {
         let call = IEntryPointV07::getUserOpHashCall {
             userOp: devnet_fixtures::bindings::PackedUserOperation {
                 sender: op.sender,
@@ -101,7 +110,7 @@ impl Chain {
         };
         let tx = self.tx(
             Address::repeat_byte(0xca),
-            ENTRY_POINT_V07,
+            entry_point,
             call.abi_encode(),
             chain_id,
         );
@@ -162,7 +171,7 @@ fn v07_hash_equals_the_real_entry_point() {
         let mut chain = Chain::with_entry_point(chain_id);
         for (i, op) in corpus().iter().enumerate() {
             let packed = op.pack();
-            let want = chain.get_user_op_hash(&packed, chain_id);
+            let want = chain.get_user_op_hash(ENTRY_POINT_V07, &packed, chain_id);
             assert_eq!(
                 user_op_hash_v07(&packed, ENTRY_POINT_V07, chain_id),
                 want,
@@ -170,6 +179,29 @@ fn v07_hash_equals_the_real_entry_point() {
             );
             let ep = EntryPoint::canonical(EntryPointVersion::V07);
             assert_eq!(op.hash(&ep, chain_id).unwrap(), want);
+        }
+    }
+}
+
+#[test]
+fn v08_hash_equals_the_real_entry_point() {
+    for chain_id in [412_346u64, 42_161] {
+        let mut chain = Chain::with_entry_point(chain_id);
+        for (i, op) in corpus().iter().enumerate() {
+            let packed = op.pack();
+            let want = chain.get_user_op_hash(ENTRY_POINT_V08, &packed, chain_id);
+            assert_eq!(
+                user_op_hash_v08(&packed, ENTRY_POINT_V08, chain_id).unwrap(),
+                want,
+                "op #{i}, chain {chain_id}"
+            );
+            let ep = EntryPoint::canonical(EntryPointVersion::V08);
+            assert_eq!(op.hash(&ep, chain_id).unwrap(), want);
+            // The two releases never agree on a hash.
+            assert_ne!(
+                chain.get_user_op_hash(ENTRY_POINT_V07, &packed, chain_id),
+                want
+            );
         }
     }
 }

@@ -59,6 +59,12 @@ pub(super) enum Command {
     Sign(Box<SignArgs>),
     /// Compute a userOp's hash for EntryPoint v0.7 or v0.8.
     Hash(HashArgs),
+    /// A session's live state on a chain: live or revoked, window, what is left of each cap.
+    Status(StatusArgs),
+    /// Build a session op, fill nonce and fees from the chain, and ask the bundler for gas.
+    Estimate(Box<SendArgs>),
+    /// Build, estimate, sign and send a session op through a bundler; wait for its receipt.
+    Send(Box<SendArgs>),
     /// Say whether an op passes a session's permission, and if not, which call and rule fails.
     Explain(ExplainArgs),
     /// Decode calldata (execute, installModule, registerSession, …), a record or revert data.
@@ -209,6 +215,100 @@ pub(super) struct SignArgs {
     pub account: Address,
     #[command(flatten)]
     pub chain: ChainArgs,
+    #[command(flatten)]
+    pub calls: CallArgs,
+    /// The full nonce (key << 64 | sequence).
+    #[arg(long, value_name = "N", value_parser = uint256, conflicts_with_all = ["nonce_key", "sequence"])]
+    pub nonce: Option<U256>,
+    /// The 192-bit nonce key, or `validator` for the module's address in the key's top 20
+    /// bytes (how OpenZeppelin's AccountERC7579 and MSA-style accounts pick the validator).
+    #[arg(long, value_name = "KEY")]
+    pub nonce_key: Option<String>,
+    /// The sequence number under --nonce-key (default 0; read it from EntryPoint.getNonce).
+    #[arg(long, value_name = "N", requires = "nonce_key")]
+    pub sequence: Option<u64>,
+    #[command(flatten)]
+    pub gas: GasArgs,
+    /// Paymaster sponsoring the op.
+    #[arg(long, value_name = "ADDRESS", value_parser = address)]
+    pub paymaster: Option<Address>,
+    /// Paymaster validation gas.
+    #[arg(long, value_name = "GAS", value_parser = gas, requires = "paymaster")]
+    pub paymaster_verification_gas_limit: Option<u128>,
+    /// Paymaster postOp gas.
+    #[arg(long, value_name = "GAS", value_parser = gas, requires = "paymaster")]
+    pub paymaster_post_op_gas_limit: Option<u128>,
+    /// Paymaster data.
+    #[arg(long, value_name = "HEX", value_parser = bytes, requires = "paymaster")]
+    pub paymaster_data: Option<Bytes>,
+}
+
+/// Where the chain is (a JSON-RPC node) and which EntryPoint.
+#[derive(Args, Debug)]
+pub(super) struct RpcArgs {
+    /// The node's JSON-RPC URL (http://…; `bash scripts/node.sh` serves http://127.0.0.1:8547).
+    #[arg(long, value_name = "URL")]
+    pub rpc: String,
+    /// EntryPoint version: v0.7 or v0.8.
+    #[arg(long, value_name = "VERSION", default_value = "v0.7", value_parser = version)]
+    pub entry_point: EntryPointVersion,
+    /// EntryPoint address (default: the canonical one of the version).
+    #[arg(long, value_name = "ADDRESS", value_parser = address)]
+    pub entry_point_address: Option<Address>,
+}
+
+#[derive(Args, Debug)]
+pub(super) struct StatusArgs {
+    #[command(flatten)]
+    pub rpc: RpcArgs,
+    /// The validator module's address.
+    #[arg(long, value_name = "ADDRESS", value_parser = address)]
+    pub module: Address,
+    /// The smart account.
+    #[arg(long, value_name = "ADDRESS", value_parser = address)]
+    pub account: Address,
+    /// The session key's address.
+    #[arg(long, value_name = "ADDRESS", value_parser = address)]
+    pub signer: Address,
+    /// A token whose cap to show (repeat the flag).
+    #[arg(long = "token", value_name = "ADDRESS", value_parser = address)]
+    pub tokens: Vec<Address>,
+}
+
+#[derive(Args, Debug)]
+pub(super) struct SendArgs {
+    #[command(flatten)]
+    pub rpc: RpcArgs,
+    /// The bundler's URL (default: the --rpc endpoint, which `scripts/node.sh` serves both on).
+    #[arg(long, value_name = "URL")]
+    pub bundler: Option<String>,
+    /// The session key file (hex private key, or v3 keystore with --password-file).
+    #[arg(long, value_name = "FILE")]
+    pub key: PathBuf,
+    /// File holding the keystore password (or $SESSIONKEY_PASSWORD).
+    #[arg(long, value_name = "FILE")]
+    pub password_file: Option<PathBuf>,
+    /// The validator module's address.
+    #[arg(long, value_name = "ADDRESS", value_parser = address)]
+    pub module: Address,
+    /// The smart account (userOp.sender).
+    #[arg(long, value_name = "ADDRESS", value_parser = address)]
+    pub account: Address,
+    #[command(flatten)]
+    pub calls: CallArgs,
+    /// The nonce lane: the 4 low bytes of the nonce key, after the module's address.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub lane: u32,
+    #[command(flatten)]
+    pub gas: GasArgs,
+    /// `send`: seconds to wait for the receipt.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub timeout: u64,
+}
+
+/// The calls of a session op.
+#[derive(Args, Debug)]
+pub(super) struct CallArgs {
     /// Calls from a file (TOML/JSON: [[calls]] with target, value, function + args or data).
     #[arg(long, value_name = "FILE", conflicts_with_all = ["to", "data", "function"])]
     pub op: Option<PathBuf>,
@@ -232,30 +332,6 @@ pub(super) struct SignArgs {
         allow_hyphen_values = true
     )]
     pub args: Vec<String>,
-    /// The full nonce (key << 64 | sequence).
-    #[arg(long, value_name = "N", value_parser = uint256, conflicts_with_all = ["nonce_key", "sequence"])]
-    pub nonce: Option<U256>,
-    /// The 192-bit nonce key, or `validator` for the module's address in the key's top 20
-    /// bytes (how TestAccount7579 and MSA-style accounts pick the validator).
-    #[arg(long, value_name = "KEY")]
-    pub nonce_key: Option<String>,
-    /// The sequence number under --nonce-key (default 0; read it from EntryPoint.getNonce).
-    #[arg(long, value_name = "N", requires = "nonce_key")]
-    pub sequence: Option<u64>,
-    #[command(flatten)]
-    pub gas: GasArgs,
-    /// Paymaster sponsoring the op.
-    #[arg(long, value_name = "ADDRESS", value_parser = address)]
-    pub paymaster: Option<Address>,
-    /// Paymaster validation gas.
-    #[arg(long, value_name = "GAS", value_parser = gas, requires = "paymaster")]
-    pub paymaster_verification_gas_limit: Option<u128>,
-    /// Paymaster postOp gas.
-    #[arg(long, value_name = "GAS", value_parser = gas, requires = "paymaster")]
-    pub paymaster_post_op_gas_limit: Option<u128>,
-    /// Paymaster data.
-    #[arg(long, value_name = "HEX", value_parser = bytes, requires = "paymaster")]
-    pub paymaster_data: Option<Bytes>,
 }
 
 #[derive(Args, Debug)]

@@ -7,6 +7,9 @@
 //! sessionkey revoke-all --module ADDR                               calldata revoking every session
 //! sessionkey sign       --key FILE --module ADDR --account ADDR --chain-id N (--op FILE | --to ADDR …)
 //! sessionkey hash       --user-op FILE --chain-id N [--entry-point v0.8]
+//! sessionkey status     --rpc URL --module ADDR --account ADDR --signer ADDR [--token ADDR]…
+//! sessionkey estimate   --rpc URL [--bundler URL] --key FILE --module ADDR --account ADDR (--op FILE | --to ADDR …)
+//! sessionkey send       --rpc URL [--bundler URL] --key FILE --module ADDR --account ADDR (--op FILE | --to ADDR …)
 //! sessionkey explain    --user-op FILE --permission FILE --module ADDR --chain-id N [--usage FILE] [--at T]
 //! sessionkey inspect    DATA [--function SIG]…
 //! sessionkey demo       (the product story on the embedded devnet)
@@ -18,6 +21,7 @@
 //! be rejected).
 
 mod args;
+mod chain;
 mod explain;
 mod grant;
 mod inspect;
@@ -37,7 +41,8 @@ pub const EXIT_OK: i32 = 0;
 pub const EXIT_ERROR: i32 = 1;
 /// Command-line usage error.
 pub const EXIT_USAGE: i32 = 2;
-/// `explain`: the op would not pass validation.
+/// `explain`: the op would not pass validation; `send`: the op was included but its execution
+/// reverted.
 pub const EXIT_OP_FAILS: i32 = 3;
 
 /// A command's failure: one line naming the field or file and the problem.
@@ -138,6 +143,9 @@ where
         Command::RevokeAll(a) => grant::revoke_all(a),
         Command::Sign(a) => sign::sign(*a),
         Command::Hash(a) => sign::hash(a),
+        Command::Status(a) => chain::status(a),
+        Command::Estimate(a) => chain::estimate(*a),
+        Command::Send(a) => chain::send(*a),
         Command::Explain(a) => explain::explain(a),
         Command::Inspect(a) => inspect::inspect(a),
         Command::Demo => demo(),

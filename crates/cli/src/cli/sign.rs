@@ -17,7 +17,7 @@ use alloy_primitives::{hex, Bytes, U256};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::args::{HashArgs, SignArgs};
+use super::args::{CallArgs, HashArgs, SignArgs};
 use super::common::{entry_point, gas_limits, load_key, read_text};
 use super::{at, CliError, Output};
 use sessionkey_sdk::account_calls::Call;
@@ -132,6 +132,28 @@ fn read_op_file(path: &Path) -> Result<Vec<Call>, CliError> {
     Ok(calls)
 }
 
+/// The calls of `--op FILE` or `--to … [--function … --arg …]`.
+pub(super) fn calls_of(a: &CallArgs) -> Result<Vec<Call>, CliError> {
+    match (&a.op, a.to) {
+        (Some(path), _) => read_op_file(path),
+        (None, Some(to)) => {
+            let data = match (&a.function, &a.data) {
+                (Some(f), _) => encode(f, &a.args, "--function")?,
+                (None, Some(d)) => d.clone(),
+                (None, None) => Bytes::new(),
+            };
+            Ok(vec![Call {
+                target: to,
+                value: a.value.unwrap_or_default(),
+                data,
+            }])
+        }
+        (None, None) => Err(CliError::new(
+            "--to: missing (give the call with --to [--function … --arg …] or --op FILE)",
+        )),
+    }
+}
+
 fn nonce_of(a: &SignArgs) -> Result<U256, CliError> {
     if let Some(n) = a.nonce {
         return Ok(n);
@@ -154,26 +176,7 @@ fn nonce_of(a: &SignArgs) -> Result<U256, CliError> {
 
 pub(super) fn sign(a: SignArgs) -> Result<Output, CliError> {
     let key = load_key(&a.key, a.password_file.as_deref()).map_err(at("--key"))?;
-    let calls = match (&a.op, a.to) {
-        (Some(path), _) => read_op_file(path)?,
-        (None, Some(to)) => {
-            let data = match (&a.function, &a.data) {
-                (Some(f), _) => encode(f, &a.args, "--function")?,
-                (None, Some(d)) => d.clone(),
-                (None, None) => Bytes::new(),
-            };
-            vec![Call {
-                target: to,
-                value: a.value.unwrap_or_default(),
-                data,
-            }]
-        }
-        (None, None) => {
-            return Err(CliError::new(
-                "--to: missing (give the call with --to [--function … --arg …] or --op FILE)",
-            ))
-        }
-    };
+    let calls = calls_of(&a.calls)?;
     let nonce = nonce_of(&a)?;
     let paymaster = a.paymaster.map(|address| Paymaster {
         address,

@@ -1,0 +1,34 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {IEntryPoint} from "@openzeppelin/contracts/interfaces/IERC4337.sol";
+import {AccountERC7579} from "@openzeppelin/contracts/account/extensions/draft-AccountERC7579.sol";
+import {SignerECDSA} from "@openzeppelin/contracts/utils/cryptography/signers/SignerECDSA.sol";
+
+/// @title OpenZeppelin's ERC-7579 account, as a wallet would deploy it
+/// @notice Everything but three lines is OpenZeppelin Contracts 5.7.0 (`AccountERC7579` + `SignerECDSA`), compiled
+///         from the pinned npm package. This wrapper only:
+///         - takes the EntryPoint in the constructor (5.7 hard-codes v0.9; the devnet serves v0.7 and v0.8);
+///         - lets the ECDSA owner validate ops whose nonce key names no installed validator (AccountERC7579's own
+///           `_rawSignatureValidation` refuses everything). The owner signs the raw userOpHash, no EIP-191 prefix;
+///         - is constructed with its owner (no proxy or initializer: the devnet deploys it directly).
+///         Validators are selected by the top 20 bytes of the userOp nonce (`_extractUserOpValidator`), and admin
+///         calls (`installModule`, `execute`, ...) come only from the EntryPoint or the account itself.
+contract OzAccount7579 is AccountERC7579, SignerECDSA {
+    IEntryPoint private immutable _ENTRY_POINT;
+
+    constructor(IEntryPoint entryPoint_, address owner_) SignerECDSA(owner_) {
+        _ENTRY_POINT = entryPoint_;
+    }
+
+    function entryPoint() public view override returns (IEntryPoint) {
+        return _ENTRY_POINT;
+    }
+
+    function _rawSignatureValidation(
+        bytes32 hash,
+        bytes calldata signature
+    ) internal view override(AccountERC7579, SignerECDSA) returns (bool) {
+        return SignerECDSA._rawSignatureValidation(hash, signature);
+    }
+}

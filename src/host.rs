@@ -1,0 +1,92 @@
+//! What the module needs from the chain: eight hostios, behind one small trait.
+//!
+//! On-chain the trait is implemented straight over Nitro's `vm_hooks` imports (`wasm.rs`), so
+//! the release WASM links neither the Stylus SDK nor `std` (the SDK's `stylus-core` pulls in
+//! `regex`, hence `std`, hence `std`'s formatting panic handler: about 5 KB that every uncached
+//! call paid for at 0.13 gas per byte). Tests and `export-abi` reach the same code through the
+//! SDK's `Host` (stylus-test's `TestVM`, the SDK's VM) via the adapter below.
+
+use alloy_primitives::{Address, B256, U256};
+
+/// The module's view of its host.
+pub trait Host {
+    /// `msg.sender` of this call.
+    fn msg_sender(&self) -> Address;
+
+    /// `msg.value` of this call.
+    fn msg_value(&self) -> U256;
+
+    /// This program's own address.
+    fn contract_address(&self) -> Address;
+
+    /// Loads a storage word (through the VM's storage cache).
+    fn load(&self, slot: U256) -> B256;
+
+    /// Writes a storage word into the VM's storage cache. The entry point flushes the cache
+    /// before it returns, and the module never calls code that could read storage in between.
+    fn store(&self, slot: U256, value: B256);
+
+    /// `keccak256(bytes)` by the host (cheaper in ink than hashing in WASM).
+    fn keccak256(&self, bytes: &[u8]) -> B256;
+
+    /// Emits a log: `data` holds `topics` 32-byte topics followed by the log data.
+    fn emit_log(&self, data: &[u8], topics: usize);
+
+    /// A static call forwarding exactly `gas`; the return data when the call succeeded and
+    /// returned exactly one word, else `None`.
+    fn static_call_word(&self, to: &Address, input: &[u8], gas: u64) -> Option<B256>;
+}
+
+/// Any Stylus SDK host (stylus-test's `TestVM` in tests and under `sdk-host`, the SDK's VM
+/// under `export-abi`) is a [`Host`].
+#[cfg(any(test, feature = "export-abi", feature = "sdk-host"))]
+impl<T: stylus_sdk::prelude::Host + ?Sized> Host for T {
+    fn msg_sender(&self) -> Address {
+        stylus_sdk::prelude::MessageAccess::msg_sender(self)
+    }
+
+    fn msg_value(&self) -> U256 {
+        stylus_sdk::prelude::MessageAccess::msg_value(self)
+    }
+
+    fn contract_address(&self) -> Address {
+        stylus_sdk::prelude::AccountAccess::contract_address(self)
+    }
+
+    fn load(&self, slot: U256) -> B256 {
+        stylus_sdk::prelude::StorageAccess::storage_load_bytes32(self, slot)
+    }
+
+    fn store(&self, slot: U256, value: B256) {
+        // SAFETY: no reference into cached storage is held across this call.
+        unsafe { stylus_sdk::prelude::StorageAccess::storage_cache_bytes32(self, slot, value) }
+    }
+
+    fn keccak256(&self, bytes: &[u8]) -> B256 {
+        stylus_sdk::prelude::CryptographyAccess::native_keccak256(self, bytes)
+    }
+
+    fn emit_log(&self, data: &[u8], topics: usize) {
+        stylus_sdk::prelude::RawLogAccess::emit_log(self, data, topics)
+    }
+
+    fn static_call_word(&self, to: &Address, input: &[u8], gas: u64) -> Option<B256> {
+        let mut out_len = 0usize;
+        // SAFETY: the pointers are to live, correctly sized buffers for the whole call.
+        let status = unsafe {
+            stylus_sdk::prelude::UnsafeCallAccess::static_call_contract(
+                self,
+                to.as_ptr(),
+                input.as_ptr(),
+                input.len(),
+                gas,
+                &mut out_len,
+            )
+        };
+        if status != 0 || out_len != 32 {
+            return None;
+        }
+        let data = stylus_sdk::prelude::CalldataAccess::read_return_data(self, 0, Some(32));
+        B256::try_from(data.as_slice()).ok()
+    }
+}
