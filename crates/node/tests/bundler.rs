@@ -1,8 +1,8 @@
 //! The bundler methods end to end: a session op built and signed with the SDK, estimated
 //! through the module's dummy-signature path, sent, included and receipted; refusals with
 //! ERC-7769's codes (-32500 with the AA code and the module's typed error, -32507 for a bad
-//! signature, -32502 for an ERC-7562 violation, -32602 for invalid fields), each leaving the
-//! chain as it was.
+//! signature, -32502 for an ERC-7562 violation, -32503 out of the window, -32602 for invalid
+//! fields), each leaving the chain as it was; and the SDK's own `ChainClient` driving an op.
 
 mod common;
 
@@ -536,5 +536,47 @@ async fn session_not_yet_valid_is_32503() {
         json!("AA22 expired or not due")
     );
     assert_eq!(s.chain_state().await, before);
+    s.node.stop().await;
+}
+
+#[tokio::test]
+async fn the_sdk_chain_client_drives_a_session_op() {
+    use sessionkey_sdk::rpc::{estimation_signature, http_provider, ChainClient};
+
+    let s = session().await;
+    let url = s.node.url();
+    let client = ChainClient::connect(
+        http_provider(&url).unwrap(),
+        http_provider(&url).unwrap(),
+        s.v07(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(client.chain_id(), CHAIN_ID);
+    let mut op = s.transfer_op(5 * UNIT).await;
+    let (max_fee, tip) = client.fees().await.unwrap();
+    (op.max_fee_per_gas, op.max_priority_fee_per_gas) = (max_fee, tip);
+    op.signature = estimation_signature(s.key.address());
+    let estimate = client.estimate(&op).await.unwrap();
+    op.verification_gas_limit = estimate.verification_gas_limit;
+    op.call_gas_limit = estimate.call_gas_limit;
+    op.pre_verification_gas = U256::from(estimate.pre_verification_gas);
+    s.sign(&mut op);
+    let hash = client.send(&op).await.unwrap();
+    let receipt = client
+        .wait_for_receipt(
+            hash,
+            std::time::Duration::from_secs(30),
+            std::time::Duration::from_millis(100),
+        )
+        .await
+        .unwrap();
+    assert!(receipt.success, "{receipt:?}");
+    assert_eq!(receipt.user_op_hash, hash);
+    assert!(
+        receipt.actual_gas_cost > U256::ZERO,
+        "the account paid at the base fee"
+    );
+    assert_eq!(s.token_balance(ALICE).await, U256::from(5 * UNIT));
     s.node.stop().await;
 }
