@@ -242,6 +242,15 @@ impl NodeState {
                 });
             }
         };
+        if self.world.chain.block_number() != env.number {
+            // `handle_ops` no longer opens exactly one block: the bundle ran in another.
+            self.world.chain.revert_to(&snapshot);
+            return Err(NodeError::Internal(format!(
+                "the bundle ran in block {} instead of the pending block {}",
+                self.world.chain.block_number(),
+                env.number
+            )));
+        }
         let (hash, success, actual_gas_used, actual_gas_cost, revert) = match &report.ops[..] {
             [OpOutcome::Included {
                 user_op_hash,
