@@ -56,7 +56,7 @@ export function startNode() {
       resolve({
         url: field('JSON-RPC endpoint'),
         chainId: Number(field('chain id')),
-        entryPoint: field('EntryPoint v0.7'),
+        entryPoints: { '0.7': field('EntryPoint v0.7'), '0.8': field('EntryPoint v0.8') },
         module: field('session-key module'),
         token: field('test token'),
         devKeys: keys,

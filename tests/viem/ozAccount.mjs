@@ -13,7 +13,7 @@ import {
   parseAbiParameters,
   toHex,
 } from 'viem';
-import { entryPoint07Abi, getUserOperationHash, toSmartAccount } from 'viem/account-abstraction';
+import { entryPoint07Abi, entryPoint08Abi, getUserOperationHash, toSmartAccount } from 'viem/account-abstraction';
 
 const accountAbi = parseAbi(['function execute(bytes32 mode, bytes executionCalldata) payable']);
 const nonceAbi = parseAbi(['function getNonce(address sender, uint192 key) view returns (uint256)']);
@@ -46,12 +46,15 @@ export function validatorNonceKey(module) {
 }
 
 /**
- * A viem SmartAccount for the deployed OpenZeppelin account at `address`.
+ * A viem SmartAccount for the deployed OpenZeppelin account at `address`, bound to the EntryPoint at
+ * `entryPointAddress` of `entryPointVersion` ('0.7' or '0.8': v0.8 hashes the op as EIP-712 typed data).
  * `role` is `{ kind: 'owner', signer }` or `{ kind: 'session', signer, module }`, `signer` a viem local account.
  */
-export async function toOzAccount({ client, address, entryPointAddress, role }) {
+export async function toOzAccount({ client, address, entryPointAddress, entryPointVersion, role }) {
   const key = role.kind === 'session' ? validatorNonceKey(role.module) : 0n;
-  const entryPoint = { abi: entryPoint07Abi, address: entryPointAddress, version: '0.7' };
+  const abi = { '0.7': entryPoint07Abi, '0.8': entryPoint08Abi }[entryPointVersion];
+  if (!abi) throw new Error(`EntryPoint version ${entryPointVersion} is not one the module is tested behind`);
+  const entryPoint = { abi, address: entryPointAddress, version: entryPointVersion };
   return toSmartAccount({
     client,
     entryPoint,
@@ -86,7 +89,7 @@ export async function toOzAccount({ client, address, entryPointAddress, role }) 
       const hash = getUserOperationHash({
         chainId,
         entryPointAddress,
-        entryPointVersion: '0.7',
+        entryPointVersion,
         userOperation: { ...userOperation, sender: address },
       });
       if (role.kind === 'owner') return role.signer.sign({ hash });

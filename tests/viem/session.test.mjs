@@ -1,4 +1,4 @@
-// The module through tools nobody here wrote: viem deploys OpenZeppelin's AccountERC7579 and, through owner-signed
+// The module through tools nobody here wrote, behind EntryPoint v0.7 and v0.8: viem deploys OpenZeppelin's AccountERC7579 and, through owner-signed
 // userOps sent with viem's bundler client, installs the module with a session made by the SDK's CLI; permissionless'
 // smart account client sends a session op; an op outside the permission is refused and its error decoded with the
 // ABI from abi/; a revoke takes effect on the very next op. Against the local node (crates/node), started here.
@@ -27,7 +27,6 @@ import { cliBinary, REPO, startNode } from './node.mjs';
 import { toOzAccount } from './ozAccount.mjs';
 
 const TOKENS = 10n ** 18n;
-const ALICE = '0x000000000000000000000000000000000000a11c';
 const ATTACKER = '0x00000000000000000000000000000000000bad00';
 
 const tokenAbi = parseAbi([
@@ -76,7 +75,16 @@ after(async () => {
   if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
 
-test('grant with viem, use with permissionless, refuse, revoke', { timeout: 240_000 }, async () => {
+for (const version of ['0.7', '0.8']) {
+  test(`behind EntryPoint v${version}: grant with viem, use with permissionless, refuse, revoke`, { timeout: 240_000 }, () =>
+    story(version),
+  );
+}
+
+async function story(version) {
+  const entryPoint = node.entryPoints[version];
+  // A fresh recipient per story: both stories share one node.
+  const ALICE = privateKeyToAccount(generatePrivateKey()).address;
   const chain = defineChain({
     id: node.chainId,
     name: 'sessionkey devnet',
@@ -94,7 +102,7 @@ test('grant with viem, use with permissionless, refuse, revoke', { timeout: 240_
   const sessionKey = privateKeyToAccount(generatePrivateKey());
 
   const oz = artifact('OzAccount7579');
-  const deployHash = await wallet.deployContract({ abi: oz.abi, bytecode: oz.bytecode, args: [node.entryPoint, owner.address] });
+  const deployHash = await wallet.deployContract({ abi: oz.abi, bytecode: oz.bytecode, args: [entryPoint, owner.address] });
   const deployed = await publicClient.waitForTransactionReceipt({ hash: deployHash });
   assert.equal(deployed.status, 'success');
   const accountAddress = deployed.contractAddress;
@@ -124,13 +132,14 @@ test('grant with viem, use with permissionless, refuse, revoke', { timeout: 240_
   const ownerAccount = await toOzAccount({
     client: publicClient,
     address: accountAddress,
-    entryPointAddress: node.entryPoint,
+    entryPointAddress: entryPoint,
+    entryPointVersion: version,
     role: { kind: 'owner', signer: owner },
   });
   const bundler = createBundlerClient({ client: publicClient, transport });
   assert.deepEqual(
     (await bundler.getSupportedEntryPoints()).map((a) => a.toLowerCase()),
-    [node.entryPoint.toLowerCase()],
+    [node.entryPoints['0.7'].toLowerCase(), node.entryPoints['0.8'].toLowerCase()],
   );
   const installHash = await bundler.sendUserOperation({
     account: ownerAccount,
@@ -144,7 +153,8 @@ test('grant with viem, use with permissionless, refuse, revoke', { timeout: 240_
   const sessionAccount = await toOzAccount({
     client: publicClient,
     address: accountAddress,
-    entryPointAddress: node.entryPoint,
+    entryPointAddress: entryPoint,
+    entryPointVersion: version,
     role: { kind: 'session', signer: sessionKey, module: node.module },
   });
   const sessionClient = createSmartAccountClient({ account: sessionAccount, chain, bundlerTransport: transport });
@@ -197,4 +207,4 @@ test('grant with viem, use with permissionless, refuse, revoke', { timeout: 240_
     return true;
   });
   assert.equal(await publicClient.readContract({ address: node.token, abi: tokenAbi, functionName: 'balanceOf', args: [ALICE] }), 30n * TOKENS);
-});
+}

@@ -63,6 +63,7 @@ fn print_banner(node: &Node, config: &NodeConfig) {
     );
     println!();
     println!("EntryPoint v0.7    {}", info.entry_point);
+    println!("EntryPoint v0.8    {}", info.entry_point_v08);
     println!("session-key module {} (Stylus, activated)", info.module);
     println!(
         "demo account       {} (TestAccount7579, owner = dev account 1, module installed)",

@@ -7,7 +7,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use alloy_eips::{BlockId, BlockNumberOrTag};
 use alloy_primitives::{Address, B256, U256};
-use devnet_bundler::{Account, SessionKey, World, WorldError};
+use devnet_bundler::{Account, EntryPointVersion, SessionKey, World, WorldError};
 
 use crate::accounts::{dev_accounts, dev_balance, DevAccount};
 use crate::blocks::{BlockEnv, BlockStore, SealedBlock};
@@ -45,8 +45,10 @@ impl From<WorldError> for SetupError {
 pub struct ChainInfo {
     /// The chain id.
     pub chain_id: u64,
-    /// The canonical EntryPoint v0.7.
+    /// The canonical EntryPoint v0.7 (the demo account's).
     pub entry_point: Address,
+    /// The canonical EntryPoint v0.8 (served by the bundler methods too).
+    pub entry_point_v08: Address,
     /// The activated session-key module.
     pub module: Address,
     /// A `TestAccount7579` owned by dev account 1, the module installed (no session yet).
@@ -118,6 +120,7 @@ impl NodeState {
         let info = ChainInfo {
             chain_id: world.chain.chain_id(),
             entry_point: world.entry_point,
+            entry_point_v08: EntryPointVersion::V08.address(),
             module: world.module,
             demo_account: demo.address,
             token: world.token,

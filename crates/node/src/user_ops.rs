@@ -18,7 +18,7 @@ use alloy_rpc_types_eth::erc4337::{PackedUserOperation as RpcUserOp, UserOperati
 use alloy_sol_types::{SolCall, SolEvent};
 use devnet_bundler::bindings::{IEntryPointV07, PackedUserOperation};
 use devnet_bundler::revert::describe_module_error;
-use devnet_bundler::{OpOutcome, WorldError, TX_GAS};
+use devnet_bundler::{EntryPointVersion, OpOutcome, WorldError, TX_GAS};
 use serde::Serialize;
 use serde_json::{json, Value};
 use sessionkey_sdk::UserOperation as SdkUserOp;
@@ -198,15 +198,22 @@ fn calldata_gas(data: &[u8]) -> u64 {
 }
 
 impl NodeState {
-    fn check_entry_point(&self, entry_point: Address) -> Result<(), NodeError> {
-        if entry_point == self.info.entry_point {
-            Ok(())
+    /// Points the world's bundler at `entry_point` (v0.7 or v0.8; both are deployed at their
+    /// canonical addresses), or refuses it.
+    fn use_entry_point(&mut self, entry_point: Address) -> Result<(), NodeError> {
+        let version = if entry_point == self.info.entry_point {
+            EntryPointVersion::V07
+        } else if entry_point == self.info.entry_point_v08 {
+            EntryPointVersion::V08
         } else {
-            Err(invalid(format!(
-                "entry point {entry_point} is not supported (eth_supportedEntryPoints: {})",
-                self.info.entry_point
-            )))
-        }
+            return Err(invalid(format!(
+                "entry point {entry_point} is not supported (eth_supportedEntryPoints: {}, {})",
+                self.info.entry_point, self.info.entry_point_v08
+            )));
+        };
+        self.world.entry_point = entry_point;
+        self.world.entry_point_version = version;
+        Ok(())
     }
 
     /// `eth_sendUserOperation`: validates the op (EntryPoint + ERC-7562 tracer), includes it
@@ -222,7 +229,7 @@ impl NodeState {
         op: RpcUserOp,
         entry_point: Address,
     ) -> Result<B256, NodeError> {
-        self.check_entry_point(entry_point)?;
+        self.use_entry_point(entry_point)?;
         let packed_op = packed(&to_sdk(&op)?);
         let snapshot = self.world.chain.snapshot();
         let env = self.pending_env();
@@ -276,7 +283,7 @@ impl NodeState {
                 )));
             }
         };
-        let tx = self.bundle_transaction(packed_op, bundler_nonce)?;
+        let tx = self.bundle_transaction(packed_op, bundler_nonce, entry_point)?;
         let outcome = report.outcome;
         let event = outcome.logs.iter().position(|log| {
             log.topics().first() == Some(&IEntryPointV07::UserOperationEvent::SIGNATURE_HASH)
@@ -307,6 +314,7 @@ impl NodeState {
         &self,
         op: PackedUserOperation,
         nonce: u64,
+        entry_point: Address,
     ) -> Result<Recovered<TxEnvelope>, NodeError> {
         let input = IEntryPointV07::handleOpsCall {
             ops: vec![op],
@@ -319,7 +327,7 @@ impl NodeState {
             gas_limit: TX_GAS,
             max_fee_per_gas: u128::from(self.world.chain.base_fee()),
             max_priority_fee_per_gas: 0,
-            to: TxKind::Call(self.info.entry_point),
+            to: TxKind::Call(entry_point),
             value: U256::ZERO,
             access_list: Default::default(),
             input: input.into(),
@@ -349,7 +357,7 @@ impl NodeState {
         op: RpcUserOp,
         entry_point: Address,
     ) -> Result<GasEstimate, NodeError> {
-        self.check_entry_point(entry_point)?;
+        self.use_entry_point(entry_point)?;
         let mut sdk = to_sdk(&op)?;
         sdk.verification_gas_limit = ESTIMATE_VERIFICATION_CAP;
         sdk.call_gas_limit = 0;

@@ -201,7 +201,14 @@ async fn session_op_is_estimated_sent_and_receipted() {
         .raw_request("eth_supportedEntryPoints".into(), ())
         .await
         .unwrap();
-    assert_eq!(supported, vec![s.entry_point]);
+    assert_eq!(
+        supported,
+        vec![s.entry_point, s.node.info().entry_point_v08]
+    );
+    assert_eq!(
+        supported[1].to_string(),
+        "0x4337084D9E255Ff0702461CF8895CE9E3b5Ff108"
+    );
 
     // The dummy signature names the signer, so the module runs every policy check, then fails
     // the signature (AA24): what the estimate measures.
@@ -497,7 +504,8 @@ async fn invalid_fields_are_32602_and_change_nothing() {
         ),
         (
             good.clone(),
-            json!("0x4337084D9E255Ff0702461CF8895CE9E3b5Ff108"),
+            // EntryPoint v0.6 (canonical address): not served.
+            json!("0x5FF137D4b0FDCD49DcA30c7CF57E578a026d2789"),
             "not supported",
         ),
         (good.clone(), json!("entry point"), "entryPoint"),

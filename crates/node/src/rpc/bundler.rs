@@ -73,7 +73,7 @@ fn user_op(value: Value) -> Result<RpcUserOp, NodeError> {
 /// Registers the methods.
 pub fn register(module: &mut RpcModule<ChainHandle>) {
     static_method(module, "eth_supportedEntryPoints", |chain| {
-        vec![chain.info().entry_point]
+        vec![chain.info().entry_point, chain.info().entry_point_v08]
     });
     chain_method(module, "eth_sendUserOperation", |state, args| {
         let op = user_op(args.required("userOperation")?)?;
