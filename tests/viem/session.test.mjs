@@ -76,7 +76,7 @@ after(async () => {
 });
 
 for (const version of ['0.7', '0.8']) {
-  test(`behind EntryPoint v${version}: grant with viem, use with permissionless, refuse, revoke`, { timeout: 240_000 }, () =>
+  test(`behind EntryPoint v${version}: grant with viem, use with viem and permissionless, refuse, revoke`, { timeout: 240_000 }, () =>
     story(version),
   );
 }
@@ -162,9 +162,12 @@ async function story(version) {
     to: node.token,
     data: encodeFunctionData({ abi: tokenAbi, functionName: 'transfer', args: [to, amount] }),
   });
-  const estimate = await sessionClient.estimateUserOperationGas({ calls: [transfer(ALICE, 30n * TOKENS)] });
-  assert.ok(estimate.verificationGasLimit > 0n, 'the bundler estimated validation gas');
-  const opHash = await sessionClient.sendUserOperation({ calls: [transfer(ALICE, 30n * TOKENS)] });
+  // First with viem's own bundler client (estimate, send, wait), then with permissionless'.
+  const estimate = await bundler.estimateUserOperationGas({ account: sessionAccount, calls: [transfer(ALICE, 20n * TOKENS)] });
+  assert.ok(estimate.verificationGasLimit > 30_000n, `validation gas estimated: ${estimate.verificationGasLimit}`);
+  const viemHash = await bundler.sendUserOperation({ account: sessionAccount, calls: [transfer(ALICE, 20n * TOKENS)] });
+  assert.equal((await bundler.waitForUserOperationReceipt({ hash: viemHash, timeout: 60_000 })).success, true);
+  const opHash = await sessionClient.sendUserOperation({ calls: [transfer(ALICE, 10n * TOKENS)] });
   const receipt = await sessionClient.waitForUserOperationReceipt({ hash: opHash, timeout: 60_000 });
   assert.equal(receipt.success, true);
   assert.equal(await publicClient.readContract({ address: node.token, abi: tokenAbi, functionName: 'balanceOf', args: [ALICE] }), 30n * TOKENS);
