@@ -36,11 +36,6 @@ fn check_len(args: &[u8], n: usize) -> Result<(), ExecutionError> {
     Ok(())
 }
 
-/// A word holding an address with clean high bytes.
-pub fn address(w: &B256) -> Result<Address, ExecutionError> {
-    word_as_address(&w.0).ok_or(ExecutionError::DirtyAddress)
-}
-
 /// A word as a `uint256`.
 pub fn uint(w: &B256) -> U256 {
     U256::from_be_bytes(w.0)

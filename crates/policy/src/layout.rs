@@ -23,7 +23,6 @@
 use alloc::vec::Vec;
 use alloy_primitives::{Address, B256, U256};
 
-use crate::condition::Condition;
 use crate::record::{CallPolicy, TokenLimit};
 use crate::word::{be_uint, put_be_uint};
 
@@ -500,9 +499,4 @@ impl TokenCapWord {
             },
         }
     }
-}
-
-/// Whether a condition code names a known condition (descriptors are checked at registration).
-pub fn condition_of(d: &RuleDescriptor) -> Option<Condition> {
-    Condition::from_code(d.condition)
 }

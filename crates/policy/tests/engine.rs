@@ -1372,3 +1372,63 @@ proptest! {
         }
     }
 }
+
+// ---------------------------------------------------------------- amounts above 64 bits
+
+/// 20 ether and 100 ether: above `u64::MAX` wei, so a debit that kept only the low limb
+/// would leave the wrong amount.
+const TWENTY_ETH: u128 = 20_000_000_000_000_000_000;
+const HUNDRED_ETH: u128 = 100_000_000_000_000_000_000;
+
+#[test]
+fn native_debits_above_64_bits_are_exact() {
+    let mut r = record(vec![entry(empty(OTHER), TWENTY_ETH, vec![])], vec![]);
+    r.native_cap = Limit::Limited(HUNDRED_ETH);
+    let mut s = store(&r);
+    ok(&mut s, &[(OTHER, U256::from(TWENTY_ETH), vec![])]);
+    assert_eq!(native_left(&s), HUNDRED_ETH - TWENTY_ETH);
+}
+
+#[test]
+fn gas_debits_above_64_bits_are_exact() {
+    let mut r = record(vec![entry(exact(TOKEN, PING), 0, vec![])], vec![]);
+    r.gas_budget = Limit::Limited(HUNDRED_ETH);
+    let mut s = store(&r);
+    run(&mut s, &[call(TOKEN, ping())], U256::from(TWENTY_ETH), None).unwrap();
+    assert_eq!(gas_left(&s), HUNDRED_ETH - TWENTY_ETH);
+}
+
+// ---------------------------------------------------------------- what the simulator counts
+
+/// The simulator's gas model counts storage words read: a capped token adds its cap word, a
+/// counted session its counters word, a named paymaster its paymaster word — one each.
+#[test]
+fn each_optional_word_read_counts_once() {
+    let reads = |r: &SessionRecord, calls: &[Call], paymaster: Option<Address>| {
+        let mut s = store(r);
+        s.reads = 0;
+        run(&mut s, calls, U256::ZERO, paymaster).unwrap();
+        s.reads
+    };
+    let base = record(
+        vec![
+            entry(exact(TOKEN, PING), 0, vec![]),
+            entry(exact(TOKEN, TRANSFER), 0, vec![]),
+        ],
+        vec![cap(TOKEN, 10)],
+    );
+    let ping_op = [call(TOKEN, ping())];
+    let plain = reads(&base, &ping_op, None);
+    assert!(plain >= 1, "the call entry is read");
+    // Same entry size, plus the token's cap word.
+    let transfer_op = [call(TOKEN, transfer(OTHER, n(5)))];
+    assert_eq!(reads(&base, &transfer_op, None), plain + 1);
+
+    let mut counted = base.clone();
+    counted.max_ops = Some(3);
+    assert_eq!(reads(&counted, &ping_op, None), plain + 1);
+
+    let mut sponsored = base.clone();
+    sponsored.paymaster = Some(PAYMASTER);
+    assert_eq!(reads(&sponsored, &ping_op, Some(PAYMASTER)), plain + 1);
+}
