@@ -7,6 +7,7 @@
 #   policy    crates/policy, all its tests
 #   contract  src/ (the contract crate), its own tests on stylus-test's TestVM (`--lib`: the
 #             end-to-end tests run the release WASM, which a source mutant does not rebuild)
+#   recheck   only the policy mutants named by --re REGEX (after adding tests for survivors)
 #
 # cargo-mutants' own output goes to target/mutants/<scope>/mutants.out; reports/mutants.md is
 # regenerated from every scope that has one (counts, every missed mutant, the commit, the date).
@@ -23,11 +24,13 @@ shift || true
 jobs=2
 timeout=120
 shard=()
+re=()
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --jobs) jobs="$2"; shift 2 ;;
     --timeout) timeout="$2"; shift 2 ;;
     --shard) shard=(--shard "$2"); shift 2 ;;
+    --re) re=(--re "$2"); shift 2 ;;
     *) echo "mutants.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -40,6 +43,9 @@ fi
 run() {
   local name="$1"; shift
   mkdir -p "target/mutants/$name"
+  rm -f "target/mutants/$name/shard"
+  # The commit the run tests (the report is made from it, maybe later).
+  git rev-parse --short HEAD > "target/mutants/$name/commit"
   echo "==> cargo mutants: $name" >&2
   local rc=0
   "$BIN" mutants --no-shuffle --jobs "$jobs" --timeout "$timeout" "${shard[@]}" \
@@ -52,11 +58,15 @@ run() {
 case "$scope" in
   policy) run policy --package sessionkey-policy ;;
   contract) run contract --package session-key-validator --file 'src/**' -- --lib ;;
+  recheck)
+    [[ ${#re[@]} -gt 0 ]] || { echo "mutants.sh: recheck needs --re REGEX" >&2; exit 2; }
+    run policy-recheck --package sessionkey-policy "${re[@]}"
+    ;;
   all)
     run policy --package sessionkey-policy
     run contract --package session-key-validator --file 'src/**' -- --lib
     ;;
-  *) echo "mutants.sh: scope is policy, contract or all" >&2; exit 2 ;;
+  *) echo "mutants.sh: scope is policy, contract, all or recheck" >&2; exit 2 ;;
 esac
 
 python3 scripts/mutants_report.py "$VERSION" > reports/mutants.md

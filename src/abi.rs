@@ -84,11 +84,6 @@ impl Error {
         Self(out)
     }
 
-    /// The revert data.
-    pub fn data(&self) -> &[u8] {
-        &self.0
-    }
-
     /// `NotInstalled(account)`.
     pub fn not_installed(account: Address) -> Self {
         Self::new(NotInstalled::SELECTOR, &[addr(account)])

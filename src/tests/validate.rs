@@ -475,6 +475,35 @@ fn only_the_named_paymaster_is_accepted_and_it_is_not_charged_to_the_budget() {
 }
 
 #[test]
+fn two_capped_tokens_in_one_batch_are_debited_each_from_its_own_cap() {
+    // The debit writes reuse the slot derived while reading each cap: a mix-up between the two
+    // tokens would debit the wrong word.
+    let key = SessionKey::new(1);
+    let mut record = demo_record(&key);
+    record
+        .calls
+        .push(entry(TOKEN2, transferCall::SELECTOR, 0, vec![]));
+    record.calls.sort_by_key(|c| c.key.to_bytes());
+    record.token_caps.push(TokenCap {
+        token: TOKEN2,
+        limit: TokenLimit::Limited(U256::from(1_000)),
+    });
+    record.token_caps.sort_by_key(|t| t.token);
+    let mut h = Harness::new();
+    h.install_with(&record);
+    h.run(
+        &key,
+        batch(&[
+            (TOKEN, 0, transfer(ALICE, 30)),
+            (TOKEN2, 0, transfer(ALICE, 400)),
+        ]),
+    )
+    .unwrap();
+    assert_eq!(token_remaining(&h, &key, TOKEN), U256::from(120));
+    assert_eq!(token_remaining(&h, &key, TOKEN2), U256::from(600));
+}
+
+#[test]
 fn a_token_spend_without_a_configured_cap_is_refused() {
     let key = SessionKey::new(1);
     let mut record = demo_record(&key);
