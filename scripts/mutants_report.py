@@ -40,16 +40,18 @@ if not scopes:
     sys.exit(0)
 
 def key(name):
-    """A mutant's name without its line:column (lines move when tests or code are added)."""
+    """A mutant's name without its line number (lines move when code above is removed); the
+    column stays, so two mutants of one line remain distinct."""
     path, _, rest = name.partition(":")
-    return path + ":" + rest.split(": ", 1)[-1]
+    _line, _, rest = rest.partition(":")
+    return path + ":" + rest
 
-caught_later = {}
+caught_in = {}
 for name, data in scopes:
     for o in data.get("outcomes", []):
         if o.get("summary") == "CaughtMutant":
             m = o.get("scenario", {}).get("Mutant", {})
-            caught_later.setdefault(key(m.get("name", "")), name)
+            caught_in.setdefault(key(m.get("name", "")), []).append(name)
 
 print("| scope | commit | mutants | caught | missed | timeout | unviable | caught rate | missed but explained |")
 print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
@@ -83,6 +85,6 @@ for name, missed in details:
         print("None.")
     for mutant, kind in missed:
         reason = equivalent.get(mutant)
-        later = caught_later.get(key(mutant))
-        note = f" — **explained**: {reason}" if reason else (f" — **caught** in `{later}`" if later and later != name else "")
+        later = [scope for scope in caught_in.get(key(mutant), []) if scope != name]
+        note = f" — **explained**: {reason}" if reason else (f" — **caught** in `{later[-1]}`" if later else "")
         print(f"- `{mutant}` ({kind}){note}")
