@@ -8,28 +8,12 @@ mod common;
 use alloy_primitives::U256;
 use alloy_sol_types::SolError;
 use common::*;
-use devnet_bundler::{EntryPointVersion, SessionKey, World};
+use devnet_bundler::{EntryPointVersion, World};
 use session_key_validator::abi;
 
 /// A world bound to v0.8 with the demo session installed (as `Setup::new`, for v0.8).
 fn setup_v08() -> Setup {
-    let mut world = World::with_entry_point(EntryPointVersion::V08).expect("world deploys");
-    world.chain.set_block_timestamp(2000);
-    let account = world
-        .create_account(SessionKey::from_seed(1), 10)
-        .expect("account deploys");
-    world
-        .mint(account.address, U256::from(1000 * TOKENS))
-        .unwrap();
-    let key = SessionKey::from_seed(7);
-    let record = demo_record(key.address, world.token);
-    let out = world.install_module(&account, record.encode()).unwrap();
-    assert!(out.success, "installModule through v0.8 failed: {out:?}");
-    Setup {
-        world,
-        account,
-        key,
-    }
+    Setup::behind(EntryPointVersion::V08, demo_record)
 }
 
 #[test]

@@ -6,7 +6,7 @@ use alloy_primitives::{Address, B256, U256};
 use alloy_sol_types::SolCall;
 use devnet_bundler::bindings::TestToken;
 use devnet_bundler::scenarios;
-use devnet_bundler::{Account, BundleReport, OpOutcome, SessionKey, World};
+use devnet_bundler::{Account, BundleReport, EntryPointVersion, OpOutcome, SessionKey, World};
 use sessionkey_policy::layout::{CallKey, SelectorMatch, TargetMatch};
 use sessionkey_policy::{
     CallPolicy, Condition, Limit, ParamRule, SessionRecord, TokenCap, TokenLimit,
@@ -82,7 +82,15 @@ impl Setup {
 
     /// Same, with a custom record.
     pub fn with_record(record: impl FnOnce(Address, Address) -> SessionRecord) -> Self {
-        let mut world = World::new().expect("world deploys");
+        Self::behind(EntryPointVersion::V07, record)
+    }
+
+    /// Same, with the account bound to the EntryPoint of `version`.
+    pub fn behind(
+        version: EntryPointVersion,
+        record: impl FnOnce(Address, Address) -> SessionRecord,
+    ) -> Self {
+        let mut world = World::with_entry_point(version).expect("world deploys");
         // Inside the demo window [1000, 4600).
         world.chain.set_block_timestamp(2000);
         let account = world
