@@ -1,0 +1,151 @@
+//! The contract on stylus-test's `TestVM`, for tests that drive it through its router.
+//!
+//! Kept apart from `agreement.rs` (which has its own copy of the ecrecover answer) so these
+//! helpers can move into a shared test-support crate without touching that file.
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+
+use alloy_primitives::{Address, Bytes, B256, U256};
+use alloy_sol_types::SolCall;
+use k256::ecdsa::{RecoveryId, Signature, VerifyingKey};
+use sessionkey_policy::layout;
+use sessionkey_sdk::account_calls::ISessionKeyValidator as I;
+use sessionkey_sdk::key::address_of;
+use sessionkey_sdk::PackedUserOperation;
+use stylus_sdk::testing::TestVM;
+
+/// The ecrecover precompile.
+pub const ECRECOVER: Address =
+    alloy_primitives::address!("0x0000000000000000000000000000000000000001");
+
+/// What the ecrecover precompile answers (k256; empty output for invalid input; high-s
+/// accepted: refusing it is the module's job).
+pub fn precompile_ecrecover(input: &[u8]) -> Vec<u8> {
+    let v = U256::from_be_slice(&input[32..64]);
+    if v != U256::from(27) && v != U256::from(28) {
+        return Vec::new();
+    }
+    let Ok(sig) = Signature::from_scalars(
+        <[u8; 32]>::try_from(&input[64..96]).unwrap(),
+        <[u8; 32]>::try_from(&input[96..128]).unwrap(),
+    ) else {
+        return Vec::new();
+    };
+    let odd = v == U256::from(28);
+    let (sig, odd) = match sig.normalize_s() {
+        Some(low) => (low, !odd),
+        None => (sig, odd),
+    };
+    match VerifyingKey::recover_from_prehash(&input[..32], &sig, RecoveryId::new(odd, false)) {
+        Ok(key) => address_of(&key).into_word().to_vec(),
+        Err(_) => Vec::new(),
+    }
+}
+
+/// The module at `module`, called by `account`, on a fresh TestVM.
+pub struct Contract {
+    /// The VM (storage is read and restored through it).
+    pub vm: TestVM,
+    /// The calling account.
+    pub account: Address,
+}
+
+impl Contract {
+    /// A fresh VM with nothing stored.
+    pub fn new(module: Address, account: Address) -> Self {
+        let vm = TestVM::new();
+        vm.set_contract_address(module);
+        vm.set_sender(account);
+        Self { vm, account }
+    }
+
+    /// Answers ecrecover for `input` (computed once by the caller: k256 recovery is the
+    /// costliest thing a long sequence would otherwise repeat).
+    pub fn mock_ecrecover(&self, input: &[u8; 128], output: Vec<u8>) {
+        self.vm
+            .mock_static_call(ECRECOVER, input.to_vec(), Ok(output));
+    }
+
+    /// One call through the contract's router.
+    pub fn call(&self, data: &[u8]) -> Result<Vec<u8>, Vec<u8>> {
+        session_key_validator::router::route(&self.vm, data)
+    }
+
+    /// `validateUserOp(op, hash)`: the validationData word or the revert data.
+    pub fn validate(&self, op: &PackedUserOperation, hash: B256) -> Result<B256, Bytes> {
+        let data = I::validateUserOpCall {
+            userOp: op.clone(),
+            userOpHash: hash,
+        }
+        .abi_encode();
+        match self.call(&data) {
+            Ok(out) => Ok(B256::from_slice(&out)),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Every storage word the contract has written (all of its storage: TestVM keeps nothing
+    /// else there).
+    pub fn storage(&self) -> HashMap<U256, B256> {
+        self.vm.snapshot().storage
+    }
+
+    /// Puts storage back as it was (what EntryPoint's revert of a bundle does).
+    pub fn restore(&self, words: &HashMap<U256, B256>) {
+        self.vm.clear_storage();
+        for (k, v) in words {
+            self.vm.set_storage(*k, *v);
+        }
+    }
+}
+
+/// The words whose value differs between two storage maps (absent = zero), with the new value.
+pub fn diff(before: &HashMap<U256, B256>, after: &HashMap<U256, B256>) -> HashMap<U256, B256> {
+    let get = |m: &HashMap<U256, B256>, k: &U256| m.get(k).copied().unwrap_or_default();
+    before
+        .keys()
+        .chain(after.keys())
+        .filter(|k| get(before, k) != get(after, k))
+        .map(|k| (*k, get(after, k)))
+        .collect()
+}
+
+/// The contract's storage slots, derived as `src/slots.rs` does (Solidity nested mappings),
+/// written out again here so a wrong derivation there cannot hide behind itself.
+pub mod slots {
+    use super::*;
+    use alloy_primitives::keccak256;
+
+    fn hash_pair(a: &B256, b: &B256) -> B256 {
+        let mut buf = [0u8; 64];
+        buf[..32].copy_from_slice(a.as_slice());
+        buf[32..].copy_from_slice(b.as_slice());
+        keccak256(buf)
+    }
+
+    fn root(slot: u8) -> B256 {
+        B256::with_last_byte(slot)
+    }
+
+    fn nested(root_slot: u8, outer: &B256, account: Address) -> U256 {
+        let inner = hash_pair(outer, &root(root_slot));
+        U256::from_be_bytes(hash_pair(&account.into_word(), &inner).0)
+    }
+
+    /// The account word.
+    pub fn account(account: Address) -> U256 {
+        U256::from_be_bytes(hash_pair(&account.into_word(), &root(layout::ACCOUNTS_ROOT)).0)
+    }
+
+    /// Session word `n` (0 header, 1 counters, 2 paymaster).
+    pub fn session(account: Address, signer: Address, n: u8) -> U256 {
+        nested(layout::SESSIONS_ROOT, &signer.into_word(), account) + U256::from(n)
+    }
+
+    /// A token-cap word of registration `perm_nonce`.
+    pub fn token(account: Address, signer: Address, perm_nonce: u64, token: Address) -> U256 {
+        let outer = keccak256(layout::token_key_preimage(signer, perm_nonce, token));
+        nested(layout::TOKEN_CAPS_ROOT, &outer, account)
+    }
+}
