@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# The stateful property run of issue #11 (crates/sdk/tests/stateful.rs): CASES random sequences
+# (default 100000) through the contract on TestVM, the simulator and the reference model, built
+# optimised (profile `properties`). Writes the figures to reports/properties.md.
+#
+#   scripts/properties.sh [CASES]
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+CASES="${1:-100000}"
+OUT=reports/properties.md
+args=(--locked --profile properties -p sessionkey-sdk --test stateful)
+
+build_start=$(date +%s)
+# The binary is run directly: what runs is what was built, even if the sources change meanwhile.
+exe=$(cargo test "${args[@]}" --no-run --message-format=json \
+    | grep -o '"executable":"[^"]*"' | tail -n 1 | sed 's/"executable":"\(.*\)"/\1/')
+build_secs=$(( $(date +%s) - build_start ))
+
+stats=$(mktemp)
+trap 'rm -f "$stats"' EXIT
+run_start=$(date +%s)
+PROPTEST_CASES="$CASES" STATEFUL_STATS="$stats" "$exe" --nocapture
+run_secs=$(( $(date +%s) - run_start ))
+
+line=$(tail -n 1 "$stats")
+field() { sed -n "s/.*\b$1=\([0-9.]*\).*/\1/p" <<<"$line"; }
+cases=$(field cases)
+steps=$(field steps)
+verdicts=$(sed -n 's/.*verdicts=//p' <<<"$line")
+commit=$(git rev-parse --short HEAD)
+dirty=$(git diff --quiet HEAD -- crates src Cargo.toml Cargo.lock || echo " (with uncommitted changes)")
+avg=$(awk -v s="$steps" -v c="$cases" 'BEGIN { printf "%.1f", s / c }')
+rate=$(awk -v c="$cases" -v t="$(field seconds)" 'BEGIN { printf "%.0f", c / t }')
+
+cat > "$OUT" <<MD
+## Stateful properties (issue #11, part 3)
+
+\`scripts/properties.sh $CASES\` on commit \`$commit\`$dirty, $(date -u '+%Y-%m-%d %H:%M UTC'),
+$(nproc) cores (shared), profile \`properties\` (opt-level 3, no LTO).
+
+\`crates/sdk/tests/stateful.rs\`: each case installs the module (0–3 sessions), then runs 1–48
+random steps — register (fresh, invalid, superseding a revoked key), single and batch ops in
+every call type (single, batch, delegatecall, staticcall, try, empty batch, \`executeUserOp\`),
+good / wrong-key / short signatures, paymasters, revoke, revoke-all, uninstall, reinstall with
+records, clock advances — on the contract (its router on stylus-test's TestVM), the SDK's
+simulator and a reference model. Every case checks all four properties after every step:
+
+| property | cases | checked on |
+|---|---:|---|
+| caps: executed native value, each token, gas-budget prefund and op count never exceed the caps of the registration they ran under; every executed call is one its policies allow | $cases | every executed op |
+| dead: nothing a revoked, revoked-all, uninstalled, superseded or expired session (or another key) signs executes; the window returned is the current registration's | $cases | every op |
+| no-write: a rejected op or refused admin call changes no storage word (the whole TestVM storage is compared) | $cases | every revert |
+| agreement: the simulator's verdict equals the contract's (validationData word or revert bytes) and an accepted op writes exactly the words it predicts; a new registration's words are the simulator's | $cases | every op on an installed module, every registration |
+
+| figure | value |
+|---|---:|
+| cases | $cases |
+| steps (incl. the install) | $steps, $avg per case on average, max $(field max_steps) |
+| ops | $(field ops) |
+| executed (accepted, signature good, clock in window) | $(field executed) |
+| accepted but not executed (signature failed or outside the window; storage rolled back as EntryPoint's revert would) | $(field accepted_not_executed) |
+| reverted | $(field reverted) |
+| ops by a session not live (or never registered) | $(field dead_refused) |
+| admin calls (refused) | $(field admin) ($(field admin_refused)) |
+| run time | ${run_secs} s (test body $(field seconds) s, ${rate} cases/s); build ${build_secs} s |
+
+Verdicts of the ops (simulator's, equal to the contract's): \`$verdicts\`
+MD
+echo "wrote $OUT"
