@@ -77,7 +77,7 @@ simulator and a reference model. Every case checks all four properties after eve
 | property | cases | checked on |
 |---|---:|---|
 | caps: executed native value, each token, gas-budget prefund and op count never exceed the caps of the registration they ran under; every executed call is one its policies allow | $cases | every executed op |
-| dead: nothing a revoked, revoked-all, uninstalled, superseded or expired session (or another key) signs executes; the window returned is the current registration's | $cases | every op |
+| dead: nothing a revoked, revoked-all, uninstalled, superseded or expired session (or another key) signs executes; the window returned is the current registration's | $cases | every executed op: its key, the liveness and window of its registration |
 | no-write: a rejected op or refused admin call changes no storage word (the whole TestVM storage is compared) | $cases | every revert |
 | agreement: the simulator's verdict equals the contract's (validationData word or revert bytes) and an accepted op writes exactly the words it predicts; a new registration's words are the simulator's | $cases | every op on an installed module, every registration |
 
