@@ -94,5 +94,17 @@ simulator and a reference model. Every case checks all four properties after eve
 | run time | ${run_secs} s (test body $(field seconds) s, ${rate} cases/s); build ${build_secs} s |
 
 Verdicts of the ops (simulator's, equal to the contract's): \`$verdicts\`
+
+Notes. The module never reads the clock: an accepted op counts as executed when validAfter ≤ now ≤
+validUntil (0 = none), as EntryPoint applies the returned window; an op EntryPoint would refuse
+(signature failed, outside the window) has its writes rolled back, as the bundle's revert does.
+A session signature binds the userOpHash and the module, not the registration, so a key's
+signature is as good under its next registration; "superseded" is checked as: every executed op
+is judged and counted under the current registration only (its policies, caps and window),
+never a revoked one's. The run can fail: deliberately broken builds (not committed) failed it
+at once — the native debit halved (caps; shrunk to a registration and two ops), validUntil
+dropped from validationData (dead; a registration and one op), \`revokeSession\` writing before
+its liveness check (no-write), \`is_live\` ignoring revoke-all (the model's check of
+\`registerSession\`).
 MD
 echo "wrote $OUT"
