@@ -16,10 +16,7 @@ use stylus_sdk::testing::TestVM;
 use crate::abi::PackedUserOperation;
 use crate::router::route;
 
-mod iface {
-    alloy_sol_types::sol!("abi/ISessionKeyValidator.sol");
-}
-use iface::ISessionKeyValidator as I;
+use sessionkey_policy::interface::ISessionKeyValidator as I;
 
 sol! {
     struct Execution { address target; uint256 value; bytes callData; }
@@ -292,7 +289,7 @@ impl Harness {
                 .mock_static_call(ECRECOVER, input.to_vec(), Ok(precompile_ecrecover(&input)));
         }
         let out = self.contract.call(I::validateUserOpCall {
-            userOp: to_iface(op),
+            userOp: op.clone(),
             userOpHash: hash,
         })?;
         Ok(I::validateUserOpCall::abi_decode_returns(&out).unwrap())
@@ -315,20 +312,6 @@ impl Harness {
     /// The session's raw words `(account, header, spend, paymaster)`.
     pub fn session_words(&self, account: Address, signer: Address) -> (B256, B256, B256, B256) {
         self.contract.session_words(account, signer)
-    }
-}
-
-fn to_iface(op: &PackedUserOperation) -> iface::PackedUserOperation {
-    iface::PackedUserOperation {
-        sender: op.sender,
-        nonce: op.nonce,
-        initCode: op.initCode.clone(),
-        callData: op.callData.clone(),
-        accountGasLimits: op.accountGasLimits,
-        preVerificationGas: op.preVerificationGas,
-        gasFees: op.gasFees,
-        paymasterAndData: op.paymasterAndData.clone(),
-        signature: op.signature.clone(),
     }
 }
 

@@ -856,5 +856,5 @@ fn records_the_builder_makes_are_accepted_and_refused_ones_name_the_same_error()
     let (name, sentence) =
         sessionkey_sdk::explain::explain_revert(&err, &Context::bare(&functions)).unwrap();
     assert_eq!(name, "InvalidRecord");
-    assert!(sentence.contains("empty window"), "{sentence}");
+    assert!(sentence.contains("an empty validity window"), "{sentence}");
 }
