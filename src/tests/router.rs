@@ -75,7 +75,7 @@ fn argumentless_calls_refuse_trailing_bytes() {
 #[test]
 fn bytes_arguments_must_be_canonical() {
     let h = Harness::new();
-    let record = demo_record(&SessionKey::new(1)).encode();
+    let record = demo_record(&session_key(1)).encode();
     let good = {
         let mut c = selector::ON_INSTALL.to_vec();
         c.extend_from_slice(&alloy_sol_types::SolValue::abi_encode(
