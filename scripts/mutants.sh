@@ -2,11 +2,18 @@
 # Mutation testing with cargo-mutants (pinned below, installed into target/tools on first use):
 # how many deliberately wrong programs the tests let through.
 #
-#   bash scripts/mutants.sh [policy|contract|all] [--jobs N] [--timeout SECONDS] [--shard K/N]
+#   bash scripts/mutants.sh [policy|contract|wasm|all] [--jobs N] [--timeout SECONDS] [--shard K/N]
 #
 #   policy    crates/policy, all its tests
 #   contract  src/ (the contract crate), its own tests on stylus-test's TestVM (`--lib`: the
-#             end-to-end tests run the release WASM, which a source mutant does not rebuild)
+#             end-to-end tests run the release WASM, which a source mutant does not rebuild).
+#             Not mutated here: src/wasm.rs (wasm32 only, not compiled by native tests; every
+#             end-to-end test runs it), src/export_abi.rs and src/main.rs (export-abi's
+#             declarations and printer: their bodies never run, the printed interface is
+#             checked by scripts/check-abi.sh in CI)
+#   wasm      src/wasm.rs (the on-chain host and entry point), each mutant tested by the
+#             end-to-end tests, which rebuild the release WASM from the mutated source
+#             (crates/bundler/src/contract.rs rebuilds it when older than src/)
 #   recheck   only the policy mutants named by --re REGEX (after adding tests for survivors)
 #
 # cargo-mutants' own output goes to target/mutants/<scope>/mutants.out; reports/mutants.md is
@@ -55,18 +62,23 @@ run() {
   [[ ${#shard[@]} -eq 0 ]] || echo "${shard[1]}" > "target/mutants/$name/shard"
 }
 
+CONTRACT=(--package session-key-validator --file 'src/**'
+  --exclude src/wasm.rs --exclude src/export_abi.rs --exclude src/main.rs -- --lib)
+
 case "$scope" in
   policy) run policy --package sessionkey-policy ;;
-  contract) run contract --package session-key-validator --file 'src/**' -- --lib ;;
+  contract) run contract "${CONTRACT[@]}" ;;
+  wasm) run wasm --package session-key-validator --file src/wasm.rs -- --test e2e_session_keys --test e2e_threats ;;
   recheck)
     [[ ${#re[@]} -gt 0 ]] || { echo "mutants.sh: recheck needs --re REGEX" >&2; exit 2; }
     run policy-recheck --package sessionkey-policy "${re[@]}"
     ;;
   all)
     run policy --package sessionkey-policy
-    run contract --package session-key-validator --file 'src/**' -- --lib
+    run contract "${CONTRACT[@]}"
+    run wasm --package session-key-validator --file src/wasm.rs -- --test e2e_session_keys --test e2e_threats
     ;;
-  *) echo "mutants.sh: scope is policy, contract, all or recheck" >&2; exit 2 ;;
+  *) echo "mutants.sh: scope is policy, contract, wasm, all or recheck" >&2; exit 2 ;;
 esac
 
 python3 scripts/mutants_report.py "$VERSION" > reports/mutants.md

@@ -15,30 +15,33 @@ use sessionkey_policy::userop::decode_validate_user_op;
 use crate::abi::Error;
 use crate::module::{Module, ERC1271_INVALID};
 
-/// Function selectors (checked against the committed interface by `src/tests/abi_file.rs`).
+/// Function selectors, from the interface file (`abi/ISessionKeyValidator.sol`).
 pub mod selector {
+    use alloy_sol_types::SolCall;
+    use sessionkey_policy::interface::ISessionKeyValidator as I;
+
     /// `onInstall(bytes)` (ERC-7579).
-    pub const ON_INSTALL: [u8; 4] = [0x6d, 0x61, 0xfe, 0x70];
+    pub const ON_INSTALL: [u8; 4] = I::onInstallCall::SELECTOR;
     /// `onUninstall(bytes)` (ERC-7579).
-    pub const ON_UNINSTALL: [u8; 4] = [0x8a, 0x91, 0xb0, 0xe3];
+    pub const ON_UNINSTALL: [u8; 4] = I::onUninstallCall::SELECTOR;
     /// `isModuleType(uint256)` (ERC-7579).
-    pub const IS_MODULE_TYPE: [u8; 4] = [0xec, 0xd0, 0x59, 0x61];
+    pub const IS_MODULE_TYPE: [u8; 4] = I::isModuleTypeCall::SELECTOR;
     /// `isInitialized(address)` (ERC-7579).
-    pub const IS_INITIALIZED: [u8; 4] = [0xd6, 0x0b, 0x34, 0x7f];
+    pub const IS_INITIALIZED: [u8; 4] = I::isInitializedCall::SELECTOR;
     /// `validateUserOp(PackedUserOperation,bytes32)` (ERC-7579).
     pub const VALIDATE_USER_OP: [u8; 4] = sessionkey_policy::userop::VALIDATE_USER_OP_SELECTOR;
     /// `isValidSignatureWithSender(address,bytes32,bytes)` (ERC-7579).
-    pub const IS_VALID_SIGNATURE_WITH_SENDER: [u8; 4] = [0xf5, 0x51, 0xe2, 0xee];
+    pub const IS_VALID_SIGNATURE_WITH_SENDER: [u8; 4] = I::isValidSignatureWithSenderCall::SELECTOR;
     /// `registerSession(bytes)`.
-    pub const REGISTER_SESSION: [u8; 4] = [0xe8, 0x92, 0x35, 0xb8];
+    pub const REGISTER_SESSION: [u8; 4] = I::registerSessionCall::SELECTOR;
     /// `revokeSession(address)`.
-    pub const REVOKE_SESSION: [u8; 4] = [0x1f, 0xa5, 0xd6, 0xa4];
+    pub const REVOKE_SESSION: [u8; 4] = I::revokeSessionCall::SELECTOR;
     /// `revokeAllSessions()`.
-    pub const REVOKE_ALL_SESSIONS: [u8; 4] = [0xeb, 0xa3, 0x22, 0x0c];
+    pub const REVOKE_ALL_SESSIONS: [u8; 4] = I::revokeAllSessionsCall::SELECTOR;
     /// `sessionWords(address,address)`.
-    pub const SESSION_WORDS: [u8; 4] = [0xf4, 0xde, 0x82, 0xf4];
+    pub const SESSION_WORDS: [u8; 4] = I::sessionWordsCall::SELECTOR;
     /// `tokenCapWord(address,address,address)`.
-    pub const TOKEN_CAP_WORD: [u8; 4] = [0x60, 0xca, 0x36, 0xcb];
+    pub const TOKEN_CAP_WORD: [u8; 4] = I::tokenCapWordCall::SELECTOR;
 }
 
 /// Dispatches one call. Unknown selectors, calldata shorter than a selector, and any call

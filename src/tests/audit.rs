@@ -35,7 +35,7 @@ fn int(v: i64) -> B256 {
 /// the module read it as "sponsored" the gas-fee budget would be skipped; it must refuse it.
 #[test]
 fn a_zero_address_paymaster_field_is_refused_not_treated_as_sponsored() {
-    let key = SessionKey::new(1);
+    let key = session_key(1);
     for named in [None, Some(Address::repeat_byte(0x99))] {
         let mut record = demo_record(&key);
         record.gas_budget = Limit::Limited(0);
@@ -70,7 +70,7 @@ fn a_zero_address_paymaster_field_is_refused_not_treated_as_sponsored() {
 /// exactly its own descriptor, word and values.
 #[test]
 fn sixteen_mixed_rules_each_read_their_own_descriptor_word_and_values() {
-    let key = SessionKey::new(1);
+    let key = session_key(1);
     // (rule, good word, bad word)
     let mut rules = Vec::new();
     let mut good = [B256::ZERO; 16];
@@ -153,7 +153,7 @@ fn sixteen_mixed_rules_each_read_their_own_descriptor_word_and_values() {
 /// record lacks), and the old exhausted cap does not carry over either.
 #[test]
 fn revoke_all_then_re_register_inherits_no_entries_or_caps() {
-    let key = SessionKey::new(1);
+    let key = session_key(1);
     let mut wide = demo_record(&key);
     wide.calls
         .push(entry(TOKEN2, transferCall::SELECTOR, 0, vec![]));
@@ -211,7 +211,7 @@ fn revoke_all_then_re_register_inherits_no_entries_or_caps() {
 /// compared in full, not truncated to 248 bits.
 #[test]
 fn the_largest_token_cap_spends_exactly_and_keeps_its_flag_byte() {
-    let key = SessionKey::new(1);
+    let key = session_key(1);
     let max: U256 = (U256::from(1) << 248) - U256::from(1);
     let mut record = demo_record(&key);
     record
@@ -260,7 +260,7 @@ fn the_largest_token_cap_spends_exactly_and_keeps_its_flag_byte() {
     }
     .abi_encode();
     h.run(&key, single(TOKEN, 0, all)).unwrap();
-    let word = h.contract.token_cap_word(ACCOUNT, key.address, TOKEN);
+    let word = h.contract.token_cap_word(ACCOUNT, key.address(), TOKEN);
     assert_eq!(word[0], layout::token_flags::CONFIGURED);
     assert_eq!(
         TokenCapWord::unpack(&word),
@@ -284,7 +284,7 @@ fn the_largest_token_cap_spends_exactly_and_keeps_its_flag_byte() {
 /// (never truncated to its low 128 bits), and two `u128::MAX` calls overflow no counter.
 #[test]
 fn native_values_above_128_bits_are_compared_in_full() {
-    let key = SessionKey::new(1);
+    let key = session_key(1);
     let mut record = demo_record(&key);
     // The largest cap the header's 96-bit counter holds.
     let cap = layout::MAX_NATIVE_CAP;
@@ -333,7 +333,7 @@ fn native_values_above_128_bits_are_compared_in_full() {
 
 #[test]
 fn a_native_cap_above_96_bits_is_refused_at_registration_and_writes_nothing() {
-    let key = SessionKey::new(1);
+    let key = session_key(1);
     let mut record = demo_record(&key);
     record.native_cap = Limit::Limited(layout::MAX_NATIVE_CAP + 1);
     let mut h = Harness::new();
@@ -358,7 +358,7 @@ fn a_native_cap_above_96_bits_is_refused_at_registration_and_writes_nothing() {
 /// the wildcard needs a cap, and non-canonical spend calldata is refused, not guessed at.
 #[test]
 fn an_any_selector_entry_on_a_token_still_counts_spends() {
-    let key = SessionKey::new(1);
+    let key = session_key(1);
     let mut record = demo_record(&key);
     record.calls.push(CallPolicy {
         key: CallKey {
@@ -393,12 +393,12 @@ fn an_any_selector_entry_on_a_token_still_counts_spends() {
 /// EntryPoint turns into a revert of the whole bundle — never that session's approval.
 #[test]
 fn renaming_another_live_session_in_the_signature_fails_the_signature() {
-    let (a, b) = (SessionKey::new(1), SessionKey::new(2));
+    let (a, b) = (session_key(1), session_key(2));
     let mut h = Harness::new();
     h.install_with(&demo_record(&a));
     h.register(&demo_record(&b)).unwrap();
     let mut sig = a.sign(OP_HASH, MODULE);
-    sig[..20].copy_from_slice(b.address.as_slice());
+    sig[..20].copy_from_slice(b.address().as_slice());
     let op = user_op(ACCOUNT, single(TOKEN, 0, transfer(ALICE, 1)), sig);
     let data = h.validate(&op, OP_HASH).unwrap();
     assert!(ValidationData::unpack(data).unwrap().sig_failed);

@@ -7,19 +7,14 @@ use std::collections::BTreeMap;
 
 use alloy_primitives::{address, keccak256, Address, Bytes, B256, U256};
 use alloy_sol_types::{sol, SolCall, SolValue};
-use k256::ecdsa::{RecoveryId, Signature, SigningKey, VerifyingKey};
-use sessionkey_policy::layout::{CallKey, SelectorMatch, TargetMatch};
-use sessionkey_policy::record::{CallPolicy, Limit, SessionRecord, TokenCap, TokenLimit};
+use sessionkey_policy::record::SessionRecord;
 use sessionkey_policy::signature::{digest_preimage, SessionSignature, HALF_ORDER};
 use stylus_sdk::testing::TestVM;
 
 use crate::abi::PackedUserOperation;
 use crate::router::route;
 
-mod iface {
-    alloy_sol_types::sol!("abi/ISessionKeyValidator.sol");
-}
-use iface::ISessionKeyValidator as I;
+use sessionkey_policy::interface::ISessionKeyValidator as I;
 
 sol! {
     struct Execution { address target; uint256 value; bytes callData; }
@@ -52,73 +47,12 @@ pub const ECRECOVER: Address = address!("0x0000000000000000000000000000000000000
 /// A plausible userOpHash.
 pub const OP_HASH: B256 = B256::repeat_byte(0x42);
 
-/// A session key.
-pub struct SessionKey {
-    key: SigningKey,
-    /// Its address.
-    pub address: Address,
-}
-
-impl SessionKey {
-    /// Deterministic key from a seed byte.
-    pub fn new(seed: u8) -> Self {
-        let key = SigningKey::from_slice(&[seed; 32]).expect("valid scalar");
-        let address = eth_address(key.verifying_key());
-        Self { key, address }
-    }
-
-    /// The 85-byte session signature over `keccak256(userOpHash ‖ module)`.
-    pub fn sign(&self, user_op_hash: B256, module: Address) -> Vec<u8> {
-        let digest = keccak256(digest_preimage(&user_op_hash, module));
-        // k256 signs with low s (EIP-2) and reports the matching recovery parity.
-        let (sig, recid) = self
-            .key
-            .sign_prehash_recoverable(digest.as_slice())
-            .expect("signs");
-        let bytes = sig.to_bytes();
-        SessionSignature {
-            signer: self.address,
-            r: B256::from_slice(&bytes[..32]),
-            s: B256::from_slice(&bytes[32..]),
-            v: 27 + recid.is_y_odd() as u8,
-        }
-        .to_bytes()
-        .to_vec()
-    }
-}
+pub use sessionkey_sdk::SessionKey;
+pub use sessionkey_testkit::{ecrecover_precompile, session_key, SignOp};
 
 /// secp256k1 group order.
 pub fn order() -> U256 {
     (HALF_ORDER << 1) + U256::from(1)
-}
-
-fn eth_address(key: &VerifyingKey) -> Address {
-    let point = key.to_encoded_point(false);
-    Address::from_slice(&keccak256(&point.as_bytes()[1..])[12..])
-}
-
-/// What the ecrecover precompile returns for `input`.
-pub fn precompile_ecrecover(input: &[u8]) -> Vec<u8> {
-    let v = U256::from_be_slice(&input[32..64]);
-    if v != U256::from(27) && v != U256::from(28) {
-        return Vec::new();
-    }
-    let Ok(sig) = Signature::from_scalars(
-        <[u8; 32]>::try_from(&input[64..96]).unwrap(),
-        <[u8; 32]>::try_from(&input[96..128]).unwrap(),
-    ) else {
-        return Vec::new();
-    };
-    // The precompile accepts high-s: recover with the normalised twin and the flipped parity.
-    let odd = v == U256::from(28);
-    let (sig, odd) = match sig.normalize_s() {
-        Some(low) => (low, !odd),
-        None => (sig, odd),
-    };
-    match VerifyingKey::recover_from_prehash(&input[..32], &sig, RecoveryId::new(odd, false)) {
-        Ok(key) => eth_address(&key).into_word().to_vec(),
-        Err(_) => Vec::new(),
-    }
 }
 
 /// Calls the contract the way a chain does: calldata encoded from the committed interface
@@ -289,10 +223,10 @@ impl Harness {
             let digest = keccak256(digest_preimage(&hash, MODULE));
             let input = sig.ecrecover_input(&digest);
             self.vm
-                .mock_static_call(ECRECOVER, input.to_vec(), Ok(precompile_ecrecover(&input)));
+                .mock_static_call(ECRECOVER, input.to_vec(), Ok(ecrecover_precompile(&input)));
         }
         let out = self.contract.call(I::validateUserOpCall {
-            userOp: to_iface(op),
+            userOp: op.clone(),
             userOpHash: hash,
         })?;
         Ok(I::validateUserOpCall::abi_decode_returns(&out).unwrap())
@@ -315,20 +249,6 @@ impl Harness {
     /// The session's raw words `(account, header, spend, paymaster)`.
     pub fn session_words(&self, account: Address, signer: Address) -> (B256, B256, B256, B256) {
         self.contract.session_words(account, signer)
-    }
-}
-
-fn to_iface(op: &PackedUserOperation) -> iface::PackedUserOperation {
-    iface::PackedUserOperation {
-        sender: op.sender,
-        nonce: op.nonce,
-        initCode: op.initCode.clone(),
-        callData: op.callData.clone(),
-        accountGasLimits: op.accountGasLimits,
-        preVerificationGas: op.preVerificationGas,
-        gasFees: op.gasFees,
-        paymasterAndData: op.paymasterAndData.clone(),
-        signature: op.signature.clone(),
     }
 }
 
@@ -423,67 +343,12 @@ pub fn num(v: u128) -> B256 {
     B256::from(U256::from(v).to_be_bytes::<32>())
 }
 
-/// A call entry on exactly `target` + `selector`.
-pub fn entry(
-    target: Address,
-    selector: [u8; 4],
-    max_value: u128,
-    rules: Vec<sessionkey_policy::ParamRule>,
-) -> CallPolicy {
-    CallPolicy {
-        key: CallKey {
-            target: TargetMatch::Exact(target),
-            selector: SelectorMatch::Exact(selector),
-        },
-        max_value,
-        rules,
-    }
-}
+pub use sessionkey_testkit::{entry, receive_entry};
 
-/// A plain-ETH-transfer entry on `target`.
-pub fn receive_entry(target: Address, max_value: u128) -> CallPolicy {
-    CallPolicy {
-        key: CallKey {
-            target: TargetMatch::Exact(target),
-            selector: SelectorMatch::Empty,
-        },
-        max_value,
-        rules: Vec::new(),
-    }
-}
-
-/// The demo session: approve only to DEX up to 100, transfer up to 50 in total on TOKEN,
-/// 1 ETH native cap, valid for [1000, 4600).
+/// The demo session ([`sessionkey_testkit::demo_record`] in plain units): approve only to DEX
+/// up to 100, transfer freely, 150 in total on TOKEN, 1 ETH to ALICE, valid for [1000, 4600).
 pub fn demo_record(key: &SessionKey) -> SessionRecord {
-    use sessionkey_policy::{Condition, ParamRule};
-    let mut calls = vec![
-        entry(
-            TOKEN,
-            approveCall::SELECTOR,
-            0,
-            vec![
-                ParamRule::new(Condition::Eq, 0, addr_word(DEX)),
-                ParamRule::new(Condition::Lte, 1, num(100)),
-            ],
-        ),
-        entry(TOKEN, transferCall::SELECTOR, 0, vec![]),
-        receive_entry(ALICE, 10u128.pow(18)),
-    ];
-    calls.sort_by_key(|c| c.key.to_bytes());
-    SessionRecord {
-        signer: key.address,
-        valid_after: 1000,
-        valid_until: 4600,
-        native_cap: Limit::Limited(10u128.pow(18)),
-        gas_budget: Limit::Unlimited,
-        max_ops: None,
-        paymaster: None,
-        calls,
-        token_caps: vec![TokenCap {
-            token: TOKEN,
-            limit: TokenLimit::Limited(U256::from(150)),
-        }],
-    }
+    sessionkey_testkit::demo_record(key.address(), TOKEN, DEX, ALICE, 1)
 }
 
 /// The revert data the contract should produce for `error`.

@@ -36,7 +36,7 @@ fn install_twice_reverts_already_installed_without_writing() {
 
 #[test]
 fn install_with_records_registers_each_session() {
-    let (a, b) = (SessionKey::new(1), SessionKey::new(2));
+    let (a, b) = (session_key(1), session_key(2));
     let mut data = demo_record(&a).encode();
     data.extend(demo_record(&b).encode());
     let mut h = Harness::new();
@@ -45,15 +45,15 @@ fn install_with_records_registers_each_session() {
         assert!(h.run(key, single(TOKEN, 0, transfer(ALICE, 1))).is_ok());
     }
     // Nonces 0 and 1, in order.
-    let (_, ha, _, _) = h.session_words(ACCOUNT, a.address);
-    let (_, hb, _, _) = h.session_words(ACCOUNT, b.address);
+    let (_, ha, _, _) = h.session_words(ACCOUNT, a.address());
+    let (_, hb, _, _) = h.session_words(ACCOUNT, b.address());
     let nonce = |w| sessionkey_policy::layout::SessionHeader::unpack(&w).perm_nonce;
     assert_eq!((nonce(ha), nonce(hb)), (0, 1));
 }
 
 #[test]
 fn install_with_duplicate_signer_reverts_before_any_write() {
-    let a = SessionKey::new(1);
+    let a = session_key(1);
     let mut data = demo_record(&a).encode();
     data.extend(demo_record(&a).encode());
     let h = Harness::new();
@@ -62,7 +62,7 @@ fn install_with_duplicate_signer_reverts_before_any_write() {
         err,
         revert_of(SessionAlreadyActive {
             account: ACCOUNT,
-            signer: a.address
+            signer: a.address()
         })
     );
     assert!(h.storage().is_empty());
@@ -71,7 +71,7 @@ fn install_with_duplicate_signer_reverts_before_any_write() {
 
 #[test]
 fn install_with_malformed_record_reverts_before_any_write() {
-    let mut data = demo_record(&SessionKey::new(1)).encode();
+    let mut data = demo_record(&session_key(1)).encode();
     data.push(0xff); // a second record that is one byte long: bad version
     let h = Harness::new();
     let err = h.contract.on_install(Bytes::from(data)).unwrap_err();
@@ -95,7 +95,7 @@ fn uninstall_requires_installation() {
 
 #[test]
 fn uninstall_kills_every_session_and_reinstall_resurrects_nothing() {
-    let key = SessionKey::new(1);
+    let key = session_key(1);
     let mut h = Harness::new();
     h.install_with(&demo_record(&key));
     // Spend 40 of the 150 token cap.
@@ -114,20 +114,20 @@ fn uninstall_kills_every_session_and_reinstall_resurrects_nothing() {
         single(TOKEN, 0, transfer(ALICE, 1)),
         revert_of(SessionNotActive {
             account: ACCOUNT,
-            signer: key.address,
+            signer: key.address(),
         }),
     );
 
     // Registering the same signer again is a new session: the full 150 cap, not 110.
     h.register(&demo_record(&key)).unwrap();
-    let cap = h.contract.token_cap_word(ACCOUNT, key.address, TOKEN);
+    let cap = h.contract.token_cap_word(ACCOUNT, key.address(), TOKEN);
     assert_eq!(U256::from_be_slice(&cap[1..]), U256::from(150));
     h.run(&key, single(TOKEN, 0, transfer(ALICE, 150))).unwrap();
 }
 
 #[test]
 fn uninstall_emits_event_and_keeps_other_accounts() {
-    let key = SessionKey::new(1);
+    let key = session_key(1);
     let mut h = Harness::new();
     h.install_with(&demo_record(&key));
     h.as_account(OTHER_ACCOUNT).install_with(&demo_record(&key));
@@ -158,7 +158,7 @@ fn module_type_is_validator_only() {
 
 #[test]
 fn erc1271_is_always_invalid_and_writes_nothing() {
-    let key = SessionKey::new(1);
+    let key = session_key(1);
     let mut h = Harness::new();
     h.install_with(&demo_record(&key));
     let before = h.storage();

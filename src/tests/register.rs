@@ -10,18 +10,18 @@ use crate::abi::{self, InvalidRecord, NotInstalled, SessionAlreadyActive, Sessio
 #[test]
 fn register_requires_installation() {
     let mut h = Harness::new();
-    let err = h.register(&demo_record(&SessionKey::new(1))).unwrap_err();
+    let err = h.register(&demo_record(&session_key(1))).unwrap_err();
     assert_eq!(err, revert_of(NotInstalled { account: ACCOUNT }));
     assert!(h.storage().is_empty());
 }
 
 #[test]
 fn register_writes_header_caps_and_event() {
-    let key = SessionKey::new(1);
+    let key = session_key(1);
     let record = demo_record(&key);
     let mut h = Harness::new();
     h.install_with(&record);
-    let (account, header, counters, paymaster) = h.session_words(ACCOUNT, key.address);
+    let (account, header, counters, paymaster) = h.session_words(ACCOUNT, key.address());
     assert_eq!(
         AccountWord::unpack(&account),
         AccountWord {
@@ -39,13 +39,13 @@ fn register_writes_header_caps_and_event() {
     assert_eq!(header.native_remaining, 10u128.pow(18));
     // Unlimited gas budget, no op count, no paymaster: neither word is written.
     assert!(counters.is_zero() && paymaster.is_zero());
-    let cap = h.contract.token_cap_word(ACCOUNT, key.address, TOKEN);
+    let cap = h.contract.token_cap_word(ACCOUNT, key.address(), TOKEN);
     assert_eq!(cap[0], 1, "configured, limited");
     assert_eq!(U256::from_be_slice(&cap[1..]), U256::from(150));
 
     let expected = abi::SessionRegistered {
         account: ACCOUNT,
-        signer: key.address,
+        signer: key.address(),
         permNonce: 0,
         recordHash: keccak256(record.encode()),
     }
@@ -56,7 +56,7 @@ fn register_writes_header_caps_and_event() {
 
 #[test]
 fn register_rejects_a_live_signer_without_writing() {
-    let key = SessionKey::new(1);
+    let key = session_key(1);
     let mut h = Harness::new();
     h.install_with(&demo_record(&key));
     let before = h.storage();
@@ -65,7 +65,7 @@ fn register_rejects_a_live_signer_without_writing() {
         err,
         revert_of(SessionAlreadyActive {
             account: ACCOUNT,
-            signer: key.address
+            signer: key.address()
         })
     );
     assert_eq!(h.storage(), before);
@@ -76,7 +76,7 @@ fn register_rejects_a_non_canonical_record_with_code_and_position() {
     let mut h = Harness::new();
     h.install();
     let before = h.storage();
-    let mut bytes = demo_record(&SessionKey::new(1)).encode();
+    let mut bytes = demo_record(&session_key(1)).encode();
     // validUntil (bytes 27..33) := validAfter: an empty window.
     let after = bytes[21..27].to_vec();
     bytes[27..33].copy_from_slice(&after);
@@ -96,7 +96,7 @@ fn register_rejects_a_non_canonical_record_with_code_and_position() {
         .contract
         .register_session(Bytes::from(demo_bytes_with_trailer()))
         .unwrap_err();
-    let len = demo_record(&SessionKey::new(1)).encode().len();
+    let len = demo_record(&session_key(1)).encode().len();
     assert_eq!(
         err,
         revert_of(InvalidRecord {
@@ -108,21 +108,21 @@ fn register_rejects_a_non_canonical_record_with_code_and_position() {
 }
 
 fn demo_bytes_with_trailer() -> Vec<u8> {
-    let mut b = demo_record(&SessionKey::new(1)).encode();
+    let mut b = demo_record(&session_key(1)).encode();
     b.push(0);
     b
 }
 
 #[test]
 fn revoke_makes_the_very_next_op_fail() {
-    let key = SessionKey::new(1);
+    let key = session_key(1);
     let mut h = Harness::new();
     h.install_with(&demo_record(&key));
     h.run(&key, single(TOKEN, 0, transfer(ALICE, 1))).unwrap();
-    h.contract.revoke_session(key.address).unwrap();
+    h.contract.revoke_session(key.address()).unwrap();
     let expected = abi::SessionRevoked {
         account: ACCOUNT,
-        signer: key.address,
+        signer: key.address(),
         permNonce: 0,
     }
     .encode_log_data();
@@ -136,35 +136,35 @@ fn revoke_makes_the_very_next_op_fail() {
         single(TOKEN, 0, transfer(ALICE, 1)),
         revert_of(SessionNotActive {
             account: ACCOUNT,
-            signer: key.address,
+            signer: key.address(),
         }),
     );
 }
 
 #[test]
 fn revoke_of_an_unknown_or_revoked_session_reverts() {
-    let key = SessionKey::new(1);
+    let key = session_key(1);
     let mut h = Harness::new();
     h.install();
     let before = h.storage();
-    let err = h.contract.revoke_session(key.address).unwrap_err();
+    let err = h.contract.revoke_session(key.address()).unwrap_err();
     assert_eq!(
         err,
         revert_of(SessionNotActive {
             account: ACCOUNT,
-            signer: key.address
+            signer: key.address()
         })
     );
     assert_eq!(h.storage(), before);
     h.register(&demo_record(&key)).unwrap();
-    h.contract.revoke_session(key.address).unwrap();
+    h.contract.revoke_session(key.address()).unwrap();
     let before = h.storage();
-    let err = h.contract.revoke_session(key.address).unwrap_err();
+    let err = h.contract.revoke_session(key.address()).unwrap_err();
     assert_eq!(
         err,
         revert_of(SessionNotActive {
             account: ACCOUNT,
-            signer: key.address
+            signer: key.address()
         })
     );
     assert_eq!(h.storage(), before);
@@ -172,17 +172,17 @@ fn revoke_of_an_unknown_or_revoked_session_reverts() {
 
 #[test]
 fn revoke_is_scoped_to_the_calling_account() {
-    let key = SessionKey::new(1);
+    let key = session_key(1);
     let mut h = Harness::new();
     h.install_with(&demo_record(&key));
     h.as_account(OTHER_ACCOUNT).install();
     // Another account cannot revoke ACCOUNT's session: for it, the session does not exist.
-    let err = h.contract.revoke_session(key.address).unwrap_err();
+    let err = h.contract.revoke_session(key.address()).unwrap_err();
     assert_eq!(
         err,
         revert_of(SessionNotActive {
             account: OTHER_ACCOUNT,
-            signer: key.address
+            signer: key.address()
         })
     );
     assert!(h
@@ -193,7 +193,7 @@ fn revoke_is_scoped_to_the_calling_account() {
 
 #[test]
 fn revoke_all_kills_every_session_in_one_write() {
-    let (a, b) = (SessionKey::new(1), SessionKey::new(2));
+    let (a, b) = (session_key(1), session_key(2));
     let mut h = Harness::new();
     h.install_with(&demo_record(&a));
     h.register(&demo_record(&b)).unwrap();
@@ -213,7 +213,7 @@ fn revoke_all_kills_every_session_in_one_write() {
             single(TOKEN, 0, transfer(ALICE, 1)),
             revert_of(SessionNotActive {
                 account: ACCOUNT,
-                signer: key.address,
+                signer: key.address(),
             }),
         );
     }
@@ -232,13 +232,13 @@ fn revoke_all_requires_installation() {
 
 #[test]
 fn re_registration_after_revoke_starts_fresh_counters() {
-    let key = SessionKey::new(1);
+    let key = session_key(1);
     let mut h = Harness::new();
     h.install_with(&demo_record(&key));
     h.run(&key, single(TOKEN, 0, transfer(ALICE, 150))).unwrap();
-    h.contract.revoke_session(key.address).unwrap();
+    h.contract.revoke_session(key.address()).unwrap();
     h.register(&demo_record(&key)).unwrap();
-    let (_, header, _, _) = h.session_words(ACCOUNT, key.address);
+    let (_, header, _, _) = h.session_words(ACCOUNT, key.address());
     assert_eq!(SessionHeader::unpack(&header).perm_nonce, 1);
     h.run(&key, single(TOKEN, 0, transfer(ALICE, 150))).unwrap();
 }
@@ -258,8 +258,8 @@ fn registration_past_the_last_48_bit_nonce_is_refused_and_writes_nothing() {
     };
     // The last nonce a header can hold is still given out...
     h.vm.set_storage(slot, word(layout::MAX_PERM_NONCE));
-    h.register(&demo_record(&SessionKey::new(1))).unwrap();
-    let (_, header, _, _) = h.session_words(ACCOUNT, SessionKey::new(1).address);
+    h.register(&demo_record(&session_key(1))).unwrap();
+    let (_, header, _, _) = h.session_words(ACCOUNT, session_key(1).address());
     assert_eq!(
         SessionHeader::unpack(&header).perm_nonce,
         layout::MAX_PERM_NONCE
@@ -267,7 +267,7 @@ fn registration_past_the_last_48_bit_nonce_is_refused_and_writes_nothing() {
     // ...the next one never is: a nonce (and the entries keyed by it) is never reused.
     let before = h.storage();
     assert_eq!(
-        h.register(&demo_record(&SessionKey::new(2))).unwrap_err(),
+        h.register(&demo_record(&session_key(2))).unwrap_err(),
         revert_of(InvalidRecord {
             code: 7,
             position: U256::ZERO

@@ -1,7 +1,6 @@
 //! The hand-written router: strict argument decoding, no value, unknown selectors.
 
-use alloy_primitives::{Address, U256};
-use alloy_sol_types::SolCall;
+use alloy_primitives::U256;
 use sessionkey_policy::ExecutionError;
 
 use super::harness::*;
@@ -76,7 +75,7 @@ fn argumentless_calls_refuse_trailing_bytes() {
 #[test]
 fn bytes_arguments_must_be_canonical() {
     let h = Harness::new();
-    let record = demo_record(&SessionKey::new(1)).encode();
+    let record = demo_record(&session_key(1)).encode();
     let good = {
         let mut c = selector::ON_INSTALL.to_vec();
         c.extend_from_slice(&alloy_sol_types::SolValue::abi_encode(
@@ -128,30 +127,4 @@ fn bytes_arguments_must_be_canonical() {
     assert!(h.storage().is_empty());
     h.contract.fallback(&good).unwrap();
     assert!(h.contract.is_initialized(ACCOUNT));
-}
-
-#[test]
-fn router_selectors_are_the_interface_selectors() {
-    mod iface {
-        alloy_sol_types::sol!("abi/ISessionKeyValidator.sol");
-    }
-    use iface::ISessionKeyValidator as I;
-    assert_eq!(selector::ON_INSTALL, I::onInstallCall::SELECTOR);
-    assert_eq!(selector::ON_UNINSTALL, I::onUninstallCall::SELECTOR);
-    assert_eq!(selector::IS_MODULE_TYPE, I::isModuleTypeCall::SELECTOR);
-    assert_eq!(selector::IS_INITIALIZED, I::isInitializedCall::SELECTOR);
-    assert_eq!(selector::VALIDATE_USER_OP, I::validateUserOpCall::SELECTOR);
-    assert_eq!(
-        selector::IS_VALID_SIGNATURE_WITH_SENDER,
-        I::isValidSignatureWithSenderCall::SELECTOR
-    );
-    assert_eq!(selector::REGISTER_SESSION, I::registerSessionCall::SELECTOR);
-    assert_eq!(selector::REVOKE_SESSION, I::revokeSessionCall::SELECTOR);
-    assert_eq!(
-        selector::REVOKE_ALL_SESSIONS,
-        I::revokeAllSessionsCall::SELECTOR
-    );
-    assert_eq!(selector::SESSION_WORDS, I::sessionWordsCall::SELECTOR);
-    assert_eq!(selector::TOKEN_CAP_WORD, I::tokenCapWordCall::SELECTOR);
-    let _ = Address::ZERO;
 }

@@ -47,7 +47,7 @@ fn reject(h: &mut Harness, key: &SessionKey, call_data: Vec<u8>, expected: Vec<u
 }
 
 fn setup() -> (Harness, SessionKey) {
-    let key = SessionKey::new(1);
+    let key = session_key(1);
     let mut h = Harness::new();
     h.install_with(&demo_record(&key));
     (h, key)
@@ -57,7 +57,7 @@ fn setup() -> (Harness, SessionKey) {
 #[test]
 fn t01_transfer_recipient_rule_cannot_be_bypassed() {
     use sessionkey_policy::{Condition, ParamRule};
-    let key = SessionKey::new(1);
+    let key = session_key(1);
     let mut record = demo_record(&key);
     for c in &mut record.calls {
         if c.key.selector == SelectorMatch::Exact(transferCall::SELECTOR) {
@@ -117,7 +117,7 @@ fn t02_transfer_from_is_neither_implied_nor_uncounted() {
 // 3. Cap accounting: usage persisted and summed per op (validate.rs); overflow here.
 #[test]
 fn t03_summing_amounts_cannot_overflow() {
-    let key = SessionKey::new(1);
+    let key = session_key(1);
     let mut record = demo_record(&key);
     record.token_caps[0].limit = sessionkey_policy::TokenLimit::Unlimited;
     let mut h = Harness::new();
@@ -139,7 +139,7 @@ fn t03_summing_amounts_cannot_overflow() {
 // 3b. Caps of two sessions never share storage.
 #[test]
 fn t03_two_sessions_do_not_share_a_cap() {
-    let (a, b) = (SessionKey::new(1), SessionKey::new(2));
+    let (a, b) = (session_key(1), session_key(2));
     let mut h = Harness::new();
     h.install_with(&demo_record(&a));
     h.register(&demo_record(&b)).unwrap();
@@ -294,7 +294,7 @@ fn t05_empty_batch_and_unsupported_modes_are_refused() {
 
 #[test]
 fn t05_calls_to_the_account_or_the_module_are_refused() {
-    let key = SessionKey::new(1);
+    let key = session_key(1);
     let mut record = demo_record(&key);
     // Even an explicit any-target wildcard for transfer does not reach the account or module.
     record.calls.push(CallPolicy {
@@ -342,7 +342,7 @@ fn t06_a_session_of_one_account_is_unknown_to_another() {
         err,
         revert_of(SessionNotActive {
             account: OTHER_ACCOUNT,
-            signer: key.address
+            signer: key.address()
         })
     );
     assert_eq!(h.storage(), before);
@@ -351,7 +351,7 @@ fn t06_a_session_of_one_account_is_unknown_to_another() {
 // 12. Half-configured / zero-rule records allow nothing.
 #[test]
 fn t12_a_record_with_no_calls_allows_nothing() {
-    let key = SessionKey::new(1);
+    let key = session_key(1);
     let mut record = demo_record(&key);
     record.calls.clear();
     let mut h = Harness::new();
@@ -372,7 +372,7 @@ fn t12_a_record_with_no_calls_allows_nothing() {
 // nothing of one account's lies in another's.
 #[test]
 fn t16_every_written_slot_is_associated_with_the_account() {
-    let key = SessionKey::new(1);
+    let key = session_key(1);
     let record = demo_record(&key);
     let mut h = Harness::new();
     h.install_with(&record);
@@ -435,7 +435,7 @@ fn associated_slots(account: Address, record: &SessionRecord, nonce: u64) -> BTr
 // 18. Zero limit means nothing; unlimited is explicit.
 #[test]
 fn t18_a_zero_native_cap_forbids_any_value() {
-    let key = SessionKey::new(1);
+    let key = session_key(1);
     let mut record = demo_record(&key);
     record.native_cap = sessionkey_policy::Limit::Limited(0);
     let mut h = Harness::new();

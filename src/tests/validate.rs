@@ -15,14 +15,14 @@ fn window(data: U256) -> ValidationData {
 }
 
 fn token_remaining(h: &Harness, key: &SessionKey, token: Address) -> U256 {
-    TokenCapWord::unpack(&h.contract.token_cap_word(ACCOUNT, key.address, token))
+    TokenCapWord::unpack(&h.contract.token_cap_word(ACCOUNT, key.address(), token))
         .unwrap()
         .remaining
 }
 
 #[test]
 fn valid_op_returns_the_session_window_and_debits_the_cap() {
-    let key = SessionKey::new(1);
+    let key = session_key(1);
     let mut h = Harness::new();
     h.install_with(&demo_record(&key));
     let data = h.run(&key, single(TOKEN, 0, transfer(ALICE, 30))).unwrap();
@@ -33,7 +33,7 @@ fn valid_op_returns_the_session_window_and_debits_the_cap() {
 
 #[test]
 fn no_expiry_window_packs_zero_valid_until() {
-    let key = SessionKey::new(1);
+    let key = session_key(1);
     let mut record = demo_record(&key);
     (record.valid_after, record.valid_until) = (0, 0);
     let mut h = Harness::new();
@@ -46,12 +46,12 @@ fn no_expiry_window_packs_zero_valid_until() {
 
 #[test]
 fn signature_by_another_key_returns_sig_validation_failed_after_every_check() {
-    let (key, impostor) = (SessionKey::new(1), SessionKey::new(9));
+    let (key, impostor) = (session_key(1), session_key(9));
     let mut h = Harness::new();
     h.install_with(&demo_record(&key));
     // The impostor names `key`'s session but signs with its own key.
     let mut sig = impostor.sign(OP_HASH, MODULE);
-    sig[..20].copy_from_slice(key.address.as_slice());
+    sig[..20].copy_from_slice(key.address().as_slice());
     let op = user_op(ACCOUNT, single(TOKEN, 0, transfer(ALICE, 30)), sig);
     let data = h.validate(&op, OP_HASH).unwrap();
     assert!(window(data).sig_failed);
@@ -66,10 +66,10 @@ fn signature_by_another_key_returns_sig_validation_failed_after_every_check() {
 
 #[test]
 fn a_dummy_signature_costs_the_same_checks_as_a_real_one() {
-    let key = SessionKey::new(1);
+    let key = session_key(1);
     let mut h = Harness::new();
     h.install_with(&demo_record(&key));
-    let mut dummy = key.address.to_vec();
+    let mut dummy = key.address().to_vec();
     dummy.extend([0xff; 32]);
     dummy.extend([0x7f; 32]);
     dummy.push(28);
@@ -87,7 +87,7 @@ fn a_dummy_signature_costs_the_same_checks_as_a_real_one() {
 
 #[test]
 fn high_s_twin_of_a_valid_signature_is_refused() {
-    let key = SessionKey::new(1);
+    let key = session_key(1);
     let mut h = Harness::new();
     h.install_with(&demo_record(&key));
     let mut sig = SessionSignature::parse(&key.sign(OP_HASH, MODULE)).unwrap();
@@ -105,8 +105,8 @@ fn high_s_twin_of_a_valid_signature_is_refused() {
         &OP_HASH, MODULE,
     ));
     assert_eq!(
-        precompile_ecrecover(&sig.ecrecover_input(&digest)),
-        key.address.into_word().to_vec()
+        ecrecover_precompile(&sig.ecrecover_input(&digest)),
+        key.address().into_word().to_vec()
     );
     // ...and the module refuses it anyway.
     assert!(window(h.validate(&op, OP_HASH).unwrap()).sig_failed);
@@ -114,7 +114,7 @@ fn high_s_twin_of_a_valid_signature_is_refused() {
 
 #[test]
 fn v_other_than_27_or_28_is_refused() {
-    let key = SessionKey::new(1);
+    let key = session_key(1);
     let mut h = Harness::new();
     h.install_with(&demo_record(&key));
     for v in [0u8, 1, 29, 255] {
@@ -134,7 +134,7 @@ fn v_other_than_27_or_28_is_refused() {
 
 #[test]
 fn signature_over_another_hash_or_module_is_refused() {
-    let key = SessionKey::new(1);
+    let key = session_key(1);
     let mut h = Harness::new();
     h.install_with(&demo_record(&key));
     let other_hash = B256::repeat_byte(0x43);
@@ -154,7 +154,7 @@ fn signature_over_another_hash_or_module_is_refused() {
 
 #[test]
 fn signature_of_wrong_length_reverts() {
-    let key = SessionKey::new(1);
+    let key = session_key(1);
     let mut h = Harness::new();
     h.install_with(&demo_record(&key));
     let before = h.storage();
@@ -175,7 +175,7 @@ fn signature_of_wrong_length_reverts() {
 
 #[test]
 fn unknown_session_reverts() {
-    let (key, stranger) = (SessionKey::new(1), SessionKey::new(2));
+    let (key, stranger) = (session_key(1), session_key(2));
     let mut h = Harness::new();
     h.install_with(&demo_record(&key));
     h.assert_rejected(
@@ -183,14 +183,14 @@ fn unknown_session_reverts() {
         single(TOKEN, 0, transfer(ALICE, 1)),
         revert_of(SessionNotActive {
             account: ACCOUNT,
-            signer: stranger.address,
+            signer: stranger.address(),
         }),
     );
 }
 
 #[test]
 fn op_for_another_sender_reverts() {
-    let key = SessionKey::new(1);
+    let key = session_key(1);
     let mut h = Harness::new();
     h.install_with(&demo_record(&key));
     let before = h.storage();
@@ -212,7 +212,7 @@ fn op_for_another_sender_reverts() {
 
 #[test]
 fn approve_rules_hold_at_the_boundary_and_fail_past_it() {
-    let key = SessionKey::new(1);
+    let key = session_key(1);
     let mut h = Harness::new();
     h.install_with(&demo_record(&key));
     let before = h.storage();
@@ -272,7 +272,7 @@ fn each_condition_passes_and_fails_at_its_boundary() {
         (OneOf, vec![num(1), num(5), num(9)], num(9), num(4)),
     ];
     for (i, (cond, values, pass, fail)) in cases.into_iter().enumerate() {
-        let key = SessionKey::new(10 + i as u8);
+        let key = session_key(10 + i as u8);
         let mut record = demo_record(&key);
         let sel = swapCall::SELECTOR;
         record.calls.push(entry(
@@ -312,7 +312,7 @@ fn each_condition_passes_and_fails_at_its_boundary() {
 
 #[test]
 fn token_cap_is_exhausted_across_ops() {
-    let key = SessionKey::new(1);
+    let key = session_key(1);
     let mut h = Harness::new();
     h.install_with(&demo_record(&key));
     h.run(&key, single(TOKEN, 0, transfer(ALICE, 100))).unwrap();
@@ -330,7 +330,7 @@ fn token_cap_is_exhausted_across_ops() {
 
 #[test]
 fn token_cap_is_summed_inside_one_batch() {
-    let key = SessionKey::new(1);
+    let key = session_key(1);
     let mut h = Harness::new();
     h.install_with(&demo_record(&key));
     let before = h.storage();
@@ -361,7 +361,7 @@ fn token_cap_is_summed_inside_one_batch() {
 
 #[test]
 fn native_cap_is_exhausted_across_ops_and_inside_a_batch() {
-    let key = SessionKey::new(1);
+    let key = session_key(1);
     let eth = 10u128.pow(18);
     let mut h = Harness::new();
     h.install_with(&demo_record(&key));
@@ -379,13 +379,13 @@ fn native_cap_is_exhausted_across_ops_and_inside_a_batch() {
         batch(&[(ALICE, eth / 4, vec![]), (ALICE, eth / 4, vec![])]),
     )
     .unwrap();
-    let (_, header, _, _) = h.session_words(ACCOUNT, key.address);
+    let (_, header, _, _) = h.session_words(ACCOUNT, key.address());
     assert_eq!(SessionHeader::unpack(&header).native_remaining, 0);
 }
 
 #[test]
 fn value_above_the_per_call_limit_is_refused() {
-    let key = SessionKey::new(1);
+    let key = session_key(1);
     let mut h = Harness::new();
     h.install_with(&demo_record(&key));
     h.assert_rejected(
@@ -401,14 +401,14 @@ fn value_above_the_per_call_limit_is_refused() {
 
 #[test]
 fn op_count_cap_counts_every_op() {
-    let key = SessionKey::new(1);
+    let key = session_key(1);
     let mut record = demo_record(&key);
     record.max_ops = Some(2);
     let mut h = Harness::new();
     h.install_with(&record);
     h.run(&key, single(TOKEN, 0, transfer(ALICE, 1))).unwrap();
     h.run(&key, single(TOKEN, 0, transfer(ALICE, 1))).unwrap();
-    let (_, _, counters, _) = h.session_words(ACCOUNT, key.address);
+    let (_, _, counters, _) = h.session_words(ACCOUNT, key.address());
     assert_eq!(CountersWord::unpack(&counters).ops_remaining, 0);
     h.assert_rejected(
         &key,
@@ -419,7 +419,7 @@ fn op_count_cap_counts_every_op() {
 
 #[test]
 fn gas_budget_caps_the_prefund_in_wei() {
-    let key = SessionKey::new(1);
+    let key = session_key(1);
     let mut record = demo_record(&key);
     // user_op(): (100k + 200k + 50k) gas × 10 wei = 3.5M wei per op.
     record.gas_budget = Limit::Limited(5_000_000);
@@ -438,7 +438,7 @@ fn gas_budget_caps_the_prefund_in_wei() {
 
 #[test]
 fn only_the_named_paymaster_is_accepted_and_it_is_not_charged_to_the_budget() {
-    let key = SessionKey::new(1);
+    let key = session_key(1);
     let paymaster = Address::repeat_byte(0x99);
     let mut record = demo_record(&key);
     record.gas_budget = Limit::Limited(0);
@@ -478,7 +478,7 @@ fn only_the_named_paymaster_is_accepted_and_it_is_not_charged_to_the_budget() {
 fn two_capped_tokens_in_one_batch_are_debited_each_from_its_own_cap() {
     // The debit writes reuse the slot derived while reading each cap: a mix-up between the two
     // tokens would debit the wrong word.
-    let key = SessionKey::new(1);
+    let key = session_key(1);
     let mut record = demo_record(&key);
     record
         .calls
@@ -505,7 +505,7 @@ fn two_capped_tokens_in_one_batch_are_debited_each_from_its_own_cap() {
 
 #[test]
 fn a_token_spend_without_a_configured_cap_is_refused() {
-    let key = SessionKey::new(1);
+    let key = session_key(1);
     let mut record = demo_record(&key);
     record
         .calls
@@ -519,9 +519,9 @@ fn a_token_spend_without_a_configured_cap_is_refused() {
         revert_of(TokenCapMissing { token: TOKEN2 }),
     );
     // An explicit "unlimited" cap allows it and writes nothing.
-    let key2 = SessionKey::new(2);
+    let key2 = session_key(2);
     let mut record = record.clone();
-    record.signer = key2.address;
+    record.signer = key2.address();
     record.token_caps.push(TokenCap {
         token: TOKEN2,
         limit: TokenLimit::Unlimited,
@@ -537,7 +537,7 @@ fn a_token_spend_without_a_configured_cap_is_refused() {
 fn validation_never_writes_a_zero_slot() {
     // A zero → non-zero store costs 20,000 gas; every word validation writes is initialised
     // non-zero at registration, so each op only pays non-zero → non-zero (2,900) stores.
-    let key = SessionKey::new(1);
+    let key = session_key(1);
     let mut record = demo_record(&key);
     record.max_ops = Some(5);
     record.gas_budget = Limit::Limited(10u128.pow(18));

@@ -3,14 +3,9 @@
 #![allow(dead_code)]
 
 use alloy_primitives::{Address, B256, U256};
-use alloy_sol_types::SolCall;
-use devnet_bundler::bindings::TestToken;
 use devnet_bundler::scenarios;
 use devnet_bundler::{Account, BundleReport, EntryPointVersion, OpOutcome, SessionKey, World};
-use sessionkey_policy::layout::{CallKey, SelectorMatch, TargetMatch};
-use sessionkey_policy::{
-    CallPolicy, Condition, Limit, ParamRule, SessionRecord, TokenCap, TokenLimit,
-};
+use sessionkey_policy::SessionRecord;
 
 pub use devnet_bundler::scenarios::{ALICE, ATTACKER, DEX};
 /// One token with 18 decimals.
@@ -24,53 +19,11 @@ pub struct Setup {
     pub key: SessionKey,
 }
 
-/// The demo session: on the token, approve only to DEX up to 100 tokens, transfer freely;
-/// token cap 150; plain ETH to ALICE up to 1 ETH per call, 1 ETH in total; valid [1000, 4600).
+/// The demo session ([`sessionkey_testkit::demo_record`] in 18-decimal tokens): on the token,
+/// approve only to DEX up to 100 tokens, transfer freely; token cap 150; plain ETH to ALICE up to
+/// 1 ETH per call, 1 ETH in total; valid [1000, 4600).
 pub fn demo_record(signer: Address, token: Address) -> SessionRecord {
-    let mut calls = vec![
-        CallPolicy {
-            key: CallKey {
-                target: TargetMatch::Exact(token),
-                selector: SelectorMatch::Exact(TestToken::approveCall::SELECTOR),
-            },
-            max_value: 0,
-            rules: vec![
-                ParamRule::new(Condition::Eq, 0, DEX.into_word()),
-                ParamRule::new(Condition::Lte, 1, B256::from(U256::from(100 * TOKENS))),
-            ],
-        },
-        CallPolicy {
-            key: CallKey {
-                target: TargetMatch::Exact(token),
-                selector: SelectorMatch::Exact(TestToken::transferCall::SELECTOR),
-            },
-            max_value: 0,
-            rules: vec![],
-        },
-        CallPolicy {
-            key: CallKey {
-                target: TargetMatch::Exact(ALICE),
-                selector: SelectorMatch::Empty,
-            },
-            max_value: ETH,
-            rules: vec![],
-        },
-    ];
-    calls.sort_by_key(|c| c.key.to_bytes());
-    SessionRecord {
-        signer,
-        valid_after: 1000,
-        valid_until: 4600,
-        native_cap: Limit::Limited(ETH),
-        gas_budget: Limit::Unlimited,
-        max_ops: None,
-        paymaster: None,
-        calls,
-        token_caps: vec![TokenCap {
-            token,
-            limit: TokenLimit::Limited(U256::from(150 * TOKENS)),
-        }],
-    }
+    sessionkey_testkit::demo_record(signer, token, DEX, ALICE, TOKENS)
 }
 
 impl Setup {

@@ -10,17 +10,17 @@ fn the_demo_story_holds_row_by_row() {
         ("executed", "executed"),
         (
             "rejected",
-            "AA23 reverted: call #0: parameter rule #0 does not hold",
+            "AA23 reverted: RuleFailed: call #0, rule #0: a parameter rule does not hold",
         ),
         (
             "rejected",
-            "spends 20000000000000000000 but only 10000000000000000000 is left of the cap",
+            "20000000000000000000 spent, 10000000000000000000 left: an ERC-20 spend above",
         ),
-        ("rejected", "no permission for"),
+        ("rejected", "CallNotAllowed: call #0"),
         ("rejected", "AA22 expired or not due"),
         ("executed", "executed"),
         ("done", "owner-signed userOp executed"),
-        ("rejected", "is not active on"),
+        ("rejected", "SessionNotActive: "),
     ];
     assert_eq!(report.steps.len(), expected.len());
     for (row, (result, detail)) in report.steps.iter().zip(expected) {

@@ -312,8 +312,7 @@ impl TraceRecorder {
     /// JavaScript tracer reads as out of gas.
     pub(crate) fn step(&mut self, opcode: Opcode, gas: u64, cost: u64) {
         self.opcode(opcode);
-        let short =
-            gas < cost || (opcode == revm::bytecode::opcode::SSTORE && gas < SSTORE_SENTRY_GAS);
+        let short = gas < cost || (opcode == opcode::SSTORE && gas < SSTORE_SENTRY_GAS);
         if let Some(frame) = self.current() {
             if short && frame.reported_oog.is_none() {
                 frame.reported_oog = Some(ReportedStep { opcode, gas, cost });

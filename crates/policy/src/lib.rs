@@ -23,6 +23,7 @@ pub mod erc20;
 pub mod error;
 pub mod execution;
 pub mod gas;
+pub mod interface;
 pub mod layout;
 pub mod memory;
 pub mod record;

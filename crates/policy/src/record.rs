@@ -389,7 +389,7 @@ pub fn visit(
     let native_at = r.at;
     let native_cap = r.limit(flags & session_flags::NATIVE_UNLIMITED != 0)?;
     // The native counter shares the session header word with the window (96 bits).
-    if matches!(native_cap, Limit::Limited(v) if v > crate::layout::MAX_NATIVE_CAP) {
+    if matches!(native_cap, Limit::Limited(v) if v > layout::MAX_NATIVE_CAP) {
         return Err(RecordError::LimitTooLarge { at: native_at });
     }
     let gas_budget = r.limit(flags & session_flags::GAS_UNLIMITED != 0)?;

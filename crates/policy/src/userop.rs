@@ -16,7 +16,8 @@ use crate::word::{ceil32, padded_content, word_as_address, word_as_len, word_at}
 
 /// `validateUserOp((address,uint256,bytes,bytes,bytes32,uint256,bytes32,bytes,bytes),bytes32)`
 /// (ERC-7579 validator).
-pub const VALIDATE_USER_OP_SELECTOR: [u8; 4] = [0x97, 0x00, 0x32, 0x03];
+pub const VALIDATE_USER_OP_SELECTOR: [u8; 4] =
+    <crate::interface::ISessionKeyValidator::validateUserOpCall as alloy_sol_types::SolCall>::SELECTOR;
 
 /// A user operation borrowed from calldata.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -15,17 +15,8 @@ use sessionkey_policy::execution::{decode_execute, CallType};
 use sessionkey_policy::record::SessionRecord;
 use sessionkey_policy::ExecutionError;
 
-/// The contract's interface, from the committed Solidity file.
-#[allow(missing_docs)]
-pub mod iface {
-    // Paths in `sol!` are relative to this crate's manifest directory.
-    alloy_sol_types::sol!(
-        #![sol(all_derives)]
-        "../../abi/ISessionKeyValidator.sol"
-    );
-}
-
-pub use iface::{ISessionKeyValidator, PackedUserOperation};
+/// The contract's interface, generated once from the committed Solidity file.
+pub use sessionkey_policy::interface::{ISessionKeyValidator, PackedUserOperation};
 
 /// ERC-7579 account functions and the batch element type.
 #[allow(missing_docs)]

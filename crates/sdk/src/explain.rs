@@ -7,16 +7,17 @@
 //! [`explain_revert`] turns the validator's revert data (as a bundler or EntryPoint's
 //! `FailedOpWithRevert` reports it) into the same sentences.
 
-use alloy_primitives::{hex, Address, B256, U256};
-use alloy_sol_types::{sol, SolError, SolInterface};
+use alloy_primitives::{hex, Address, B256};
+use alloy_sol_types::{sol, SolError};
 use serde::Serialize;
+use sessionkey_policy::error::ModuleError;
 use sessionkey_policy::layout::{CallKey, SelectorMatch, TargetMatch};
 use sessionkey_policy::memory::MemoryStore;
 use sessionkey_policy::record::{CallPolicy, Limit, SessionRecord, TokenLimit};
 use sessionkey_policy::validation_data::ValidationData;
-use sessionkey_policy::{ExecutionError, RecordError, Violation};
+use sessionkey_policy::{ExecutionError, Violation};
 
-use crate::account_calls::{Call, ISessionKeyValidator, PackedUserOperation};
+use crate::account_calls::{Call, PackedUserOperation};
 use crate::display::{format_param, format_rule, format_value};
 use crate::function_book::FunctionBook;
 use crate::hash::EntryPointVersion;
@@ -376,160 +377,10 @@ fn rule_context(index: usize, rule: usize, ctx: &Context<'_>) -> Option<(String,
     ))
 }
 
-/// A sentence for a malformed `execute` calldata. `payload` says whether the variant's value
-/// (selector, type byte, count) is known (it is not when decoded from an on-chain code).
-pub fn execution_error(e: &ExecutionError, payload: bool) -> String {
-    let body = match *e {
-        ExecutionError::TooShort => "is shorter than the head of execute(bytes32,bytes)".to_owned(),
-        ExecutionError::UnknownSelector(s) if payload => format!(
-            "calls {} on the account, not execute(bytes32,bytes): a session may only run ERC-7579 execute",
-            hex::encode_prefixed(s)
-        ),
-        ExecutionError::UnknownSelector(_) => {
-            "does not call execute(bytes32,bytes): a session may only run ERC-7579 execute".to_owned()
-        }
-        ExecutionError::ExecuteUserOpUnsupported => {
-            "uses executeUserOp, which the validator refuses (it would check the wrapper, not the calls): use execute(bytes32,bytes)".to_owned()
-        }
-        ExecutionError::UnsupportedCallType(t) if payload => {
-            let what = match t {
-                0xfe => " (staticcall)",
-                0xff => " (delegatecall)",
-                _ => "",
-            };
-            format!("uses call type 0x{t:02x}{what}: only single (0x00) and batch (0x01) are accepted")
-        }
-        ExecutionError::UnsupportedCallType(_) => {
-            "uses a call type other than single (0x00) or batch (0x01) (delegatecall and staticcall are refused)".to_owned()
-        }
-        ExecutionError::UnsupportedExecType(t) if payload => format!(
-            "uses exec type 0x{t:02x} (try mode hides failed calls): only the default, revert-on-failure (0x00), is accepted"
-        ),
-        ExecutionError::UnsupportedExecType(_) => {
-            "uses an exec type other than the default (try mode hides failed calls)".to_owned()
-        }
-        ExecutionError::NonDefaultMode => {
-            "sets mode bytes 2–31 (unused, mode selector, payload): they must be zero".to_owned()
-        }
-        ExecutionError::NonCanonicalOffset => {
-            "is not canonically ABI-encoded: an offset differs from the one Solidity writes".to_owned()
-        }
-        ExecutionError::LengthOutOfBounds => "has a length that points past the end of the data".to_owned(),
-        ExecutionError::DirtyPadding => "has non-zero padding after a bytes value".to_owned(),
-        ExecutionError::TrailingBytes => "has bytes after the last encoded value".to_owned(),
-        ExecutionError::DirtyAddress => "has an address word with non-zero high bytes".to_owned(),
-        ExecutionError::EmptyBatch => "is a batch with no calls".to_owned(),
-        ExecutionError::BatchTooLarge(n) if payload => format!(
-            "is a batch of {n} calls, above the limit of {}",
-            sessionkey_policy::execution::MAX_BATCH
-        ),
-        ExecutionError::BatchTooLarge(_) => format!(
-            "is a batch above the limit of {} calls",
-            sessionkey_policy::execution::MAX_BATCH
-        ),
-        ExecutionError::SingleTooShort => {
-            "holds single-call data shorter than target (20 bytes) ‖ value (32 bytes)".to_owned()
-        }
-    };
-    format!("the op's callData {body}")
-}
-
-/// A sentence for a refused record (`at` is the byte offset in the encoded record).
-pub fn record_error(e: &RecordError) -> String {
-    let at = e.position();
-    match *e {
-        RecordError::Truncated { .. } => format!("the record ends early (at byte {at})"),
-        RecordError::UnsupportedVersion(v) => {
-            format!("record version {v} is not supported (this validator reads version 1)")
-        }
-        RecordError::ZeroSigner => "the signer is the zero address".to_owned(),
-        RecordError::EmptyWindow {
-            valid_after,
-            valid_until,
-        } if valid_until != 0 => format!(
-            "empty window: validUntil ({valid_until}) is not after validAfter ({valid_after})"
-        ),
-        RecordError::EmptyWindow { .. } => "empty window: validUntil is not after validAfter".to_owned(),
-        RecordError::UnknownFlags { .. } => format!("unknown flag bits (byte {at})"),
-        RecordError::ContradictoryLimit { .. } => format!(
-            "a limit contradicts its flag (byte {at}): \"unlimited\" with a value, or a value where the flag says none"
-        ),
-        RecordError::TooMany { .. } => format!(
-            "too many entries (byte {at}): at most 32 calls, 16 rules per call, 16 token caps"
-        ),
-        RecordError::NotSorted { .. } => format!(
-            "entries out of order or duplicated (byte {at}): calls and token caps must be strictly ascending"
-        ),
-        RecordError::UnboundedCall { .. } => {
-            format!("an entry allows any target with any function (byte {at}): never accepted")
-        }
-        RecordError::RulesWithoutCalldata { .. } => {
-            format!("parameter rules on a plain-transfer entry (byte {at})")
-        }
-        RecordError::UnknownCondition { .. } => format!("unknown rule condition (byte {at})"),
-        RecordError::BadValueCount { .. } => {
-            format!("wrong number of values for the rule's condition (byte {at})")
-        }
-        RecordError::EmptyRange { .. } => format!("a range with its minimum above its maximum (byte {at})"),
-        RecordError::TooLargeForStorage { .. } => format!(
-            "a call entry needs more than 128 storage words (byte {at}): split its rules"
-        ),
-        RecordError::LimitTooLarge { .. } => format!(
-            "a token cap at or above 2^248 (byte {at}): use \"unlimited\" instead"
-        ),
-        RecordError::TrailingBytes { .. } => format!("bytes after the record (byte {at})"),
-        RecordError::TimestampTooLarge => "validAfter / validUntil above 48 bits".to_string(),
-    }
-}
-
-/// The record error with `code` at `position`, as the contract reports it in
-/// `InvalidRecord(code, position)` (payloads that the code does not carry read as 0).
-pub fn record_error_from_code(code: u8, position: usize) -> Option<RecordError> {
-    let at = position;
-    Some(match code {
-        1 => RecordError::Truncated { at },
-        2 => RecordError::UnsupportedVersion(0),
-        3 => RecordError::ZeroSigner,
-        4 => RecordError::EmptyWindow {
-            valid_after: 0,
-            valid_until: 0,
-        },
-        5 => RecordError::UnknownFlags { at },
-        6 => RecordError::ContradictoryLimit { at },
-        7 => RecordError::TooMany { at },
-        8 => RecordError::NotSorted { at },
-        9 => RecordError::UnboundedCall { at },
-        10 => RecordError::RulesWithoutCalldata { at },
-        11 => RecordError::UnknownCondition { at },
-        12 => RecordError::BadValueCount { at },
-        13 => RecordError::EmptyRange { at },
-        14 => RecordError::TooLargeForStorage { at },
-        15 => RecordError::LimitTooLarge { at },
-        16 => RecordError::TrailingBytes { at },
-        17 => RecordError::TimestampTooLarge,
-        _ => return None,
-    })
-}
-
-/// The execution error with `code` (payload unknown, read as 0).
-pub fn execution_error_from_code(code: u8) -> Option<ExecutionError> {
-    Some(match code {
-        1 => ExecutionError::TooShort,
-        2 => ExecutionError::UnknownSelector([0; 4]),
-        3 => ExecutionError::ExecuteUserOpUnsupported,
-        4 => ExecutionError::UnsupportedCallType(0),
-        5 => ExecutionError::UnsupportedExecType(0),
-        6 => ExecutionError::NonDefaultMode,
-        7 => ExecutionError::NonCanonicalOffset,
-        8 => ExecutionError::LengthOutOfBounds,
-        9 => ExecutionError::DirtyPadding,
-        10 => ExecutionError::TrailingBytes,
-        11 => ExecutionError::DirtyAddress,
-        12 => ExecutionError::EmptyBatch,
-        13 => ExecutionError::BatchTooLarge(0),
-        14 => ExecutionError::SingleTooShort,
-        _ => return None,
-    })
+/// A sentence for a malformed `execute` calldata (the wording is the engine's own, shared with
+/// the bundler kit).
+pub fn execution_error(e: &ExecutionError) -> String {
+    format!("the op's callData is refused: {e}")
 }
 
 /// A sentence for a `validateUserOp` revert.
@@ -553,7 +404,7 @@ pub fn rejection(r: &Rejection, ctx: &Context<'_>) -> String {
                 checksum(account)
             )
         }
-        Rejection::MalformedExecution(e) => execution_error(e, true),
+        Rejection::MalformedExecution(e) => execution_error(e),
         Rejection::Violation(v) => violation(v, ctx),
     }
 }
@@ -706,107 +557,17 @@ pub fn explain_revert(data: &[u8], ctx: &Context<'_>) -> Option<(String, String)
             format!("EntryPoint rejected op #{}: {}", e.opIndex, e.reason),
         ));
     }
-    use ISessionKeyValidator::ISessionKeyValidatorErrors as E;
-    let e = E::abi_decode(data).ok()?;
-    let idx = |v: U256| usize::try_from(v).unwrap_or(usize::MAX);
-    let v = |v: Violation| Some(violation(&v, ctx));
-    let sentence = match &e {
-        E::NotInstalled(x) => Some(format!(
-            "the module is not installed on account {}",
-            checksum(&x.account)
-        )),
-        E::AlreadyInstalled(x) => Some(format!(
-            "the module is already installed on account {}",
-            checksum(&x.account)
-        )),
-        E::SessionAlreadyActive(x) => Some(format!(
-            "signer {} already has a live session on account {}: revoke it first (re-registering creates a fresh session)",
-            checksum(&x.signer),
-            checksum(&x.account)
-        )),
-        E::SessionNotActive(x) => Some(rejection(
-            &Rejection::SessionNotActive {
-                account: x.account,
-                signer: x.signer,
-            },
-            ctx,
-        )),
-        E::InvalidRecord(x) => Some(match record_error_from_code(x.code, idx(x.position)) {
-            Some(r) => format!("the record is refused: {}", record_error(&r)),
-            None => format!("the record is refused (code {})", x.code),
-        }),
-        E::InvalidSignatureLength(x) => Some(rejection(
-            &Rejection::InvalidSignatureLength(idx(x.length)),
-            ctx,
-        )),
-        E::SenderMismatch(x) => Some(format!(
-            "userOp.sender {} is not the calling account {}",
-            checksum(&x.sender),
-            checksum(&x.caller)
-        )),
-        E::MalformedExecution(x) => Some(match execution_error_from_code(x.code) {
-            Some(e) => execution_error(&e, false),
-            None => format!("malformed execution (code {})", x.code),
-        }),
-        E::MalformedCalldata(x) => Some(match execution_error_from_code(x.code) {
-            Some(e) => format!(
-                "the call to the module is not canonical ABI: {}",
-                execution_error(&e, false).trim_start_matches("the op's callData ")
-            ),
-            None => format!("malformed calldata (code {})", x.code),
-        }),
-        E::SelfCallRejected(x) => v(Violation::SelfCall {
-            index: idx(x.callIndex),
-        }),
-        E::CallNotAllowed(x) => v(Violation::CallNotAllowed {
-            index: idx(x.callIndex),
-            target: x.target,
-            selector: x.selector.0,
-        }),
-        E::CalldataTooShort(x) => v(Violation::CalldataTooShort {
-            index: idx(x.callIndex),
-        }),
-        E::ValueTooHigh(x) => v(Violation::ValueTooHigh {
-            index: idx(x.callIndex),
-            value: x.value,
-            max: x.max,
-        }),
-        E::ParamMissing(x) => v(Violation::ParamMissing {
-            index: idx(x.callIndex),
-            rule: idx(x.ruleIndex),
-        }),
-        E::RuleFailed(x) => v(Violation::RuleFailed {
-            index: idx(x.callIndex),
-            rule: idx(x.ruleIndex),
-        }),
-        E::MalformedTokenCall(x) => v(Violation::MalformedTokenCall {
-            index: idx(x.callIndex),
-        }),
-        E::TokenCapMissing(x) => v(Violation::TokenCapMissing { token: x.token }),
-        E::TokenCapExceeded(x) => v(Violation::TokenCapExceeded {
-            token: x.token,
-            requested: x.requested,
-            remaining: x.remaining,
-        }),
-        E::NativeCapExceeded(x) => v(Violation::NativeCapExceeded {
-            requested: x.requested,
-            remaining: x.remaining,
-        }),
-        E::OpLimitReached(_) => v(Violation::OpLimitReached),
-        E::GasBudgetExceeded(x) => v(Violation::GasBudgetExceeded {
-            cost: x.cost,
-            remaining: x.remaining,
-        }),
-        E::PaymasterNotAllowed(x) => v(Violation::PaymasterNotAllowed {
-            paymaster: x.paymaster,
-        }),
-        E::AmountOverflow(_) => v(Violation::AmountOverflow),
-    }?;
-    let name = format!("{e:?}");
-    let name = name
-        .split(['(', ' ', '{'])
-        .next()
-        .unwrap_or("error")
-        .to_owned();
+    let e = ModuleError::decode(data)?;
+    let sentence = match e {
+        ModuleError::Violation(v) => violation(&v, ctx),
+        ModuleError::SessionNotActive { account, signer } => {
+            rejection(&Rejection::SessionNotActive { account, signer }, ctx)
+        }
+        ModuleError::InvalidSignatureLength { length } => {
+            rejection(&Rejection::InvalidSignatureLength(length), ctx)
+        }
+        other => other.to_string(),
+    };
+    let name = e.name().to_owned();
     Some((name, sentence))
 }

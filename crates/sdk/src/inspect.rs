@@ -16,9 +16,7 @@ use sessionkey_policy::RecordError;
 
 use crate::account_calls::{decode_calls, Call, IERC7579Account, ISessionKeyValidator};
 use crate::display::format_rule;
-use crate::explain::{
-    describe_call_with_args, execution_error, explain_revert, record_error, Context,
-};
+use crate::explain::{describe_call_with_args, execution_error, explain_revert, Context};
 use crate::function_book::FunctionBook;
 use crate::permission_file::render;
 
@@ -150,8 +148,8 @@ fn record_node(title: String, bytes: &[u8], book: &FunctionBook) -> Node {
 
 fn bad_record(title: String, e: &RecordError) -> Node {
     Node::leaf(
-        format!("{title}: INVALID record: {}", record_error(e)),
-        json!({ "kind": "record", "error": record_error(e) }),
+        format!("{title}: INVALID record: {e}"),
+        json!({ "kind": "record", "error": e.to_string() }),
     )
 }
 
@@ -169,7 +167,7 @@ fn records_node(title: String, mut bytes: &[u8], book: &FunctionBook) -> Node {
             }
             Err(e) => {
                 children.push(bad_record(format!("record #{i}"), &e));
-                records.push(json!({ "error": record_error(&e) }));
+                records.push(json!({ "error": e.to_string() }));
                 break;
             }
         }
@@ -294,9 +292,9 @@ fn inspect_execute(data: &[u8], book: &FunctionBook) -> Node {
         Err(e) => Node::leaf(
             format!(
                 "execute(...) that the validator would refuse: {}",
-                execution_error(&e, true)
+                execution_error(&e)
             ),
-            json!({ "function": "execute", "error": execution_error(&e, true) }),
+            json!({ "function": "execute", "error": execution_error(&e) }),
         ),
         Ok((ty, calls)) => {
             let kind = match ty {

@@ -12,15 +12,15 @@
 //! (`userOp.sender`); those two checks (`NotInstalled`, `SenderMismatch`) need chain state.
 
 use alloy_primitives::{Address, Bytes, B256, U256};
-use alloy_sol_types::SolError;
 use sessionkey_policy::engine::{authorize_op, OpFacts};
+use sessionkey_policy::error::ModuleError;
 use sessionkey_policy::execution::decode_execute;
 use sessionkey_policy::memory::MemoryStore;
 use sessionkey_policy::signature::SessionSignature;
 use sessionkey_policy::validation_data::ValidationData;
 use sessionkey_policy::{gas, ExecutionError, Violation};
 
-use crate::account_calls::{Call, ISessionKeyValidator as I, PackedUserOperation};
+use crate::account_calls::{Call, PackedUserOperation};
 use crate::key::{session_digest, verifies};
 
 /// Why `validateUserOp` reverts.
@@ -41,115 +41,28 @@ pub enum Rejection {
     Violation(Violation),
 }
 
-fn word(i: usize) -> U256 {
-    U256::from(i)
+impl From<Rejection> for ModuleError {
+    fn from(r: Rejection) -> Self {
+        match r {
+            Rejection::InvalidSignatureLength(length) => Self::InvalidSignatureLength { length },
+            Rejection::SessionNotActive { account, signer } => {
+                Self::SessionNotActive { account, signer }
+            }
+            Rejection::MalformedExecution(e) => Self::execution(e),
+            Rejection::Violation(v) => Self::Violation(v),
+        }
+    }
 }
 
 impl Rejection {
     /// The Solidity error's name (`RuleFailed`, `MalformedExecution`, …).
     pub fn error_name(&self) -> &'static str {
-        match self {
-            Self::InvalidSignatureLength(_) => "InvalidSignatureLength",
-            Self::SessionNotActive { .. } => "SessionNotActive",
-            Self::MalformedExecution(_) => "MalformedExecution",
-            Self::Violation(v) => match v {
-                Violation::SelfCall { .. } => "SelfCallRejected",
-                Violation::CallNotAllowed { .. } => "CallNotAllowed",
-                Violation::CalldataTooShort { .. } => "CalldataTooShort",
-                Violation::ValueTooHigh { .. } => "ValueTooHigh",
-                Violation::ParamMissing { .. } => "ParamMissing",
-                Violation::RuleFailed { .. } => "RuleFailed",
-                Violation::MalformedTokenCall { .. } => "MalformedTokenCall",
-                Violation::TokenCapMissing { .. } => "TokenCapMissing",
-                Violation::TokenCapExceeded { .. } => "TokenCapExceeded",
-                Violation::NativeCapExceeded { .. } => "NativeCapExceeded",
-                Violation::OpLimitReached => "OpLimitReached",
-                Violation::GasBudgetExceeded { .. } => "GasBudgetExceeded",
-                Violation::PaymasterNotAllowed { .. } => "PaymasterNotAllowed",
-                Violation::AmountOverflow => "AmountOverflow",
-            },
-        }
+        ModuleError::from(*self).name()
     }
 
-    /// The revert data, encoded from `abi/ISessionKeyValidator.sol`.
+    /// The revert data, byte for byte what the contract sends (the same `ModuleError` words).
     pub fn revert_data(&self) -> Bytes {
-        let data = match *self {
-            Self::InvalidSignatureLength(n) => {
-                I::InvalidSignatureLength { length: word(n) }.abi_encode()
-            }
-            Self::SessionNotActive { account, signer } => {
-                I::SessionNotActive { account, signer }.abi_encode()
-            }
-            Self::MalformedExecution(e) => I::MalformedExecution { code: e.code() }.abi_encode(),
-            Self::Violation(v) => match v {
-                Violation::SelfCall { index } => I::SelfCallRejected {
-                    callIndex: word(index),
-                }
-                .abi_encode(),
-                Violation::CallNotAllowed {
-                    index,
-                    target,
-                    selector,
-                } => I::CallNotAllowed {
-                    callIndex: word(index),
-                    target,
-                    selector: selector.into(),
-                }
-                .abi_encode(),
-                Violation::CalldataTooShort { index } => I::CalldataTooShort {
-                    callIndex: word(index),
-                }
-                .abi_encode(),
-                Violation::ValueTooHigh { index, value, max } => I::ValueTooHigh {
-                    callIndex: word(index),
-                    value,
-                    max,
-                }
-                .abi_encode(),
-                Violation::ParamMissing { index, rule } => I::ParamMissing {
-                    callIndex: word(index),
-                    ruleIndex: word(rule),
-                }
-                .abi_encode(),
-                Violation::RuleFailed { index, rule } => I::RuleFailed {
-                    callIndex: word(index),
-                    ruleIndex: word(rule),
-                }
-                .abi_encode(),
-                Violation::MalformedTokenCall { index } => I::MalformedTokenCall {
-                    callIndex: word(index),
-                }
-                .abi_encode(),
-                Violation::TokenCapMissing { token } => I::TokenCapMissing { token }.abi_encode(),
-                Violation::TokenCapExceeded {
-                    token,
-                    requested,
-                    remaining,
-                } => I::TokenCapExceeded {
-                    token,
-                    requested,
-                    remaining,
-                }
-                .abi_encode(),
-                Violation::NativeCapExceeded {
-                    requested,
-                    remaining,
-                } => I::NativeCapExceeded {
-                    requested,
-                    remaining,
-                }
-                .abi_encode(),
-                Violation::OpLimitReached => I::OpLimitReached {}.abi_encode(),
-                Violation::GasBudgetExceeded { cost, remaining } => {
-                    I::GasBudgetExceeded { cost, remaining }.abi_encode()
-                }
-                Violation::PaymasterNotAllowed { paymaster } => {
-                    I::PaymasterNotAllowed { paymaster }.abi_encode()
-                }
-                Violation::AmountOverflow => I::AmountOverflow {}.abi_encode(),
-            },
-        };
-        data.into()
+        ModuleError::from(*self).encode().into()
     }
 }
 

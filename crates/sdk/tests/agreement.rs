@@ -11,7 +11,6 @@
 
 use alloy_primitives::{address, keccak256, Address, Bytes, B256, U256};
 use alloy_sol_types::{sol, SolCall};
-use k256::ecdsa::{RecoveryId, Signature, VerifyingKey};
 use sessionkey_policy::layout::{CountersWord, SessionHeader};
 use sessionkey_policy::memory::MemoryStore;
 use sessionkey_policy::record::{Limit, SessionRecord, TokenLimit};
@@ -20,10 +19,11 @@ use sessionkey_sdk::account_calls::{self, Call, ISessionKeyValidator as I, MODE_
 use sessionkey_sdk::builder::{CallBuilder, Calldata, Check, SessionBuilder, Target};
 use sessionkey_sdk::explain::{explain, Context};
 use sessionkey_sdk::function_book::FunctionBook;
-use sessionkey_sdk::key::{address_of, session_digest};
+use sessionkey_sdk::key::session_digest;
 use sessionkey_sdk::simulate::{simulate, Outcome, SessionView};
 use sessionkey_sdk::user_op::{session_user_op, GasLimits, Paymaster};
 use sessionkey_sdk::{PackedUserOperation, SessionKey};
+use sessionkey_testkit::ecrecover_precompile;
 use stylus_sdk::testing::TestVM;
 
 const MODULE: Address = address!("0x00000000000000000000000000000000000a11ce");
@@ -47,30 +47,6 @@ sol! {
     function executeUserOp(bytes32 a, bytes32 b);
 }
 
-/// What the ecrecover precompile answers (k256; empty output for invalid input; high-s
-/// accepted: refusing it is the module's job).
-fn precompile_ecrecover(input: &[u8]) -> Vec<u8> {
-    let v = U256::from_be_slice(&input[32..64]);
-    if v != U256::from(27) && v != U256::from(28) {
-        return Vec::new();
-    }
-    let Ok(sig) = Signature::from_scalars(
-        <[u8; 32]>::try_from(&input[64..96]).unwrap(),
-        <[u8; 32]>::try_from(&input[96..128]).unwrap(),
-    ) else {
-        return Vec::new();
-    };
-    let odd = v == U256::from(28);
-    let (sig, odd) = match sig.normalize_s() {
-        Some(low) => (low, !odd),
-        None => (sig, odd),
-    };
-    match VerifyingKey::recover_from_prehash(&input[..32], &sig, RecoveryId::new(odd, false)) {
-        Ok(key) => address_of(&key).into_word().to_vec(),
-        Err(_) => Vec::new(),
-    }
-}
-
 /// The contract on a TestVM, called by `ACCOUNT`.
 struct Contract {
     vm: TestVM,
@@ -92,7 +68,7 @@ impl Contract {
         if let Some(sig) = SessionSignature::parse(&op.signature) {
             let input = sig.ecrecover_input(&session_digest(&hash, MODULE));
             self.vm
-                .mock_static_call(ECRECOVER, input.to_vec(), Ok(precompile_ecrecover(&input)));
+                .mock_static_call(ECRECOVER, input.to_vec(), Ok(ecrecover_precompile(&input)));
         }
         let data = I::validateUserOpCall {
             userOp: op.clone(),
@@ -856,5 +832,5 @@ fn records_the_builder_makes_are_accepted_and_refused_ones_name_the_same_error()
     let (name, sentence) =
         sessionkey_sdk::explain::explain_revert(&err, &Context::bare(&functions)).unwrap();
     assert_eq!(name, "InvalidRecord");
-    assert!(sentence.contains("empty window"), "{sentence}");
+    assert!(sentence.contains("an empty validity window"), "{sentence}");
 }

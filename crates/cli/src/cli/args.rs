@@ -199,8 +199,9 @@ pub(super) struct RevokeAllArgs {
     pub owner_op: OwnerOpArgs,
 }
 
+/// Who signs a session op and where it goes: the session key, the module, the account.
 #[derive(Args, Debug)]
-pub(super) struct SignArgs {
+pub(super) struct SessionArgs {
     /// The session key file (hex private key, or v3 keystore with --password-file).
     #[arg(long, value_name = "FILE")]
     pub key: PathBuf,
@@ -213,6 +214,12 @@ pub(super) struct SignArgs {
     /// The smart account (userOp.sender).
     #[arg(long, value_name = "ADDRESS", value_parser = address)]
     pub account: Address,
+}
+
+#[derive(Args, Debug)]
+pub(super) struct SignArgs {
+    #[command(flatten)]
+    pub session: SessionArgs,
     #[command(flatten)]
     pub chain: ChainArgs,
     #[command(flatten)]
@@ -282,18 +289,8 @@ pub(super) struct SendArgs {
     /// The bundler's URL (default: the --rpc endpoint, which `scripts/node.sh` serves both on).
     #[arg(long, value_name = "URL")]
     pub bundler: Option<String>,
-    /// The session key file (hex private key, or v3 keystore with --password-file).
-    #[arg(long, value_name = "FILE")]
-    pub key: PathBuf,
-    /// File holding the keystore password (or $SESSIONKEY_PASSWORD).
-    #[arg(long, value_name = "FILE")]
-    pub password_file: Option<PathBuf>,
-    /// The validator module's address.
-    #[arg(long, value_name = "ADDRESS", value_parser = address)]
-    pub module: Address,
-    /// The smart account (userOp.sender).
-    #[arg(long, value_name = "ADDRESS", value_parser = address)]
-    pub account: Address,
+    #[command(flatten)]
+    pub session: SessionArgs,
     #[command(flatten)]
     pub calls: CallArgs,
     /// The nonce lane: the 4 low bytes of the nonce key, after the module's address.

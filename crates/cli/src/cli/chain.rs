@@ -8,7 +8,6 @@ use alloy_provider::RootProvider;
 use serde_json::json;
 
 use super::args::{RpcArgs, SendArgs, StatusArgs};
-use super::common::load_key;
 use super::sign::calls_of;
 use super::{at, CliError, Output, EXIT_OP_FAILS};
 use sessionkey_sdk::explain::{explain_revert, Context};
@@ -89,18 +88,21 @@ async fn build(
 ) -> Result<UserOperation, CliError> {
     let calls = calls_of(&a.calls)?;
     let key = NonceKeyLayout::ValidatorInTopBytes {
-        validator: a.module,
+        validator: a.session.module,
         lane: a.lane,
     }
     .key();
     let nonce = client
-        .nonce(a.account, key)
+        .nonce(a.session.account, key)
         .await
-        .map_err(|e| rpc_error(e, a.module))?;
+        .map_err(|e| rpc_error(e, a.session.module))?;
     let (max_fee, tip) = match (a.gas.max_fee_per_gas, a.gas.max_priority_fee_per_gas) {
         (Some(fee), Some(tip)) => (fee, tip),
         (fee, tip) => {
-            let (f, t) = client.fees().await.map_err(|e| rpc_error(e, a.module))?;
+            let (f, t) = client
+                .fees()
+                .await
+                .map_err(|e| rpc_error(e, a.session.module))?;
             (fee.unwrap_or(f), tip.unwrap_or(t))
         }
     };
@@ -109,7 +111,7 @@ async fn build(
         max_priority_fee_per_gas: tip,
         ..ESTIMATION_LIMITS
     };
-    let mut op = session_user_op(a.account, nonce, &calls, limits, None);
+    let mut op = session_user_op(a.session.account, nonce, &calls, limits, None);
     op.signature = estimation_signature(signer);
     Ok(op)
 }
@@ -120,18 +122,18 @@ async fn connect(a: &SendArgs) -> Result<ChainClient<RootProvider>, CliError> {
     let bundler = http_provider(bundler_url).map_err(at("--bundler"))?;
     ChainClient::connect(node, bundler, entry_point(&a.rpc))
         .await
-        .map_err(|e| rpc_error(e, a.module))
+        .map_err(|e| rpc_error(e, a.session.module))
 }
 
 pub(super) fn estimate(a: SendArgs) -> Result<Output, CliError> {
-    let key = load_key(&a.key, a.password_file.as_deref()).map_err(at("--key"))?;
+    let key = a.session.load_key()?;
     let (op, estimate) = runtime()?.block_on(async {
         let client = connect(&a).await?;
         let op = build(&a, &client, key.address()).await?;
         let estimate = client
             .estimate(&op)
             .await
-            .map_err(|e| rpc_error(e, a.module))?;
+            .map_err(|e| rpc_error(e, a.session.module))?;
         Ok::<_, CliError>((op, estimate))
     })?;
     let text = format!(
@@ -154,7 +156,7 @@ pub(super) fn estimate(a: SendArgs) -> Result<Output, CliError> {
 }
 
 pub(super) fn send(a: SendArgs) -> Result<Output, CliError> {
-    let key = load_key(&a.key, a.password_file.as_deref()).map_err(at("--key"))?;
+    let key = a.session.load_key()?;
     let timeout = Duration::from_secs(a.timeout);
     let (op, hash, receipt) = runtime()?.block_on(async {
         let client = connect(&a).await?;
@@ -162,7 +164,7 @@ pub(super) fn send(a: SendArgs) -> Result<Output, CliError> {
         let estimate = client
             .estimate(&op)
             .await
-            .map_err(|e| rpc_error(e, a.module))?;
+            .map_err(|e| rpc_error(e, a.session.module))?;
         // Explicit limits win over the bundler's.
         op.verification_gas_limit = a
             .gas
@@ -174,13 +176,21 @@ pub(super) fn send(a: SendArgs) -> Result<Output, CliError> {
                 .pre_verification_gas
                 .unwrap_or(estimate.pre_verification_gas),
         );
-        op.sign_session(&key, a.module, client.entry_point(), client.chain_id())
-            .map_err(|e| CliError::new(e.to_string()))?;
-        let hash = client.send(&op).await.map_err(|e| rpc_error(e, a.module))?;
+        op.sign_session(
+            &key,
+            a.session.module,
+            client.entry_point(),
+            client.chain_id(),
+        )
+        .map_err(|e| CliError::new(e.to_string()))?;
+        let hash = client
+            .send(&op)
+            .await
+            .map_err(|e| rpc_error(e, a.session.module))?;
         let receipt = client
             .wait_for_receipt(hash, timeout, RECEIPT_POLL)
             .await
-            .map_err(|e| rpc_error(e, a.module))?;
+            .map_err(|e| rpc_error(e, a.session.module))?;
         Ok::<_, CliError>((op, hash, receipt))
     })?;
     let outcome = if receipt.success {
@@ -188,7 +198,7 @@ pub(super) fn send(a: SendArgs) -> Result<Output, CliError> {
     } else {
         let book = FunctionBook::standard();
         let ctx = Context {
-            module: Some(a.module),
+            module: Some(a.session.module),
             ..Context::bare(&book)
         };
         let why = explain_revert(&receipt.reason, &ctx)

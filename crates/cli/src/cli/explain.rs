@@ -8,7 +8,7 @@ use sessionkey_policy::record::SessionRecord;
 use super::args::ExplainArgs;
 use super::common::{book, entry_point, read_text, signer};
 use super::{CliError, Output, EXIT_OK, EXIT_OP_FAILS};
-use sessionkey_sdk::explain::{explain as explain_verdict, record_error, Context};
+use sessionkey_sdk::explain::{explain as explain_verdict, Context};
 use sessionkey_sdk::permission_file;
 use sessionkey_sdk::simulate::{placeholder_signature, simulate, SessionView};
 use sessionkey_sdk::usage::Usage;
@@ -28,8 +28,9 @@ pub(super) fn explain(a: ExplainArgs) -> Result<Output, CliError> {
             functions.extend(&p.functions);
             p.record
         }
-        (None, Some(bytes)) => SessionRecord::decode(bytes)
-            .map_err(|e| CliError::new(format!("--record: {}", record_error(&e))))?,
+        (None, Some(bytes)) => {
+            SessionRecord::decode(bytes).map_err(|e| CliError::new(format!("--record: {e}")))?
+        }
         (None, None) => {
             return Err(CliError::new(
                 "--permission: missing (or give --record HEX)",

@@ -183,7 +183,7 @@ mod common {
 
     use alloy_primitives::Address;
 
-    use super::args::{ChainArgs, GasArgs, SignerArgs};
+    use super::args::{ChainArgs, GasArgs, SessionArgs, SignerArgs};
     use super::{at, CliError};
     use sessionkey_sdk::function_book::FunctionBook;
     use sessionkey_sdk::hash::EntryPoint;
@@ -215,6 +215,13 @@ mod common {
     pub fn load_key(path: &Path, password_file: Option<&Path>) -> Result<SessionKey, CliError> {
         let pw = password(password_file)?;
         SessionKey::load(path, pw.as_deref()).map_err(|e| CliError::new(e.to_string()))
+    }
+
+    impl SessionArgs {
+        /// The session key of `--key` (and `--password-file`).
+        pub fn load_key(&self) -> Result<SessionKey, CliError> {
+            load_key(&self.key, self.password_file.as_deref()).map_err(at("--key"))
+        }
     }
 
     pub fn signer(a: &SignerArgs) -> Result<Option<Address>, CliError> {

@@ -18,7 +18,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::args::{CallArgs, HashArgs, SignArgs};
-use super::common::{entry_point, gas_limits, load_key, read_text};
+use super::common::{entry_point, gas_limits, read_text};
 use super::{at, CliError, Output};
 use sessionkey_sdk::account_calls::Call;
 use sessionkey_sdk::amount::parse_uint;
@@ -165,7 +165,7 @@ fn nonce_of(a: &SignArgs) -> Result<U256, CliError> {
     };
     let layout = if key.trim() == "validator" {
         NonceKeyLayout::ValidatorInTopBytes {
-            validator: a.module,
+            validator: a.session.module,
             lane: 0,
         }
     } else {
@@ -175,7 +175,7 @@ fn nonce_of(a: &SignArgs) -> Result<U256, CliError> {
 }
 
 pub(super) fn sign(a: SignArgs) -> Result<Output, CliError> {
-    let key = load_key(&a.key, a.password_file.as_deref()).map_err(at("--key"))?;
+    let key = a.session.load_key()?;
     let calls = calls_of(&a.calls)?;
     let nonce = nonce_of(&a)?;
     let paymaster = a.paymaster.map(|address| Paymaster {
@@ -185,7 +185,7 @@ pub(super) fn sign(a: SignArgs) -> Result<Output, CliError> {
         data: a.paymaster_data.clone().unwrap_or_default(),
     });
     let mut op = session_user_op(
-        a.account,
+        a.session.account,
         nonce,
         &calls,
         gas_limits(&a.gas),
@@ -193,7 +193,7 @@ pub(super) fn sign(a: SignArgs) -> Result<Output, CliError> {
     );
     let ep = entry_point(&a.chain);
     let hash = op
-        .sign_session(&key, a.module, &ep, a.chain.chain_id)
+        .sign_session(&key, a.session.module, &ep, a.chain.chain_id)
         .map_err(|e| CliError::new(e.to_string()))?;
     let request = op.send_request(ep.address);
     let text = format!(

@@ -48,7 +48,7 @@ fn facts(
     let facts = load(caller.data_mut(), address)?;
     charge_gas(caller, facts.access_gas)?;
     trace(caller, opcode, start);
-    if opcode != revm::bytecode::opcode::BALANCE {
+    if opcode != opcode::BALANCE {
         let code = CodeFacts::of(&facts.code, facts.code_hash);
         let access = call_access(opcode, address, U256::ZERO, &[], &code);
         if let Some(tracer) = caller.data_mut().ctx.chain.tracer.as_mut() {

@@ -52,7 +52,7 @@ fn bad_field(value: &Value) -> Option<String> {
     FIELDS.iter().find_map(|(name, kind)| {
         let field = object.get(*name).filter(|v| !v.is_null())?.clone();
         let parsed = match kind {
-            Field::Address => serde_json::from_value::<alloy_primitives::Address>(field).err(),
+            Field::Address => serde_json::from_value::<Address>(field).err(),
             Field::Quantity => serde_json::from_value::<alloy_primitives::U256>(field).err(),
             Field::Data => serde_json::from_value::<alloy_primitives::Bytes>(field).err(),
         };

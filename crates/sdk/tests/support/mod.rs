@@ -1,17 +1,15 @@
 //! The contract on stylus-test's `TestVM`, for tests that drive it through its router.
 //!
-//! Kept apart from `agreement.rs` (which has its own copy of the ecrecover answer) so these
-//! helpers can move into a shared test-support crate without touching that file.
+//! What only the TestVM tests need; the ecrecover stand-in is the workspace's
+//! (`sessionkey-testkit`).
 #![allow(dead_code)]
 
 use std::collections::HashMap;
 
 use alloy_primitives::{Address, Bytes, B256, U256};
 use alloy_sol_types::SolCall;
-use k256::ecdsa::{RecoveryId, Signature, VerifyingKey};
 use sessionkey_policy::layout;
 use sessionkey_sdk::account_calls::ISessionKeyValidator as I;
-use sessionkey_sdk::key::address_of;
 use sessionkey_sdk::PackedUserOperation;
 use stylus_sdk::testing::TestVM;
 
@@ -19,29 +17,8 @@ use stylus_sdk::testing::TestVM;
 pub const ECRECOVER: Address =
     alloy_primitives::address!("0x0000000000000000000000000000000000000001");
 
-/// What the ecrecover precompile answers (k256; empty output for invalid input; high-s
-/// accepted: refusing it is the module's job).
-pub fn precompile_ecrecover(input: &[u8]) -> Vec<u8> {
-    let v = U256::from_be_slice(&input[32..64]);
-    if v != U256::from(27) && v != U256::from(28) {
-        return Vec::new();
-    }
-    let Ok(sig) = Signature::from_scalars(
-        <[u8; 32]>::try_from(&input[64..96]).unwrap(),
-        <[u8; 32]>::try_from(&input[96..128]).unwrap(),
-    ) else {
-        return Vec::new();
-    };
-    let odd = v == U256::from(28);
-    let (sig, odd) = match sig.normalize_s() {
-        Some(low) => (low, !odd),
-        None => (sig, odd),
-    };
-    match VerifyingKey::recover_from_prehash(&input[..32], &sig, RecoveryId::new(odd, false)) {
-        Ok(key) => address_of(&key).into_word().to_vec(),
-        Err(_) => Vec::new(),
-    }
-}
+/// What the ecrecover precompile answers (the workspace's one stand-in).
+pub use sessionkey_testkit::ecrecover_precompile as precompile_ecrecover;
 
 /// The module at `module`, called by `account`, on a fresh TestVM.
 pub struct Contract {
