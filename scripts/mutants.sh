@@ -14,7 +14,8 @@
 #   wasm      src/wasm.rs (the on-chain host and entry point), each mutant tested by the
 #             end-to-end tests, which rebuild the release WASM from the mutated source
 #             (crates/bundler/src/contract.rs rebuilds it when older than src/)
-#   recheck   only the policy mutants named by --re REGEX (after adding tests for survivors)
+#   recheck   only the policy mutants named by --re REGEX or in --file PATH (after adding tests
+#             for survivors, or after changing one file of the engine)
 #
 # cargo-mutants' own output goes to target/mutants/<scope>/mutants.out; reports/mutants.md is
 # regenerated from every scope that has one (counts, every missed mutant, the commit, the date).
@@ -38,6 +39,7 @@ while [[ $# -gt 0 ]]; do
     --timeout) timeout="$2"; shift 2 ;;
     --shard) shard=(--shard "$2"); shift 2 ;;
     --re) re=(--re "$2"); shift 2 ;;
+    --file) re=(--file "$2"); shift 2 ;;
     *) echo "mutants.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -70,7 +72,7 @@ case "$scope" in
   contract) run contract "${CONTRACT[@]}" ;;
   wasm) run wasm --package session-key-validator --file src/wasm.rs -- --test e2e_session_keys --test e2e_threats ;;
   recheck)
-    [[ ${#re[@]} -gt 0 ]] || { echo "mutants.sh: recheck needs --re REGEX" >&2; exit 2; }
+    [[ ${#re[@]} -gt 0 ]] || { echo "mutants.sh: recheck needs --re REGEX or --file PATH" >&2; exit 2; }
     run policy-recheck --package sessionkey-policy "${re[@]}"
     ;;
   all)
