@@ -73,7 +73,9 @@ case "$scope" in
   wasm) run wasm --package session-key-validator --file src/wasm.rs -- --test e2e_session_keys --test e2e_threats ;;
   recheck)
     [[ ${#re[@]} -gt 0 ]] || { echo "mutants.sh: recheck needs --re REGEX or --file PATH" >&2; exit 2; }
-    run policy-recheck --package sessionkey-policy "${re[@]}"
+    name=policy-recheck
+    [[ "${re[0]}" != --file ]] || name="policy-$(basename "${re[1]}" .rs)"
+    run "$name" --package sessionkey-policy "${re[@]}"
     ;;
   all)
     run policy --package sessionkey-policy
