@@ -55,6 +55,7 @@ run() {
   rm -f "target/mutants/$name/shard"
   # The commit the run tests (the report is made from it, maybe later).
   git rev-parse --short HEAD > "target/mutants/$name/commit"
+  echo "${PROPTEST_CASES:-default}" > "target/mutants/$name/proptest_cases"
   echo "==> cargo mutants: $name" >&2
   local rc=0
   "$BIN" mutants --no-shuffle --jobs "$jobs" --timeout "$timeout" "${shard[@]}" \
