@@ -6,7 +6,8 @@
 #                                    FUZZ_RUNS=N it stops after N executions instead, if sooner
 #   scripts/fuzz.sh all SECONDS      every target, one after the other (one job: 2-core machines)
 #   scripts/fuzz.sh report           write reports/fuzz.md from the last runs' logs
-#   scripts/fuzz.sh cmin TARGET      minimise the last run's corpus into fuzz/corpus/TARGET
+#   scripts/fuzz.sh seeds TARGET     replace fuzz/corpus/TARGET by a small cover of the last
+#                                    run's corpus
 #   scripts/fuzz.sh list             the targets
 #
 # Logs: fuzz/target/logs/TARGET.{log,meta}. Crash inputs: fuzz/artifacts/TARGET/.
@@ -82,17 +83,21 @@ run() {
   fi
 }
 
-[[ $# -ge 1 ]] || die "usage: scripts/fuzz.sh TARGET|all SECONDS | report | cmin TARGET | list"
+[[ $# -ge 1 ]] || die "usage: scripts/fuzz.sh TARGET|all SECONDS | report | seeds TARGET | list"
 case $1 in
   list) printf '%s\n' "${TARGETS[@]}" ;;
   report) python3 scripts/fuzz_report.py ;;
-  cmin)
-    [[ $# -eq 2 ]] && is_target "$2" || die "usage: scripts/fuzz.sh cmin TARGET"
+  seeds)
+    [[ $# -eq 2 ]] && is_target "$2" || die "usage: scripts/fuzz.sh seeds TARGET"
     [[ -d $RUNS/$2 ]] || die "no run corpus for $2: run it first"
     ensure_tools
-    (cd fuzz && cargo +nightly fuzz cmin -s none -a "$2" "$RUNS/$2" -- -max_len="$MAX_LEN")
-    rm -rf "fuzz/corpus/$2" && mkdir -p "fuzz/corpus/$2" && cp "$RUNS/$2"/* "fuzz/corpus/$2/"
-    echo "fuzz/corpus/$2: $(ls "fuzz/corpus/$2" | wc -l) files, $(du -sh "fuzz/corpus/$2" | cut -f1)"
+    build "$2"
+    # libFuzzer's merge writes each input's features to the control file; fuzz_seeds.py keeps
+    # the 60 inputs of a greedy cover.
+    merged=$ROOT/fuzz/target/merge/$2 && rm -rf "$merged" && mkdir -p "$merged"
+    "fuzz/target/x86_64-unknown-linux-gnu/release/$2" -merge=1 -max_len="$MAX_LEN" \
+      -merge_control_file="$merged.ctl" "$merged" "$RUNS/$2" >"$merged.log" 2>&1
+    python3 scripts/fuzz_seeds.py "$merged.ctl" "fuzz/corpus/$2" 60
     ;;
   *)
     [[ $# -eq 2 && $2 =~ ^[0-9]+$ ]] || die "usage: scripts/fuzz.sh TARGET|all SECONDS"
