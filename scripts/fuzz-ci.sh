@@ -5,5 +5,5 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 start=$SECONDS
-bash scripts/fuzz.sh all "${FUZZ_CI_SECONDS:-15}"
+FUZZ_PROFILE=${FUZZ_PROFILE:-dev} bash scripts/fuzz.sh all "${FUZZ_CI_SECONDS:-15}"
 echo "fuzz-ci: all targets clean in $((SECONDS - start)) s"

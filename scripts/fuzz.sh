@@ -14,7 +14,8 @@
 # Installs what it lacks: the nightly toolchain (minimal profile) and a pinned cargo-fuzz under
 # fuzz/target/tools. Targets are built without a sanitizer (`-s none`): the code under test is
 # safe Rust, so ASan would find nothing the assertions don't, at several times the build and
-# run time. Debug assertions and overflow checks are on (`-a`).
+# run time. Debug assertions and overflow checks are on (`-a`). FUZZ_PROFILE=dev builds without
+# optimisation (about half the build time, several times fewer exec/s): for short CI runs.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROOT=$PWD
@@ -45,8 +46,16 @@ is_target() {
   return 1
 }
 
+PROFILE_FLAGS=()
+BIN_DIR=$ROOT/fuzz/target/x86_64-unknown-linux-gnu/release
+if [[ ${FUZZ_PROFILE:-release} == dev ]]; then
+  PROFILE_FLAGS=(--dev)
+  BIN_DIR=${BIN_DIR%/release}/debug
+  export CARGO_PROFILE_DEV_DEBUG=line-tables-only
+fi
+
 build() {
-  (cd fuzz && cargo +nightly fuzz build -s none -a "$@")
+  (cd fuzz && cargo +nightly fuzz build -s none -a "${PROFILE_FLAGS[@]}" "$@")
 }
 
 # run TARGET SECONDS: fuzz on a copy of the committed corpus; the log keeps libFuzzer's output
@@ -61,7 +70,7 @@ run() {
   if [[ -n ${FUZZ_RUNS:-} ]]; then extra+=("-runs=$FUZZ_RUNS"); fi
   echo "== $target: ${seconds}s${FUZZ_RUNS:+ or $FUZZ_RUNS runs} on a copy of fuzz/corpus/$target"
   local status=0
-  (cd fuzz && cargo +nightly fuzz run -s none -a "$target" "$corpus" -- \
+  (cd fuzz && cargo +nightly fuzz run -s none -a "${PROFILE_FLAGS[@]}" "$target" "$corpus" -- \
     -max_total_time="$seconds" -print_final_stats=1 -max_len="$MAX_LEN" -timeout=10 \
     -rss_limit_mb=2048 -artifact_prefix="$ROOT/fuzz/artifacts/$target/" "${extra[@]}") \
     >"$log" 2>&1 || status=$?
@@ -72,6 +81,7 @@ run() {
     echo "exit=$status"
     echo "commit=$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- crates src fuzz/src fuzz/fuzz_targets || echo -dirty)"
     echo "date=$(date -u +%Y-%m-%dT%H:%MZ)"
+    echo "profile=${FUZZ_PROFILE:-release}"
     echo "corpus_seeds=$(find "fuzz/corpus/$target" -type f 2>/dev/null | wc -l)"
   } >"$LOGS/$target.meta"
   grep -E '^(Done|stat::number_of_executed_units|stat::average_exec_per_sec)' "$log" || true
@@ -95,7 +105,7 @@ case $1 in
     # libFuzzer's merge writes each input's features to the control file; fuzz_seeds.py keeps
     # the 60 inputs of a greedy cover.
     merged=$ROOT/fuzz/target/merge/$2 && rm -rf "$merged" && mkdir -p "$merged"
-    "fuzz/target/x86_64-unknown-linux-gnu/release/$2" -merge=1 -max_len="$MAX_LEN" \
+    "$BIN_DIR/$2" -merge=1 -max_len="$MAX_LEN" \
       -merge_control_file="$merged.ctl" "$merged" "$RUNS/$2" >"$merged.log" 2>&1
     python3 scripts/fuzz_seeds.py "$merged.ctl" "fuzz/corpus/$2" 60
     ;;

@@ -2,10 +2,10 @@
 //!
 //! A random record (sometimes with its encoding mutated) is registered on the contract, running
 //! natively on stylus-test's TestVM through its router; registration must succeed exactly when
-//! `SessionRecord::decode` accepts the bytes. Then a short sequence of random ops (calls from
-//! small pools of targets, selectors and boundary words; random gas, paymaster and signature
-//! shapes; sometimes a revocation) goes through the contract's `validateUserOp` and through
-//! `sessionkey_sdk::simulate`: both must return the same validationData word or revert with the
+//! `SessionRecord::decode` accepts the bytes, and otherwise revert with the same error and
+//! position. Then a short sequence of random ops (calls from small pools of targets, selectors
+//! and boundary words; random gas, paymaster and signature shapes; sometimes a revocation) goes
+//! through the contract's `validateUserOp` and through `sessionkey_sdk::simulate`: both must return the same validationData word or revert with the
 //! same bytes, and after each op that returns, the contract's storage words must equal the
 //! simulator's (header, counters, paymaster, every token cap), so storage evolves over the
 //! sequence as it would on-chain.
@@ -21,7 +21,7 @@
 use std::cell::RefCell;
 
 use alloy_primitives::{Address, Bytes, B256, U256};
-use alloy_sol_types::SolCall;
+use alloy_sol_types::{SolCall, SolError};
 use arbitrary::Unstructured;
 use libfuzzer_sys::fuzz_target;
 use sessionkey_fuzz::{self as gen, Execution, ACCOUNT, MODULE};
@@ -315,11 +315,16 @@ fn run(u: &mut Unstructured, w: &World) -> arbitrary::Result<()> {
         .abi_encode(),
     );
     let decoded = SessionRecord::decode(&bytes);
-    assert_eq!(
-        registered.is_ok(),
-        decoded.is_ok(),
-        "{registered:?} vs {decoded:?}"
-    );
+    match &decoded {
+        Ok(_) => assert_eq!(registered, Ok(vec![]), "registration of a valid record"),
+        Err(e) => {
+            let expected = I::InvalidRecord {
+                code: e.code(),
+                position: U256::from(e.position()),
+            };
+            assert_eq!(registered, Err(expected.abi_encode()), "refusal of {e:?}");
+        }
+    }
     let Ok(record) = decoded else {
         return Ok(());
     };
