@@ -7,8 +7,8 @@
 //! and boundary words; random gas, paymaster and signature shapes; sometimes a revocation) goes
 //! through the contract's `validateUserOp` and through `sessionkey_sdk::simulate`: both must
 //! return the same validationData word or revert with the same bytes, and after each op that
-//! returns, the contract's storage words must equal the simulator's (header, counters, paymaster, every token cap), so storage evolves over the
-//! sequence as it would on-chain.
+//! returns, the contract's storage words must equal the simulator's (header, counters,
+//! paymaster, every token cap), so storage evolves over the sequence as it would on-chain.
 //!
 //! Before that, the engine alone runs on a `MemoryStore` whose words are overwritten with
 //! random usage ("storage"), and every write it asks for must debit exactly what it spent.
