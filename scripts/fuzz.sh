@@ -85,7 +85,7 @@ run() {
     echo "corpus_seeds=$(find "fuzz/corpus/$target" -type f 2>/dev/null | wc -l)"
   } >"$LOGS/$target.meta"
   grep -E '^(Done|stat::number_of_executed_units|stat::average_exec_per_sec)' "$log" || true
-  grep -E '#[0-9]+ +DONE' "$log" | tail -1 || true
+  grep -E '#[0-9]+[[:space:]]+DONE' "$log" | tail -1 || true
   if [[ $status != 0 ]]; then
     grep -E 'panicked|ERROR|deadly|Test unit written' "$log" | head -20 >&2 || true
     echo "fuzz.sh: $target FAILED (exit $status), log: $log" >&2
