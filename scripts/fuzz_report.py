@@ -25,7 +25,7 @@ ORACLES = {
 # Hand-written findings and choices, kept with the generator so the report stays one file.
 NOTES = """## Findings
 
-No crash and no difference in any target: the strict decoders accept exactly alloy-sol-types'
+50 million executions (10 million per target), no crash and no difference: the strict decoders accept exactly alloy-sol-types'
 canonical encodings and read the same values, records round-trip, the rule evaluator matches
 the model, and the simulator predicted the contract on every op (verdict, revert bytes, storage
 words). No product change was needed.
@@ -134,7 +134,7 @@ def main():
         "`fuzz/`, a workspace of its own, so the stable workspace build never compiles it.",
         "Regenerate: `FUZZ_RUNS=10000000 scripts/fuzz.sh all 7200 && scripts/fuzz.sh report`",
         "(each target stops after 10 million executions). One target at a time, one job, no",
-        "sanitizer (`-s none`: the code is safe Rust), debug assertions and overflow checks on (`-a`),",
+        "sanitizer (`-s none`, see Choices), debug assertions and overflow checks on (`-a`),",
         "`-max_len=2048`, starting from a copy of the committed seed corpus `fuzz/corpus/TARGET`.",
         "",
         "| target | executions | seconds | exec/s | cov | ft | corpus (seeds → end) | crashes | commit | date (UTC) |",
