@@ -25,10 +25,10 @@ ORACLES = {
 # Hand-written findings and choices, kept with the generator so the report stays one file.
 NOTES = """## Findings
 
-50 million executions (10 million per target), no crash and no difference: the strict decoders accept exactly alloy-sol-types'
-canonical encodings and read the same values, records round-trip, the rule evaluator matches
-the model, and the simulator predicted the contract on every op (verdict, revert bytes, storage
-words). No product change was needed.
+50 million executions (10 million per target), no crash and no difference: the strict decoders
+accept exactly alloy-sol-types' canonical encodings and read the same values, records
+round-trip, the rule evaluator matches the model, and the simulator predicted the contract on
+every op (verdict, revert bytes, storage words). No product change was needed.
 
 Two harness mistakes showed up as differences while the targets were written, both in the
 harness, not in the product:
