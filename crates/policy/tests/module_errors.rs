@@ -250,6 +250,27 @@ fn messages_carry_the_summary_and_the_payload() {
         "a call type other than single (0x00) or batch (0x01); delegatecall and staticcall are refused (0xff)"
     );
     assert_eq!(
+        ExecutionError::UnknownSelector([0xde, 0xad, 0xbe, 0xef]).to_string(),
+        "not a call of execute(bytes32,bytes), the only account function a session may run (selector 0xdeadbeef)"
+    );
+    assert_eq!(
+        RecordError::UnsupportedVersion(9).to_string(),
+        "an encoding version this module does not read (it reads version 1) (version 9)"
+    );
+    assert_eq!(
+        RecordError::EmptyWindow {
+            valid_after: 10,
+            valid_until: 5
+        }
+        .to_string(),
+        "an empty validity window: validUntil is not after validAfter (5 <= 10)"
+    );
+    // No position: the encoding has no room for a wider timestamp.
+    assert_eq!(
+        RecordError::TimestampTooLarge.to_string(),
+        "validAfter or validUntil above 48 bits"
+    );
+    assert_eq!(
         RecordError::NotSorted { at: 7 }.to_string(),
         "entries out of order or duplicated: calls and token caps must be strictly ascending (byte 7)"
     );
