@@ -196,3 +196,38 @@ fn t22_revoking_one_session_leaves_the_others() {
     assert_executed(&s.run_as(&other, single(token, 0, transfer(ALICE, 1))));
     let _ = Address::ZERO;
 }
+
+// Value sent to the module: its functions are non-payable, so the WASM's router refuses any
+// call carrying value (here the owner's own revoke-all, which without value goes through), and
+// no wei can get stuck in the module.
+#[test]
+fn calls_carrying_value_to_the_module_revert_and_change_nothing() {
+    let mut s = Setup::new();
+    let module = s.world.module;
+    let revoke_all = session_key_validator::abi::revokeAllSessionsCall {}.abi_encode();
+    let (account_word, ..) = s.world.session_words(s.account.address, s.key.address);
+    let module_eth = s.world.chain.balance(module);
+
+    let paid = s
+        .world
+        .owner_execute(&s.account, module, U256::from(1), revoke_all.clone())
+        .expect("the owner op runs");
+    assert!(!paid.success, "a call with value to the module must revert");
+    assert_eq!(
+        s.world.session_words(s.account.address, s.key.address).0,
+        account_word,
+        "the revoke did not happen"
+    );
+    assert_eq!(s.world.chain.balance(module), module_eth);
+
+    let free = s
+        .world
+        .owner_execute(&s.account, module, U256::ZERO, revoke_all)
+        .expect("the owner op runs");
+    assert!(free.success, "the same call without value goes through");
+    assert_ne!(
+        s.world.session_words(s.account.address, s.key.address).0,
+        account_word,
+        "revoke-all moved the account's revocation mark"
+    );
+}
