@@ -5,7 +5,7 @@
 mod common;
 
 use alloy_primitives::{Address, Bytes, B256, U256};
-use alloy_sol_types::{SolCall, SolError};
+use alloy_sol_types::{SolCall, SolError, SolEvent};
 use common::*;
 use devnet_bundler::bindings::{TestAccount7579, TestToken};
 use devnet_bundler::{OpOutcome, SessionKey};
@@ -198,13 +198,13 @@ fn t22_revoking_one_session_leaves_the_others() {
 }
 
 // Value sent to the module: its functions are non-payable, so the WASM's router refuses any
-// call carrying value (here the owner's own revoke-all, which without value goes through), and
-// no wei can get stuck in the module.
+// call carrying value (here the owner's own revoke-all, which without value goes through and
+// logs its event), and no wei can get stuck in the module.
 #[test]
-fn calls_carrying_value_to_the_module_revert_and_change_nothing() {
+fn calls_carrying_value_to_the_module_revert_and_change_nothing_without_value_they_log() {
     let mut s = Setup::new();
     let module = s.world.module;
-    let revoke_all = session_key_validator::abi::revokeAllSessionsCall {}.abi_encode();
+    let revoke_all = abi::revokeAllSessionsCall {}.abi_encode();
     let (account_word, ..) = s.world.session_words(s.account.address, s.key.address);
     let module_eth = s.world.chain.balance(module);
 
@@ -225,6 +225,15 @@ fn calls_carrying_value_to_the_module_revert_and_change_nothing() {
         .owner_execute(&s.account, module, U256::ZERO, revoke_all)
         .expect("the owner op runs");
     assert!(free.success, "the same call without value goes through");
+    // The WASM's own event, exactly: one log from the module.
+    let expected = abi::AllSessionsRevoked {
+        account: s.account.address,
+        revokedBelow: 1,
+    }
+    .encode_log_data();
+    let logs: Vec<_> = free.logs.iter().filter(|l| l.address == module).collect();
+    assert_eq!(logs.len(), 1, "{logs:?}");
+    assert_eq!(logs[0].data, expected);
     assert_ne!(
         s.world.session_words(s.account.address, s.key.address).0,
         account_word,
