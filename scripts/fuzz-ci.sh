@@ -10,5 +10,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 start=$SECONDS
 export CARGO_PROFILE_RELEASE_OPT_LEVEL=${CARGO_PROFILE_RELEASE_OPT_LEVEL:-1}
+# Short runs keep their logs apart from the long runs reports/fuzz.md is made from.
+export FUZZ_LOGS=${FUZZ_LOGS:-$PWD/fuzz/target/ci-logs}
 bash scripts/fuzz.sh all "${FUZZ_CI_SECONDS:-10}"
 echo "fuzz-ci: all targets clean in $((SECONDS - start)) s"

@@ -11,7 +11,7 @@
 #   scripts/fuzz.sh list             the targets
 #
 # Logs: fuzz/target/logs/TARGET.{log,meta}. Crash inputs: fuzz/artifacts/TARGET/.
-# Installs what it lacks: the nightly toolchain (minimal profile) and a pinned cargo-fuzz under
+# Installs what it lacks: the pinned nightly toolchain (minimal profile) and a pinned cargo-fuzz under
 # fuzz/target/tools. Targets are built without a sanitizer (`-s none`): the code under test is
 # safe Rust, so ASan would find nothing the assertions don't, at several times the build and
 # run time. Debug assertions and overflow checks are on (`-a`). FUZZ_PROFILE=dev builds without
@@ -21,9 +21,13 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROOT=$PWD
 
 CARGO_FUZZ_VERSION=0.13.2
+# The nightly the figures in reports/fuzz.md were made with (rustc 1.97.0-nightly e50aa6fba),
+# pinned so a CI run builds with the same compiler.
+NIGHTLY=nightly-2026-05-20
 TOOLS=$ROOT/fuzz/target/tools/cargo-fuzz
 TARGETS=(record_decode execute_decode validate_user_op_decode param_rule authorize_op)
-LOGS=$ROOT/fuzz/target/logs
+# Where a run's log goes: the report is made from these (a CI smoke run writes elsewhere).
+LOGS=${FUZZ_LOGS:-$ROOT/fuzz/target/logs}
 RUNS=$ROOT/fuzz/target/run-corpus
 # Inputs longer than this add nothing the structured generators can't reach, and cost time.
 MAX_LEN=${FUZZ_MAX_LEN:-2048}
@@ -31,11 +35,11 @@ MAX_LEN=${FUZZ_MAX_LEN:-2048}
 die() { echo "fuzz.sh: $*" >&2; exit 2; }
 
 ensure_tools() {
-  if ! rustup run nightly rustc --version >/dev/null 2>&1; then
-    rustup toolchain install nightly --profile minimal
+  if ! rustup run "$NIGHTLY" rustc --version >/dev/null 2>&1; then
+    rustup toolchain install "$NIGHTLY" --profile minimal
   fi
   if [[ ! -x $TOOLS/bin/cargo-fuzz ]] || ! "$TOOLS/bin/cargo-fuzz" --version | grep -q " $CARGO_FUZZ_VERSION\$"; then
-    cargo +nightly install --locked --version "$CARGO_FUZZ_VERSION" cargo-fuzz --root "$TOOLS"
+    cargo "+$NIGHTLY" install --locked --version "$CARGO_FUZZ_VERSION" cargo-fuzz --root "$TOOLS"
   fi
   export PATH=$TOOLS/bin:$PATH
 }
@@ -55,7 +59,7 @@ if [[ ${FUZZ_PROFILE:-release} == dev ]]; then
 fi
 
 build() {
-  (cd fuzz && cargo +nightly fuzz build -s none -a "${PROFILE_FLAGS[@]}" "$@")
+  (cd fuzz && cargo "+$NIGHTLY" fuzz build -s none -a "${PROFILE_FLAGS[@]}" "$@")
 }
 
 # run TARGET SECONDS: fuzz on a copy of the committed corpus; the log keeps libFuzzer's output
@@ -70,7 +74,7 @@ run() {
   if [[ -n ${FUZZ_RUNS:-} ]]; then extra+=("-runs=$FUZZ_RUNS"); fi
   echo "== $target: ${seconds}s${FUZZ_RUNS:+ or $FUZZ_RUNS runs} on a copy of fuzz/corpus/$target"
   local status=0
-  (cd fuzz && cargo +nightly fuzz run -s none -a "${PROFILE_FLAGS[@]}" "$target" "$corpus" -- \
+  (cd fuzz && cargo "+$NIGHTLY" fuzz run -s none -a "${PROFILE_FLAGS[@]}" "$target" "$corpus" -- \
     -max_total_time="$seconds" -print_final_stats=1 -max_len="$MAX_LEN" -timeout=10 \
     -rss_limit_mb=2048 -artifact_prefix="$ROOT/fuzz/artifacts/$target/" "${extra[@]}") \
     >"$log" 2>&1 || status=$?
