@@ -9,6 +9,12 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 start=$SECONDS
+# libfuzzer-sys compiles libFuzzer (C++) from source.
+if ! command -v c++ >/dev/null 2>&1; then
+  echo "fuzz-ci: installing a C++ compiler for libFuzzer" >&2
+  sudo_=""; [[ $(id -u) -eq 0 ]] || sudo_=sudo
+  $sudo_ apt-get update -qq && $sudo_ apt-get install -y -qq g++ >/dev/null
+fi
 export CARGO_PROFILE_RELEASE_OPT_LEVEL=${CARGO_PROFILE_RELEASE_OPT_LEVEL:-1}
 # Short runs keep their logs apart from the long runs reports/fuzz.md is made from.
 export FUZZ_LOGS=${FUZZ_LOGS:-$PWD/fuzz/target/ci-logs}
