@@ -292,7 +292,11 @@ impl RecordError {
 
 /// Why a well-formed op breaks its session's permission record. `index` is the position of the
 /// offending call in the op's execution (0 for a single call).
+///
+/// Non-exhaustive: code outside the engine words a violation it does not know through
+/// `Display`, so a new check adds no match arm elsewhere.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Violation {
     /// The call targets the account itself or this module (self-call escalation).
     SelfCall {
