@@ -14,17 +14,17 @@ use alloy_sol_types::{sol, SolCall};
 use sessionkey_policy::layout::{CountersWord, SessionHeader};
 use sessionkey_policy::memory::MemoryStore;
 use sessionkey_policy::record::{Limit, SessionRecord, TokenLimit};
-use sessionkey_policy::signature::{SessionSignature, HALF_ORDER};
+use sessionkey_policy::signature::HALF_ORDER;
 use sessionkey_sdk::account_calls::{self, Call, ISessionKeyValidator as I, MODE_BATCH};
 use sessionkey_sdk::builder::{CallBuilder, Calldata, Check, SessionBuilder, Target};
 use sessionkey_sdk::explain::{explain, Context};
 use sessionkey_sdk::function_book::FunctionBook;
-use sessionkey_sdk::key::session_digest;
 use sessionkey_sdk::simulate::{simulate, Outcome, SessionView};
 use sessionkey_sdk::user_op::{session_user_op, GasLimits, Paymaster};
 use sessionkey_sdk::{PackedUserOperation, SessionKey};
-use sessionkey_testkit::ecrecover_precompile;
-use stylus_sdk::testing::TestVM;
+
+mod support;
+use support::Contract;
 
 const MODULE: Address = address!("0x00000000000000000000000000000000000a11ce");
 const ACCOUNT: Address = address!("0x000000000000000000000000000000000000acc0");
@@ -36,7 +36,6 @@ const DEX2: Address = address!("0x0000000000000000000000000000000000000de2");
 const ALICE: Address = address!("0x000000000000000000000000000000000000a71c");
 const ATTACKER: Address = address!("0x000000000000000000000000000000000000bad0");
 const PAYMASTER: Address = address!("0x0000000000000000000000000000000000009a70");
-const ECRECOVER: Address = address!("0x0000000000000000000000000000000000000001");
 const ETH: u128 = 1_000_000_000_000_000_000;
 
 sol! {
@@ -45,69 +44,6 @@ sol! {
     function swap(uint256 amountIn, int256 minOut, address recipient);
     function poke(uint256 x);
     function executeUserOp(bytes32 a, bytes32 b);
-}
-
-/// The contract on a TestVM, called by `ACCOUNT`.
-struct Contract {
-    vm: TestVM,
-}
-
-impl Contract {
-    fn new() -> Self {
-        let vm = TestVM::new();
-        vm.set_contract_address(MODULE);
-        vm.set_sender(ACCOUNT);
-        Self { vm }
-    }
-
-    fn call(&self, data: &[u8]) -> Result<Vec<u8>, Vec<u8>> {
-        session_key_validator::router::route(&self.vm, data)
-    }
-
-    fn validate(&self, op: &PackedUserOperation, hash: B256) -> Result<B256, Bytes> {
-        if let Some(sig) = SessionSignature::parse(&op.signature) {
-            let input = sig.ecrecover_input(&session_digest(&hash, MODULE));
-            self.vm
-                .mock_static_call(ECRECOVER, input.to_vec(), Ok(ecrecover_precompile(&input)));
-        }
-        let data = I::validateUserOpCall {
-            userOp: op.clone(),
-            userOpHash: hash,
-        }
-        .abi_encode();
-        match self.call(&data) {
-            Ok(out) => Ok(B256::from_slice(&out)),
-            Err(e) => Err(e.into()),
-        }
-    }
-
-    fn session_words(&self, signer: Address) -> (B256, B256) {
-        let out = self
-            .call(
-                &I::sessionWordsCall {
-                    account: ACCOUNT,
-                    signer,
-                }
-                .abi_encode(),
-            )
-            .unwrap();
-        let r = I::sessionWordsCall::abi_decode_returns(&out).unwrap();
-        (r.header, r.spend)
-    }
-
-    fn token_word(&self, signer: Address, token: Address) -> B256 {
-        let out = self
-            .call(
-                &I::tokenCapWordCall {
-                    account: ACCOUNT,
-                    signer,
-                    token,
-                }
-                .abi_encode(),
-            )
-            .unwrap();
-        I::tokenCapWordCall::abi_decode_returns(&out).unwrap()
-    }
 }
 
 /// A session of the simulator: record, words, revoked flag.
@@ -707,7 +643,7 @@ const EXPECTED: [&str; 45] = [
 
 #[test]
 fn simulator_verdicts_equal_the_contracts() {
-    let contract = Contract::new();
+    let contract = Contract::new(MODULE, ACCOUNT);
     let mut sessions = vec![main_session(), small_session()];
     register(&contract, &sessions);
     let cases = corpus(&sessions);
@@ -722,7 +658,7 @@ fn simulator_verdicts_equal_the_contracts() {
             revoked: s.revoked,
         };
         let verdict = simulate(&view, MODULE, &case.op, hash);
-        let chain = contract.validate(&case.op, hash);
+        let chain = contract.validate_signed(&case.op, hash, MODULE);
         assert_eq!(
             verdict.contract_result(),
             chain,
@@ -780,7 +716,7 @@ fn simulator_verdicts_equal_the_contracts() {
     let verdict = simulate(&view, MODULE, &op, hash_of(999));
     assert_eq!(
         verdict.contract_result(),
-        contract.validate(&op, hash_of(999))
+        contract.validate_signed(&op, hash_of(999), MODULE)
     );
     assert!(matches!(
         verdict.outcome,
@@ -819,7 +755,7 @@ fn simulator_verdicts_equal_the_contracts() {
 #[test]
 fn records_the_builder_makes_are_accepted_and_refused_ones_name_the_same_error() {
     // A record the contract refuses: the SDK's explanation of the revert names the same code.
-    let contract = Contract::new();
+    let contract = Contract::new(MODULE, ACCOUNT);
     contract
         .call(&I::onInstallCall { data: Bytes::new() }.abi_encode())
         .unwrap();

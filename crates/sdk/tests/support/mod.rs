@@ -62,6 +62,44 @@ impl Contract {
         }
     }
 
+    /// `validateUserOp(op, hash)` with the precompile's answer for the op's own signature
+    /// mocked first (a malformed signature mocks nothing).
+    pub fn validate_signed(
+        &self,
+        op: &PackedUserOperation,
+        hash: B256,
+        module: Address,
+    ) -> Result<B256, Bytes> {
+        if let Some(sig) = sessionkey_policy::signature::SessionSignature::parse(&op.signature) {
+            let input = sig.ecrecover_input(&sessionkey_sdk::key::session_digest(&hash, module));
+            self.mock_ecrecover(&input, precompile_ecrecover(&input));
+        }
+        self.validate(op, hash)
+    }
+
+    /// The `(header, spend)` words of `signer`'s session on the calling account, read through
+    /// the contract's own view.
+    pub fn session_words(&self, signer: Address) -> (B256, B256) {
+        let call = I::sessionWordsCall {
+            account: self.account,
+            signer,
+        };
+        let out = self.call(&call.abi_encode()).expect("a view");
+        let r = I::sessionWordsCall::abi_decode_returns(&out).expect("four words");
+        (r.header, r.spend)
+    }
+
+    /// The token-cap word of `signer`'s current registration for `token`, through the view.
+    pub fn token_word(&self, signer: Address, token: Address) -> B256 {
+        let call = I::tokenCapWordCall {
+            account: self.account,
+            signer,
+            token,
+        };
+        let out = self.call(&call.abi_encode()).expect("a view");
+        I::tokenCapWordCall::abi_decode_returns(&out).expect("a word")
+    }
+
     /// Every storage word the contract has written (all of its storage: TestVM keeps nothing
     /// else there).
     pub fn storage(&self) -> HashMap<U256, B256> {
