@@ -70,13 +70,8 @@ fn structured(u: &mut Unstructured) -> arbitrary::Result<()> {
             callData: gen::calldata(u)?.into(),
         });
     }
-    let mut data = gen::execute_calldata(&calls, u.arbitrary()?);
-    check(&data);
-    for _ in 0..u.int_in_range(1..=2u8)? {
-        gen::mutate(u, &mut data)?;
-        check(&data);
-    }
-    Ok(())
+    let data = gen::execute_calldata(&calls, u.arbitrary()?);
+    gen::check_mutated(u, data, check)
 }
 
 fuzz_target!(|data: &[u8]| {

@@ -58,13 +58,8 @@ fn structured(u: &mut Unstructured) -> arbitrary::Result<()> {
         userOp: op,
         userOpHash: hash,
     };
-    let mut args = call.abi_encode()[4..].to_vec();
-    check(&args);
-    for _ in 0..u.int_in_range(1..=2u8)? {
-        gen::mutate(u, &mut args)?;
-        check(&args);
-    }
-    Ok(())
+    let args = call.abi_encode()[4..].to_vec();
+    gen::check_mutated(u, args, check)
 }
 
 fuzz_target!(|data: &[u8]| {

@@ -12,23 +12,12 @@ use sessionkey_policy::layout::{CallKey, SelectorMatch, TargetMatch};
 use sessionkey_policy::record::{CallPolicy, Limit, SessionRecord, TokenCap, TokenLimit};
 use sessionkey_policy::rule::ParamRule;
 
-alloy_sol_types::sol! {
-    #![sol(all_derives)]
-    struct Execution { address target; uint256 value; bytes callData; }
-    function execute(bytes32 mode, bytes executionCalldata);
-    struct PackedUserOperation {
-        address sender;
-        uint256 nonce;
-        bytes initCode;
-        bytes callData;
-        bytes32 accountGasLimits;
-        uint256 preVerificationGas;
-        bytes32 gasFees;
-        bytes paymasterAndData;
-        bytes signature;
-    }
-    function validateUserOp(PackedUserOperation userOp, bytes32 userOpHash);
-}
+// The ABI types the oracles decode with: the interface's own (one source,
+// `abi/ISessionKeyValidator.sol`) and the SDK's ERC-7579 account types.
+pub use sessionkey_policy::interface::ISessionKeyValidator::validateUserOpCall;
+pub use sessionkey_policy::interface::PackedUserOperation;
+pub use sessionkey_sdk::account_calls::IERC7579Account::executeCall;
+pub use sessionkey_sdk::account_calls::Execution;
 
 /// The smart account sending every op.
 pub const ACCOUNT: Address = address!("0x000000000000000000000000000000000000acc0");
@@ -274,6 +263,16 @@ pub fn execute_calldata(calls: &[Execution], single: bool) -> Vec<u8> {
         mode,
         executionCalldata: inner.into(),
     })
+}
+
+/// `check`s `bytes`, then one or two arbitrary mutations of it, each checked in turn.
+pub fn check_mutated(u: &mut Unstructured, mut bytes: Vec<u8>, check: fn(&[u8])) -> Result<()> {
+    check(&bytes);
+    for _ in 0..u.int_in_range(1..=2u8)? {
+        mutate(u, &mut bytes)?;
+        check(&bytes);
+    }
+    Ok(())
 }
 
 /// One arbitrary in-place change to `bytes`: flip a byte, cut, or append.
