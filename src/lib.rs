@@ -30,6 +30,7 @@ pub mod host;
 #[allow(missing_docs)]
 mod export_abi;
 pub mod module;
+pub mod p256;
 pub mod router;
 mod slots;
 mod store;

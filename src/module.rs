@@ -10,15 +10,17 @@ use sessionkey_policy::layout::{
     SessionStatus, TokenCapWord,
 };
 use sessionkey_policy::memory::{counters_word, has_counters, header_word, paymaster_of};
-use sessionkey_policy::record::{self, CheckOnly, RecordSink};
+use sessionkey_policy::record::{self, CheckOnly, RecordHeader, RecordSink};
+use sessionkey_policy::signature::split_signer;
+use sessionkey_policy::signer::{P256PublicKey, Proof, SignerKind};
 use sessionkey_policy::userop::UserOpRef;
 use sessionkey_policy::{
-    authorize_op, decode_execute, gas, Condition, OpFacts, RecordError, SessionSignature, TokenCap,
+    authorize_op, decode_execute, gas, Condition, OpFacts, RecordError, TokenCap,
 };
 
 use crate::abi::Error;
 use crate::store::SessionStorage;
-use crate::{ecrecover, events, slots};
+use crate::{ecrecover, events, p256, slots};
 
 /// ERC-7579 module type of a validator.
 pub const MODULE_TYPE_VALIDATOR: u64 = 1;
@@ -51,15 +53,16 @@ impl<H: Host + ?Sized> Module<'_, H> {
         let mut rest = data;
         while !rest.is_empty() {
             let (header, used) = record::visit(rest, &mut CheckOnly)?;
-            if records.iter().any(|(s, _)| *s == header.signer) {
-                return Err(Error::session_already_active(account, header.signer));
+            let signer = self.signer_of(&header);
+            if records.iter().any(|(s, _)| *s == signer) {
+                return Err(Error::session_already_active(account, signer));
             }
             // `used` never exceeds `rest` (visit reads within it); checked, not indexed, so no
             // panic path is linked.
             let (encoded, tail) = rest
                 .split_at_checked(used)
                 .ok_or(RecordError::Truncated { at: used })?;
-            records.push((header.signer, encoded));
+            records.push((signer, encoded));
             rest = tail;
         }
         state.installed = true;
@@ -112,7 +115,7 @@ impl<H: Host + ?Sized> Module<'_, H> {
         let account = self.host.msg_sender();
         self.installed_account(account)?;
         let header = record::visit_exact(record, &mut CheckOnly)?;
-        self.register(account, header.signer, record)
+        self.register(account, self.signer_of(&header), record)
     }
 
     /// Revokes the calling account's session of `signer`; its very next op fails.
@@ -205,14 +208,17 @@ impl<H: Host + ?Sized> Module<'_, H> {
             return Err(Error::sender_mismatch(user_op.sender, account));
         }
         let state = self.installed_account(account)?;
-        let sig = SessionSignature::parse(user_op.signature)
-            .ok_or_else(|| Error::invalid_signature_length(user_op.signature.len()))?;
-        let signer = sig.signer;
+        let bad_length = || Error::invalid_signature_length(user_op.signature.len());
+        let (signer, _) = split_signer(user_op.signature).ok_or_else(bad_length)?;
         let session_slot = slots::session_slot(self.host, signer, account);
         let header = SessionHeader::unpack(&self.host.load(session_slot));
         if !header.is_live(&state) {
             return Err(Error::session_not_active(account, signer));
         }
+        // The signature's shape is the session's signer kind (never its length).
+        let proof = SignerKind::from_byte(header.signer_kind)
+            .and_then(|kind| Proof::parse(kind, user_op.signature))
+            .ok_or_else(bad_length)?;
         let (_, executions) = decode_execute(user_op.call_data)?;
         let module = self.host.contract_address();
         let facts = OpFacts {
@@ -251,10 +257,39 @@ impl<H: Host + ?Sized> Module<'_, H> {
                 &user_op_hash,
                 module,
             ));
-        let recovered = ecrecover::recover(self.host, &digest, &sig);
+        // Each check calls its precompiles before looking at the signature's form, so gas does
+        // not depend on what a dummy signature looks like.
+        let valid = match proof {
+            Proof::Secp256k1(sig) => {
+                let recovered = ecrecover::recover(self.host, &digest, &sig);
+                sig.is_canonical() && recovered == Some(signer)
+            }
+            Proof::P256(sig) => {
+                let key = self.p256_key(session_slot);
+                p256::verify(self.host, &digest, &sig, &key) && sig.is_canonical()
+            }
+            Proof::WebAuthn(assertion) => {
+                let key = self.p256_key(session_slot);
+                p256::verify_webauthn(self.host, &digest, &assertion, &key)
+                    && assertion.signature.is_canonical()
+            }
+        };
         let mut data = outcome.validation_data;
-        data.sig_failed = !(sig.is_canonical() && recovered == Some(signer));
+        data.sig_failed = !valid;
         Ok(data.to_word())
+    }
+
+    /// The P-256 key of the session at `session_slot` (words 3 and 4).
+    fn p256_key(&self, session_slot: U256) -> P256PublicKey {
+        P256PublicKey {
+            x: self.host.load(slots::offset(session_slot, session_word::KEY_X as usize)),
+            y: self.host.load(slots::offset(session_slot, session_word::KEY_Y as usize)),
+        }
+    }
+
+    /// The signer address a checked record registers under (a P-256 key hashed by the host).
+    fn signer_of(&self, header: &RecordHeader) -> Address {
+        header.signer_address(|b| self.host.keccak256(b))
     }
 
     fn account_word(&self, account: Address) -> AccountWord {
@@ -319,6 +354,10 @@ impl<H: Host + ?Sized> Module<'_, H> {
                 slots::offset(session, session_word::PAYMASTER as usize),
                 paymaster_of(&header),
             );
+        }
+        if let Some(key) = header.signer_key.p256() {
+            self.store(slots::offset(session, session_word::KEY_X as usize), key.x);
+            self.store(slots::offset(session, session_word::KEY_Y as usize), key.y);
         }
         self.store(session, header_word(&header, perm_nonce).pack());
 

@@ -79,6 +79,7 @@ fn run(u: &mut Unstructured) -> arbitrary::Result<()> {
     let target = ADDRESSES[0];
     let record = SessionRecord {
         signer: ADDRESSES[3],
+        signer_key: Default::default(),
         valid_after: 0,
         valid_until: 0,
         native_cap: Limit::Unlimited,

@@ -200,6 +200,7 @@ pub fn record(u: &mut Unstructured, signer: Address) -> Result<SessionRecord> {
     token_caps.dedup_by_key(|t| t.token);
     Ok(SessionRecord {
         signer,
+        signer_key: Default::default(),
         valid_after,
         valid_until,
         native_cap: limit(u)?,

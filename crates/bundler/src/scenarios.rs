@@ -8,7 +8,7 @@ use devnet_fixtures::bindings::{
 };
 use sessionkey_policy::layout::{CallKey, SelectorMatch, TargetMatch};
 use sessionkey_policy::{
-    CallPolicy, Condition, Limit, ParamRule, SessionRecord, TokenCap, TokenLimit,
+    CallPolicy, Condition, Limit, ParamRule, SessionRecord, SignerKey, TokenCap, TokenLimit,
 };
 
 /// The DEX a session may approve.
@@ -59,6 +59,7 @@ pub fn demo_record(signer: Address, token: Address, start: u64) -> SessionRecord
     calls.sort_by_key(|c| c.key.to_bytes());
     SessionRecord {
         signer,
+        signer_key: SignerKey::Secp256k1,
         valid_after: start,
         valid_until: start + 3600,
         native_cap: Limit::Limited(UNIT / 10),

@@ -225,12 +225,25 @@ pub enum RecordError {
     /// A window bound above 48 bits (only [`crate::SessionRecord::validate`] can see this: the
     /// encoding has no room for it).
     TimestampTooLarge,
+    /// A signer kind this version does not define.
+    UnknownSignerKind {
+        /// Byte offset.
+        at: usize,
+    },
+    /// A P-256 public key with a coordinate not below the field prime, or `(0, 0)`.
+    InvalidPublicKey {
+        /// Byte offset.
+        at: usize,
+    },
+    /// A P-256 session whose `signer` is not its key's address (only
+    /// [`crate::SessionRecord::validate`] can see this: the encoding derives the address).
+    SignerNotKeyAddress,
 }
 
 codes! {
     RecordError {
         1 Truncated => "the record ends before a field it announces",
-        2 UnsupportedVersion => "an encoding version this module does not read (it reads version 1)",
+        2 UnsupportedVersion => "an encoding version this module does not read (it reads version 2)",
         3 ZeroSigner => "the signer is the zero address",
         4 EmptyWindow => "an empty validity window: validUntil is not after validAfter",
         5 UnknownFlags => "flag bits this version does not define",
@@ -246,6 +259,9 @@ codes! {
         15 LimitTooLarge => "a token cap at or above 2^248 or a native cap at or above 2^96 (use \"unlimited\")",
         16 TrailingBytes => "bytes after the record",
         17 TimestampTooLarge => "validAfter or validUntil above 48 bits",
+        18 UnknownSignerKind => "a signer kind this version does not define (0 secp256k1, 1 P-256, 2 WebAuthn)",
+        19 InvalidPublicKey => "a P-256 public key with a coordinate not below the field prime, or (0, 0)",
+        20 SignerNotKeyAddress => "a P-256 session whose signer is not keccak256(x || y)[12..] of its key",
     }
 }
 
@@ -258,7 +274,7 @@ impl fmt::Display for RecordError {
                 valid_after,
                 valid_until,
             } => write!(f, " ({valid_until} <= {valid_after})"),
-            Self::TimestampTooLarge => Ok(()),
+            Self::TimestampTooLarge | Self::SignerNotKeyAddress => Ok(()),
             _ => write!(f, " (byte {})", self.position()),
         }
     }
@@ -282,10 +298,12 @@ impl RecordError {
             | Self::EmptyRange { at }
             | Self::TooLargeForStorage { at }
             | Self::LimitTooLarge { at }
-            | Self::TrailingBytes { at } => at,
-            Self::UnsupportedVersion(_) | Self::TimestampTooLarge => 0,
-            Self::ZeroSigner => 1,
-            Self::EmptyWindow { .. } => 21,
+            | Self::TrailingBytes { at }
+            | Self::UnknownSignerKind { at }
+            | Self::InvalidPublicKey { at } => at,
+            Self::UnsupportedVersion(_) | Self::TimestampTooLarge | Self::SignerNotKeyAddress => 0,
+            Self::ZeroSigner => crate::record::SIGNER_KIND_AT + 1,
+            Self::EmptyWindow { .. } => 1,
         }
     }
 }

@@ -6,7 +6,7 @@
 //! | root | Solidity shape | words at `+n` |
 //! |---|---|---|
 //! | 0 | `mapping(address account ⇒ AccountWord)` | 0 |
-//! | 1 | `mapping(address signer ⇒ mapping(address account ⇒ Session))` | 0 header (with the native counter), 1 counters (gas budget, op count), 2 paymaster |
+//! | 1 | `mapping(address signer ⇒ mapping(address account ⇒ Session))` | 0 header (with the native counter), 1 counters (gas budget, op count), 2 paymaster, 3–4 P-256 key `x`, `y` |
 //! | 2 | `mapping(bytes32 callKey ⇒ mapping(address account ⇒ CallEntry))` | 0 header, 1.. rules |
 //! | 3 | `mapping(bytes32 tokenKey ⇒ mapping(address account ⇒ TokenCapWord))` | 0 |
 //!
@@ -43,11 +43,15 @@ pub mod session_word {
     pub const COUNTERS: u8 = 1;
     /// Paymaster address, low 20 bytes.
     pub const PAYMASTER: u8 = 2;
+    /// P-256 public key `x` (P-256 and WebAuthn signers only).
+    pub const KEY_X: u8 = 3;
+    /// P-256 public key `y`.
+    pub const KEY_Y: u8 = 4;
 }
 
-/// Registration nonces a session header holds (48 bits); registering past the last one is
+/// Registration nonces a session header holds (40 bits); registering past the last one is
 /// refused, so a nonce — and the entries keyed by it — is never reused.
-pub const MAX_PERM_NONCE: u64 = (1 << 48) - 1;
+pub const MAX_PERM_NONCE: u64 = (1 << 40) - 1;
 
 /// Largest native cap the header's 96-bit counter holds (larger caps are refused at
 /// registration; use the unlimited flag).
@@ -126,7 +130,9 @@ pub struct SessionHeader {
     pub status: SessionStatus,
     /// [`session_flags`].
     pub flags: u8,
-    /// Registration nonce of this session.
+    /// How the session key signs ([`SignerKind`] as a byte; an unknown byte fails closed).
+    pub signer_kind: u8,
+    /// Registration nonce of this session (40 bits).
     pub perm_nonce: u64,
     /// Start of the validity window (48 bits).
     pub valid_after: u64,
@@ -137,14 +143,15 @@ pub struct SessionHeader {
 }
 
 impl SessionHeader {
-    /// `[0]` status, `[1]` flags, `[2..8]` nonce (48 bits), `[8..14]` validAfter,
-    /// `[14..20]` validUntil, `[20..32]` native value left (96 bits). The status byte makes
-    /// every live header non-zero.
+    /// `[0]` status, `[1]` flags, `[2]` signer kind, `[3..8]` nonce (40 bits), `[8..14]`
+    /// validAfter, `[14..20]` validUntil, `[20..32]` native value left (96 bits). The status
+    /// byte makes every live header non-zero.
     pub fn pack(&self) -> B256 {
         let mut w = B256::ZERO;
         w[0] = self.status as u8;
         w[1] = self.flags;
-        put_be_uint(&mut w, 2, 6, self.perm_nonce as u128);
+        w[2] = self.signer_kind;
+        put_be_uint(&mut w, 3, 5, self.perm_nonce as u128);
         put_be_uint(&mut w, 8, 6, self.valid_after as u128);
         put_be_uint(&mut w, 14, 6, self.valid_until as u128);
         put_be_uint(&mut w, 20, 12, self.native_remaining);
@@ -160,7 +167,8 @@ impl SessionHeader {
                 _ => SessionStatus::None,
             },
             flags: w[1],
-            perm_nonce: be_uint(w, 2, 6) as u64,
+            signer_kind: w[2],
+            perm_nonce: be_uint(w, 3, 5) as u64,
             valid_after: be_uint(w, 8, 6) as u64,
             valid_until: be_uint(w, 14, 6) as u64,
             native_remaining: be_uint(w, 20, 12),

@@ -10,7 +10,7 @@
 //! - parameter rules ([`condition`], [`rule`]) and ERC-20 spend recognition ([`erc20`]),
 //! - the per-op authorisation that ties them together ([`engine`]),
 //! - strict decoding of `validateUserOp` arguments ([`userop`]),
-//! - session signatures ([`signature`]), prefund cost ([`gas`]) and validationData ([`validation_data`]).
+//! - session signatures ([`signature`]) and P-256 / WebAuthn signers ([`signer`]), prefund cost ([`gas`]) and validationData ([`validation_data`]).
 #![no_std]
 #![deny(missing_docs)]
 
@@ -29,6 +29,7 @@ pub mod memory;
 pub mod record;
 pub mod rule;
 pub mod signature;
+pub mod signer;
 pub mod userop;
 pub mod validation_data;
 mod word;
@@ -38,7 +39,8 @@ pub use engine::{authorize_op, OpFacts, OpOutcome, RecordStore, SessionState};
 pub use error::{ExecutionError, RecordError, Violation};
 pub use execution::{decode_execute, CallType, Execution};
 pub use layout::{AccountWord, CallKey, SelectorMatch, SessionStatus, TargetMatch};
-pub use record::{CallPolicy, Limit, SessionRecord, TokenCap, TokenLimit};
+pub use record::{CallPolicy, Limit, SessionRecord, SignerKey, TokenCap, TokenLimit};
 pub use rule::ParamRule;
 pub use signature::SessionSignature;
+pub use signer::{P256PublicKey, SignerKind};
 pub use validation_data::{ValidationData, SIG_VALIDATION_FAILED};

@@ -49,6 +49,7 @@ pub fn header_word(h: &RecordHeader, perm_nonce: u64) -> SessionHeader {
     SessionHeader {
         status: SessionStatus::Active,
         flags: h.flags,
+        signer_kind: h.signer_key.kind() as u8,
         perm_nonce,
         valid_after: h.valid_after,
         valid_until: h.valid_until,

@@ -6,10 +6,13 @@
 //! types, so the two sides cannot drift.
 //!
 //! ```text
-//! u8    version (1)
-//! [20]  signer                    non-zero
+//! u8    version (2)
 //! u48   valid_after
 //! u48   valid_until               0 = no expiry, else > valid_after
+//! u8    signer kind               0 secp256k1 · 1 P-256 · 2 WebAuthn (see signer::SignerKind)
+//! [20]  signer                    kind 0: the key's address, non-zero
+//! [32]  x ‖ [32] y                kinds 1, 2: the P-256 public key (field elements, not 0,0);
+//!                                 the session's signer address is keccak256(x ‖ y)[12..]
 //! u8    flags                     1 native unlimited · 2 gas unlimited · 4 ops limited · 8 paymaster
 //! u128  native cap (wei)          0 when unlimited; 0 with the flag clear = no native value at all
 //! u128  gas-fee budget (wei)      0 when unlimited
@@ -31,9 +34,12 @@ use crate::condition::{compare, Condition};
 use crate::error::RecordError;
 use crate::layout::{self, session_flags, CallKey, SelectorMatch, TargetMatch};
 use crate::rule::{ParamRule, MAX_RULES};
+use crate::signer::{P256PublicKey, SignerKind};
 
 /// Encoding version this crate writes and reads.
-pub const RECORD_VERSION: u8 = 1;
+pub const RECORD_VERSION: u8 = 2;
+/// Offset of the signer kind byte.
+pub const SIGNER_KIND_AT: usize = 13;
 /// Most call entries per session.
 pub const MAX_CALLS: usize = 32;
 /// Most token caps per session.
@@ -79,11 +85,54 @@ pub struct TokenCap {
     pub limit: TokenLimit,
 }
 
+/// The key a session's signatures are checked with.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum SignerKey {
+    /// A secp256k1 key: the record's `signer` address is the key.
+    #[default]
+    Secp256k1,
+    /// A P-256 key signing the session digest itself.
+    P256(P256PublicKey),
+    /// A P-256 passkey signing WebAuthn assertions.
+    WebAuthn(P256PublicKey),
+}
+
+impl SignerKey {
+    /// The kind byte stored in the session header.
+    pub fn kind(&self) -> SignerKind {
+        match self {
+            Self::Secp256k1 => SignerKind::Secp256k1,
+            Self::P256(_) => SignerKind::P256,
+            Self::WebAuthn(_) => SignerKind::WebAuthn,
+        }
+    }
+
+    /// The P-256 public key, for the P-256 kinds.
+    pub fn p256(&self) -> Option<&P256PublicKey> {
+        match self {
+            Self::Secp256k1 => None,
+            Self::P256(k) | Self::WebAuthn(k) => Some(k),
+        }
+    }
+}
+
+/// The signer address of a P-256 key: `keccak256(x ‖ y)[12..]`, as an Ethereum address is
+/// derived from a secp256k1 key. `keccak` is the host's (on-chain) or alloy's (off-chain).
+pub fn p256_signer(key: &P256PublicKey, keccak: impl FnOnce(&[u8]) -> B256) -> Address {
+    let mut xy = [0u8; 64];
+    xy[..32].copy_from_slice(key.x.as_slice());
+    xy[32..].copy_from_slice(key.y.as_slice());
+    Address::from_word(keccak(&xy))
+}
+
 /// Everything a session may do.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SessionRecord {
-    /// The session key's address.
+    /// The session's signer address: the secp256k1 key's address, or for a P-256 key
+    /// [`p256_signer`] of it.
     pub signer: Address,
+    /// The key signatures are checked with.
+    pub signer_key: SignerKey,
     /// Start of validity (returned as validationData's validAfter).
     pub valid_after: u64,
     /// End of validity, 0 = none (returned as validationData's validUntil).
@@ -134,9 +183,16 @@ impl SessionRecord {
     pub fn encode(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(128);
         out.push(RECORD_VERSION);
-        out.extend_from_slice(self.signer.as_slice());
         out.extend_from_slice(&self.valid_after.to_be_bytes()[2..]);
         out.extend_from_slice(&self.valid_until.to_be_bytes()[2..]);
+        out.push(self.signer_key.kind() as u8);
+        match self.signer_key.p256() {
+            None => out.extend_from_slice(self.signer.as_slice()),
+            Some(k) => {
+                out.extend_from_slice(k.x.as_slice());
+                out.extend_from_slice(k.y.as_slice());
+            }
+        }
         out.push(self.header_flags() & session_flags::RECORD_MASK);
         let amount = |l: Limit| match l {
             Limit::Limited(v) => v,
@@ -182,7 +238,11 @@ impl SessionRecord {
     /// The record's header fields (everything but the call entries and token caps).
     pub fn header(&self) -> RecordHeader {
         RecordHeader {
-            signer: self.signer,
+            signer: match self.signer_key {
+                SignerKey::Secp256k1 => Some(self.signer),
+                _ => None,
+            },
+            signer_key: self.signer_key,
             valid_after: self.valid_after,
             valid_until: self.valid_until,
             native_cap: self.native_cap,
@@ -211,7 +271,8 @@ impl SessionRecord {
         };
         let (h, used) = visit(bytes, &mut b)?;
         let record = Self {
-            signer: h.signer,
+            signer: h.signer_address(|b| alloy_primitives::keccak256(b)),
+            signer_key: h.signer_key,
             valid_after: h.valid_after,
             valid_until: h.valid_until,
             native_cap: h.native_cap,
@@ -234,6 +295,15 @@ impl SessionRecord {
     pub fn validate(&self) -> Result<(), RecordError> {
         if self.valid_after > MAX_TIMESTAMP || self.valid_until > MAX_TIMESTAMP {
             return Err(RecordError::TimestampTooLarge);
+        }
+        // A P-256 key's signer address is derived, not encoded: one it does not derive to
+        // could not survive the round trip.
+        if let Some(key) = self.signer_key.p256() {
+            if key.is_well_formed()
+                && self.signer != p256_signer(key, |b| alloy_primitives::keccak256(b))
+            {
+                return Err(RecordError::SignerNotKeyAddress);
+            }
         }
         let over = |n: usize| n > u8::MAX as usize;
         let unrepresentable = over(self.calls.len())
@@ -306,8 +376,11 @@ impl<'a> Reader<'a> {
 /// A record's header fields, as [`visit`] reports them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RecordHeader {
-    /// The session key's address.
-    pub signer: Address,
+    /// The secp256k1 signer's address; `None` for a P-256 key, whose address is a hash
+    /// ([`Self::signer_address`]).
+    pub signer: Option<Address>,
+    /// The key signatures are checked with.
+    pub signer_key: SignerKey,
     /// Start of validity.
     pub valid_after: u64,
     /// End of validity, 0 = none.
@@ -323,6 +396,17 @@ pub struct RecordHeader {
     /// The session header's flags: the record's flags plus the wildcard bits of its calls
     /// (what [`SessionRecord::header_flags`] returns).
     pub flags: u8,
+}
+
+impl RecordHeader {
+    /// The session's signer address, hashing a P-256 key with `keccak`.
+    pub fn signer_address(&self, keccak: impl FnOnce(&[u8]) -> B256) -> Address {
+        match (self.signer, self.signer_key.p256()) {
+            (Some(a), _) => a,
+            (None, Some(key)) => p256_signer(key, keccak),
+            (None, None) => Address::ZERO,
+        }
+    }
 }
 
 /// Receives a record's call entries and token caps as [`visit`] reads them, in encoding order.
@@ -369,10 +453,6 @@ pub fn visit(
     if version != RECORD_VERSION {
         return Err(RecordError::UnsupportedVersion(version));
     }
-    let signer = r.address()?;
-    if signer == Address::ZERO {
-        return Err(RecordError::ZeroSigner);
-    }
     let valid_after = r.uint(6)? as u64;
     let valid_until = r.uint(6)? as u64;
     if valid_until != 0 && valid_until <= valid_after {
@@ -381,6 +461,34 @@ pub fn visit(
             valid_until,
         });
     }
+    let kind_at = r.at;
+    let kind =
+        SignerKind::from_byte(r.u8()?).ok_or(RecordError::UnknownSignerKind { at: kind_at })?;
+    let (signer, signer_key) = match kind {
+        SignerKind::Secp256k1 => {
+            let signer = r.address()?;
+            if signer == Address::ZERO {
+                return Err(RecordError::ZeroSigner);
+            }
+            (Some(signer), SignerKey::Secp256k1)
+        }
+        SignerKind::P256 | SignerKind::WebAuthn => {
+            let at = r.at;
+            let key = P256PublicKey {
+                x: r.word()?,
+                y: r.word()?,
+            };
+            if !key.is_well_formed() {
+                return Err(RecordError::InvalidPublicKey { at });
+            }
+            let key = if kind == SignerKind::P256 {
+                SignerKey::P256(key)
+            } else {
+                SignerKey::WebAuthn(key)
+            };
+            (None, key)
+        }
+    };
     let flags_at = r.at;
     let mut flags = r.u8()?;
     if flags & !session_flags::RECORD_MASK != 0 {
@@ -444,6 +552,7 @@ pub fn visit(
     }
     let header = RecordHeader {
         signer,
+        signer_key,
         valid_after,
         valid_until,
         native_cap,

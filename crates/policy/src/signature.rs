@@ -1,12 +1,15 @@
 //! The session signature carried in `userOp.signature`.
 //!
-//! Format: `signer (20) ‖ r (32) ‖ s (32) ‖ v (1)`, exactly 85 bytes. Naming the signer instead
-//! of recovering it first means the module runs every policy check for that session even when
-//! the signature is a bundler's dummy, so gas estimation sees the real cost
+//! Format: `signer (20) ‖ proof`, where the proof's shape is the session's signer kind
+//! ([`crate::signer::SignerKind`]): for a secp256k1 key `r (32) ‖ s (32) ‖ v (1)`, exactly 85
+//! bytes in all ([`SessionSignature`]); for P-256 keys see [`crate::signer`]. Naming the signer
+//! instead of recovering it first means the module runs every policy check for that session
+//! even when the signature is a bundler's dummy, so gas estimation sees the real cost
 //! (ERC-4337 estimation, cf. Alchemy modular-account#140); only then is the signature checked.
 //!
-//! The key signs `keccak256(userOpHash ‖ module)`: the userOpHash binds account, nonce,
-//! chain and EntryPoint, and the module address binds this validator instance (threat 6).
+//! The key signs `keccak256(userOpHash ‖ module)` ([`digest_preimage`]): the userOpHash binds
+//! account, nonce, chain and EntryPoint, and the module address binds this validator instance
+//! (threat 6). A P-256 key signs the same digest; a passkey signs it as its WebAuthn challenge.
 
 use core::cmp::Ordering;
 
@@ -84,6 +87,12 @@ impl SessionSignature {
         out[96..].copy_from_slice(self.s.as_slice());
         out
     }
+}
+
+/// Splits a session signature into the signer it names and the proof after it.
+pub fn split_signer(sig: &[u8]) -> Option<(Address, &[u8])> {
+    let (signer, proof) = sig.split_first_chunk::<20>()?;
+    Some((Address::new(*signer), proof))
 }
 
 /// What the session key signs, before hashing: `userOpHash ‖ module`.

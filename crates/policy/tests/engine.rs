@@ -179,6 +179,7 @@ fn record(mut calls: Vec<CallPolicy>, mut token_caps: Vec<TokenCap>) -> SessionR
     token_caps.sort_by_key(|t| t.token);
     SessionRecord {
         signer: SIGNER,
+        signer_key: Default::default(),
         valid_after: 100,
         valid_until: 200,
         native_cap: Limit::Unlimited,

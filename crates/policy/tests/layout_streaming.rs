@@ -28,6 +28,7 @@ fn record(calls: Vec<CallPolicy>) -> SessionRecord {
     calls.sort_by_key(|c| c.key.to_bytes());
     SessionRecord {
         signer: SIGNER,
+        signer_key: Default::default(),
         valid_after: 0,
         valid_until: 0,
         native_cap: Limit::Unlimited,
@@ -176,7 +177,7 @@ fn a_sink_hears_only_what_it_overrides() {
 #[test]
 fn the_native_cap_is_96_bits_and_the_nonce_48() {
     assert_eq!(MAX_NATIVE_CAP, u128::MAX >> 32);
-    assert_eq!(MAX_PERM_NONCE, u64::MAX >> 16);
+    assert_eq!(MAX_PERM_NONCE, u64::MAX >> 24);
     let mut r = record(vec![rich_entry()]);
     r.native_cap = Limit::Limited(MAX_NATIVE_CAP);
     assert_eq!(r.validate(), Ok(()));
@@ -189,6 +190,7 @@ fn the_native_cap_is_96_bits_and_the_nonce_48() {
     let h = SessionHeader {
         status: SessionStatus::Active,
         flags: 0,
+        signer_kind: 2,
         perm_nonce: MAX_PERM_NONCE,
         valid_after: 0,
         valid_until: 0,

@@ -154,6 +154,7 @@ fn one_of(n: usize) -> ParamRule {
 fn base() -> SessionRecord {
     SessionRecord {
         signer: SIGNER,
+        signer_key: Default::default(),
         valid_after: 100,
         valid_until: 200,
         native_cap: Limit::Limited(1000),
@@ -246,6 +247,7 @@ fn base_record_encodes_as_documented() {
 fn empty_record_with_everything_unlimited_round_trips() {
     let r = SessionRecord {
         signer: SIGNER,
+        signer_key: Default::default(),
         valid_after: 0,
         valid_until: 0,
         native_cap: Limit::Unlimited,
@@ -941,6 +943,7 @@ fn arb_record_sized(max_calls: usize, max_rules: usize) -> impl Strategy<Value =
                 token_caps.dedup_by_key(|t| t.token);
                 SessionRecord {
                     signer,
+                    signer_key: Default::default(),
                     valid_after,
                     valid_until,
                     native_cap,

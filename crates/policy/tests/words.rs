@@ -56,7 +56,8 @@ fn session_header_byte_positions_and_liveness() {
     let h = SessionHeader {
         status: SessionStatus::Active,
         flags: 0x2f,
-        perm_nonce: 0x030405060708,
+        signer_kind: 0x02,
+        perm_nonce: 0x0405060708,
         valid_after: 0x0a0b0c0d0e0f,
         valid_until: 0x111213141516,
         native_remaining: 0x2122_2324_2526_2728_292a_2b2c,
@@ -64,7 +65,8 @@ fn session_header_byte_positions_and_liveness() {
     let w = h.pack();
     assert_eq!(w[0], 1);
     assert_eq!(w[1], 0x2f);
-    assert_eq!(&w[2..8], &[0x03, 0x04, 0x05, 0x06, 0x07, 0x08]);
+    assert_eq!(w[2], 0x02);
+    assert_eq!(&w[3..8], &[0x04, 0x05, 0x06, 0x07, 0x08]);
     assert_eq!(&w[8..14], &[0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f]);
     assert_eq!(&w[14..20], &[0x11, 0x12, 0x13, 0x14, 0x15, 0x16]);
     assert_eq!(
@@ -180,12 +182,13 @@ proptest! {
     fn session_header_round_trips(
         status in prop::sample::select(vec![SessionStatus::None, SessionStatus::Active, SessionStatus::Revoked]),
         flags in any::<u8>(),
+        signer_kind in any::<u8>(),
         perm_nonce in 0..=MAX_PERM_NONCE,
         valid_after in 0..=MAX_TIMESTAMP,
         valid_until in 0..=MAX_TIMESTAMP,
         native_remaining in 0..=MAX_NATIVE_CAP,
     ) {
-        let h = SessionHeader { status, flags, perm_nonce, valid_after, valid_until, native_remaining };
+        let h = SessionHeader { status, flags, signer_kind, perm_nonce, valid_after, valid_until, native_remaining };
         prop_assert_eq!(SessionHeader::unpack(&h.pack()), h);
         if status != SessionStatus::None {
             prop_assert_ne!(h.pack(), B256::ZERO);

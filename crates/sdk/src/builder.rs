@@ -41,9 +41,10 @@ use sessionkey_policy::condition::{compare, Condition, MAX_ONE_OF};
 use sessionkey_policy::erc20;
 use sessionkey_policy::layout::{self, CallKey, SelectorMatch, TargetMatch};
 use sessionkey_policy::record::{
-    CallPolicy, Limit, SessionRecord, TokenCap, TokenLimit, MAX_CALLS, MAX_TIMESTAMP,
+    CallPolicy, Limit, SessionRecord, SignerKey, TokenCap, TokenLimit, MAX_CALLS, MAX_TIMESTAMP,
     MAX_TOKEN_CAPS,
 };
+use sessionkey_policy::signer::P256PublicKey;
 use sessionkey_policy::rule::{ParamRule, MAX_RULES};
 use sessionkey_policy::RecordError;
 
@@ -462,6 +463,7 @@ pub struct Permission {
 #[derive(Clone, Debug)]
 pub struct SessionBuilder {
     signer: Address,
+    signer_key: SignerKey,
     valid_after: u64,
     valid_until: u64,
     native_cap: Limit,
@@ -479,6 +481,7 @@ impl SessionBuilder {
     pub fn new(signer: Address) -> Self {
         Self {
             signer,
+            signer_key: SignerKey::Secp256k1,
             valid_after: 0,
             valid_until: 0,
             native_cap: Limit::Limited(0),
@@ -488,6 +491,26 @@ impl SessionBuilder {
             calls: Vec::new(),
             token_caps: Vec::new(),
             allow_wildcards: false,
+        }
+    }
+
+    /// A session for a P-256 key that signs the session digest itself (a KMS, a secure
+    /// enclave). Its signer address is the key's ([`sessionkey_policy::record::p256_signer`]).
+    pub fn p256(key: P256PublicKey) -> Self {
+        Self::for_key(SignerKey::P256(key), &key)
+    }
+
+    /// A session for a passkey, which signs WebAuthn assertions over the session digest.
+    pub fn webauthn(key: P256PublicKey) -> Self {
+        Self::for_key(SignerKey::WebAuthn(key), &key)
+    }
+
+    fn for_key(signer_key: SignerKey, key: &P256PublicKey) -> Self {
+        let signer =
+            sessionkey_policy::record::p256_signer(key, |b| alloy_primitives::keccak256(b));
+        Self {
+            signer_key,
+            ..Self::new(signer)
         }
     }
 
@@ -673,6 +696,7 @@ impl SessionBuilder {
         token_caps.sort_by_key(|t| t.token);
         let record = SessionRecord {
             signer: self.signer,
+            signer_key: self.signer_key,
             valid_after: self.valid_after,
             valid_until: self.valid_until,
             native_cap: self.native_cap,

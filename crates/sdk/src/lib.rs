@@ -41,6 +41,7 @@ pub mod hash;
 pub mod inspect;
 pub mod key;
 pub mod keystore;
+pub mod p256_key;
 pub mod permission_file;
 #[cfg(feature = "rpc")]
 pub mod rpc;

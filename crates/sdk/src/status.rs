@@ -267,6 +267,7 @@ mod tests {
     fn record() -> SessionRecord {
         SessionRecord {
             signer: Address::repeat_byte(7),
+            signer_key: Default::default(),
             valid_after: 100,
             valid_until: 200,
             native_cap: Limit::Limited(5),

@@ -249,6 +249,7 @@ mod tests {
     fn record() -> SessionRecord {
         SessionRecord {
             signer: Address::repeat_byte(1),
+            signer_key: Default::default(),
             valid_after: 0,
             valid_until: 0,
             native_cap: Limit::Limited(1000),

@@ -124,6 +124,7 @@ impl RegSpec {
         };
         SessionRecord {
             signer,
+            signer_key: Default::default(),
             valid_after,
             valid_until,
             native_cap: self

@@ -145,6 +145,7 @@ impl RegSpec {
         }
         SessionRecord {
             signer,
+            signer_key: Default::default(),
             valid_after,
             valid_until,
             native_cap: self.native.map_or(Limit::Unlimited, Limit::Limited),

@@ -116,6 +116,7 @@ pub fn demo_record(
     calls.sort_by_key(|c| c.key.to_bytes());
     SessionRecord {
         signer,
+        signer_key: Default::default(),
         valid_after: 1000,
         valid_until: 4600,
         native_cap: Limit::Limited(ETH),
