@@ -111,7 +111,9 @@ interface ISessionKeyValidator {
     /// @param position Byte offset in the encoded record where the problem was found.
     error InvalidRecord(uint8 code, uint256 position);
 
-    /// @notice `userOp.signature` is not signer(20) ‖ r(32) ‖ s(32) ‖ v(1) = 85 bytes.
+    /// @notice `userOp.signature` does not have its session's signer kind's shape: signer(20) ‖
+    /// r ‖ s ‖ v (85 bytes) for secp256k1, signer ‖ r ‖ s (84) for P-256, signer ‖ r ‖ s ‖
+    /// u16 length ‖ authenticatorData (≥ 37) ‖ clientDataJSON tail for WebAuthn.
     /// @param length Its length.
     error InvalidSignatureLength(uint256 length);
 

@@ -282,8 +282,12 @@ impl<H: Host + ?Sized> Module<'_, H> {
     /// The P-256 key of the session at `session_slot` (words 3 and 4).
     fn p256_key(&self, session_slot: U256) -> P256PublicKey {
         P256PublicKey {
-            x: self.host.load(slots::offset(session_slot, session_word::KEY_X as usize)),
-            y: self.host.load(slots::offset(session_slot, session_word::KEY_Y as usize)),
+            x: self
+                .host
+                .load(slots::offset(session_slot, session_word::KEY_X as usize)),
+            y: self
+                .host
+                .load(slots::offset(session_slot, session_word::KEY_Y as usize)),
         }
     }
 

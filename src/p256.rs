@@ -37,8 +37,11 @@ pub fn verify<H: Host + ?Sized>(
     sig: &P256Signature,
     key: &P256PublicKey,
 ) -> bool {
-    host.static_call_word(&P256VERIFY, &sig.precompile_input(hash, key), P256VERIFY_GAS)
-        == Some(B256::with_last_byte(1))
+    host.static_call_word(
+        &P256VERIFY,
+        &sig.precompile_input(hash, key),
+        P256VERIFY_GAS,
+    ) == Some(B256::with_last_byte(1))
 }
 
 /// Whether `assertion` is a passkey's signature with `challenge` as its WebAuthn challenge:

@@ -339,7 +339,8 @@ fn a_native_cap_above_96_bits_is_refused_at_registration_and_writes_nothing() {
     let mut h = Harness::new();
     h.install();
     let before = h.storage();
-    // version (1) + signer (20) + window (12) + flags (1): the native cap starts at byte 34.
+    // version (1) + window (12) + kind (1) + signer (20) + flags (1): the native cap starts at
+    // byte 35.
     let err = h
         .contract
         .register_session(Bytes::from(record.encode()))
@@ -348,7 +349,7 @@ fn a_native_cap_above_96_bits_is_refused_at_registration_and_writes_nothing() {
         err,
         revert_of(InvalidRecord {
             code: 15,
-            position: U256::from(34)
+            position: U256::from(35)
         })
     );
     assert_eq!(h.storage(), before);

@@ -7,6 +7,7 @@ mod abi_file;
 mod audit;
 mod harness;
 mod install;
+mod p256;
 mod register;
 mod router;
 mod threats;

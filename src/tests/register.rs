@@ -77,9 +77,9 @@ fn register_rejects_a_non_canonical_record_with_code_and_position() {
     h.install();
     let before = h.storage();
     let mut bytes = demo_record(&session_key(1)).encode();
-    // validUntil (bytes 27..33) := validAfter: an empty window.
-    let after = bytes[21..27].to_vec();
-    bytes[27..33].copy_from_slice(&after);
+    // validUntil (bytes 7..13) := validAfter (bytes 1..7): an empty window.
+    let after = bytes[1..7].to_vec();
+    bytes[7..13].copy_from_slice(&after);
     let err = h
         .contract
         .register_session(Bytes::from(bytes.clone()))
@@ -88,7 +88,7 @@ fn register_rejects_a_non_canonical_record_with_code_and_position() {
         err,
         revert_of(InvalidRecord {
             code: 4,
-            position: U256::from(21)
+            position: U256::from(1)
         })
     );
     bytes.push(0);

@@ -11,6 +11,7 @@ use crate::layout::{
     TokenCapWord,
 };
 use crate::record::{Limit, RecordHeader, SessionRecord};
+use crate::signer::P256PublicKey;
 
 /// One session's storage words, in memory.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -21,6 +22,8 @@ pub struct MemoryStore {
     pub counters: B256,
     /// Session word 2.
     pub paymaster: B256,
+    /// Session words 3 and 4: the P-256 key, for the P-256 signer kinds.
+    pub key: Option<P256PublicKey>,
     /// Call entries by key.
     pub calls: BTreeMap<[u8; 25], Vec<B256>>,
     /// Token-cap words by token.
@@ -95,6 +98,7 @@ impl MemoryStore {
                 B256::ZERO
             },
             paymaster: paymaster_word(record),
+            key: record.signer_key.p256().copied(),
             calls: record
                 .calls
                 .iter()

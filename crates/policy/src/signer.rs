@@ -62,14 +62,16 @@ pub struct P256PublicKey {
 }
 
 /// The field prime of P-256 (SEC 2 §2.4.2), big-endian.
-pub const P256_FIELD: [u8; 32] = hex32(*b"ffffffff00000001000000000000000000000000ffffffffffffffffffffffff");
+pub const P256_FIELD: [u8; 32] =
+    hex32(*b"ffffffff00000001000000000000000000000000ffffffffffffffffffffffff");
 
 /// `⌊n / 2⌋` for the P-256 group order `n` (SEC 2 §2.4.2): a larger `s` is the malleable twin.
 pub const P256_HALF_ORDER: [u8; 32] =
     hex32(*b"7fffffff800000007fffffffffffffffde737d56d38bcf4279dce5617e3192a8");
 
 /// The P-256 group order `n`.
-pub const P256_ORDER: [u8; 32] = hex32(*b"ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551");
+pub const P256_ORDER: [u8; 32] =
+    hex32(*b"ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551");
 
 const fn hex32(s: [u8; 64]) -> [u8; 32] {
     const fn digit(c: u8) -> u8 {
@@ -132,7 +134,10 @@ impl P256Signature {
     /// The 160-byte input of `P256VERIFY` (RIP-7212): `hash ‖ r ‖ s ‖ x ‖ y`.
     pub fn precompile_input(&self, hash: &B256, key: &P256PublicKey) -> [u8; 160] {
         let mut out = [0u8; 160];
-        for (i, w) in [hash, &self.r, &self.s, &key.x, &key.y].into_iter().enumerate() {
+        for (i, w) in [hash, &self.r, &self.s, &key.x, &key.y]
+            .into_iter()
+            .enumerate()
+        {
             out[32 * i..32 * (i + 1)].copy_from_slice(w.as_slice());
         }
         out
@@ -244,7 +249,9 @@ impl<'a> Proof<'a> {
     pub fn parse(kind: SignerKind, sig: &'a [u8]) -> Option<Self> {
         let (_, proof) = crate::signature::split_signer(sig)?;
         match kind {
-            SignerKind::Secp256k1 => crate::signature::SessionSignature::parse(sig).map(Self::Secp256k1),
+            SignerKind::Secp256k1 => {
+                crate::signature::SessionSignature::parse(sig).map(Self::Secp256k1)
+            }
             SignerKind::P256 => P256Signature::from_slice(proof).map(Self::P256),
             SignerKind::WebAuthn => WebAuthnAssertion::parse(proof).map(Self::WebAuthn),
         }

@@ -56,6 +56,9 @@ fn records() -> Vec<RecordError> {
         LimitTooLarge { at: 14 },
         TrailingBytes { at: 15 },
         TimestampTooLarge,
+        UnknownSignerKind { at: 13 },
+        InvalidPublicKey { at: 14 },
+        SignerNotKeyAddress,
     ]
 }
 
@@ -175,7 +178,7 @@ fn decoding_refuses_what_the_module_never_sends() {
         let bad = ModuleError::MalformedExecution { code }.encode();
         assert_eq!(ModuleError::decode(&bad), None, "execution code {code}");
     }
-    for code in [0u8, 18, 255] {
+    for code in [0u8, 21, 255] {
         let bad = ModuleError::InvalidRecord { code, position: 0 }.encode();
         assert_eq!(ModuleError::decode(&bad), None, "record code {code}");
     }
@@ -255,7 +258,7 @@ fn messages_carry_the_summary_and_the_payload() {
     );
     assert_eq!(
         RecordError::UnsupportedVersion(9).to_string(),
-        "an encoding version this module does not read (it reads version 1) (version 9)"
+        "an encoding version this module does not read (it reads version 2) (version 9)"
     );
     assert_eq!(
         RecordError::EmptyWindow {

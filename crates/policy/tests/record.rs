@@ -7,10 +7,14 @@ use sessionkey_policy::condition::MAX_ONE_OF;
 use sessionkey_policy::layout::{
     self, CallKey, SelectorMatch, TargetMatch, MAX_ENTRY_WORDS, MAX_NATIVE_CAP,
 };
-use sessionkey_policy::record::{MAX_CALLS, MAX_TIMESTAMP, MAX_TOKEN_CAPS, RECORD_VERSION};
+use sessionkey_policy::record::{
+    p256_signer, MAX_CALLS, MAX_TIMESTAMP, MAX_TOKEN_CAPS, RECORD_VERSION, SIGNER_KIND_AT,
+};
 use sessionkey_policy::rule::MAX_RULES;
+use sessionkey_policy::signer::{P256PublicKey, P256_FIELD};
 use sessionkey_policy::{
-    CallPolicy, Condition, Limit, ParamRule, RecordError, SessionRecord, TokenCap, TokenLimit,
+    CallPolicy, Condition, Limit, ParamRule, RecordError, SessionRecord, SignerKey, TokenCap,
+    TokenLimit,
 };
 
 // ---------------------------------------------------------------- an independent encoder
@@ -46,10 +50,24 @@ fn ref_key(key: &CallKey) -> [u8; 25] {
 
 fn reference_encoding(r: &SessionRecord) -> (Vec<u8>, Vec<usize>) {
     let mut e = RefEncoder::default();
-    e.field(&[1]);
-    e.field(r.signer.as_slice());
+    e.field(&[2]);
     e.field(&r.valid_after.to_be_bytes()[2..]);
     e.field(&r.valid_until.to_be_bytes()[2..]);
+    match r.signer_key {
+        SignerKey::Secp256k1 => {
+            e.field(&[0]);
+            e.field(r.signer.as_slice());
+        }
+        SignerKey::P256(k) | SignerKey::WebAuthn(k) => {
+            e.field(&[if matches!(r.signer_key, SignerKey::P256(_)) {
+                1
+            } else {
+                2
+            }]);
+            e.field(k.x.as_slice());
+            e.field(k.y.as_slice());
+        }
+    }
     let mut flags = 0u8;
     let native = match r.native_cap {
         Limit::Limited(v) => v,
@@ -175,13 +193,13 @@ fn base() -> SessionRecord {
     }
 }
 
-const CALL_COUNT: usize = 70;
-const ENTRY0: usize = 71;
-const RULE_COUNT0: usize = 112;
-const RULE0: usize = 113;
-const TOKEN_COUNT: usize = 185;
-const TOKEN0: usize = 186;
-const BASE_LEN: usize = 239;
+const CALL_COUNT: usize = 71;
+const ENTRY0: usize = 72;
+const RULE_COUNT0: usize = 113;
+const RULE0: usize = 114;
+const TOKEN_COUNT: usize = 186;
+const TOKEN0: usize = 187;
+const BASE_LEN: usize = 240;
 
 fn with(f: impl FnOnce(&mut SessionRecord)) -> SessionRecord {
     let mut r = base();
@@ -259,14 +277,98 @@ fn empty_record_with_everything_unlimited_round_trips() {
     };
     assert_eq!(r.validate(), Ok(()));
     let enc = r.encode();
-    assert_eq!(enc.len(), 92);
-    assert_eq!(enc[33], 1 | 2 | 4 | 8);
+    assert_eq!(enc.len(), 93);
+    assert_eq!(enc[34], 1 | 2 | 4 | 8);
     assert_eq!(SessionRecord::decode(&enc), Ok(r));
+}
+
+/// A P-256 session: the key instead of the address, which is derived from it.
+fn p256_base(webauthn: bool) -> SessionRecord {
+    let key = P256PublicKey {
+        x: B256::repeat_byte(0x11),
+        y: B256::repeat_byte(0x22),
+    };
+    SessionRecord {
+        signer: key_address(&key),
+        signer_key: if webauthn {
+            SignerKey::WebAuthn(key)
+        } else {
+            SignerKey::P256(key)
+        },
+        ..base()
+    }
+}
+
+#[test]
+fn p256_records_carry_the_key_and_derive_the_signer() {
+    for (webauthn, kind) in [(false, 1u8), (true, 2)] {
+        let r = p256_base(webauthn);
+        let enc = r.encode();
+        // 64 bytes of key where a secp256k1 record has 20 of address.
+        assert_eq!(enc.len(), BASE_LEN + 44);
+        assert_eq!(enc, reference_encoding(&r).0);
+        assert_eq!(enc[SIGNER_KIND_AT], kind);
+        assert_eq!(&enc[SIGNER_KIND_AT + 1..SIGNER_KIND_AT + 33], &[0x11; 32]);
+        assert_eq!(&enc[SIGNER_KIND_AT + 33..SIGNER_KIND_AT + 65], &[0x22; 32]);
+        assert_eq!(SessionRecord::decode(&enc), Ok(r.clone()));
+        assert_eq!(r.validate(), Ok(()));
+        // The address is keccak256(x ‖ y)[12..].
+        let mut xy = [0x11u8; 64];
+        xy[32..].fill(0x22);
+        assert_eq!(
+            r.signer,
+            Address::from_slice(&alloy_primitives::keccak256(xy)[12..])
+        );
+    }
+}
+
+#[test]
+fn a_p256_session_under_another_address_is_refused() {
+    let mut r = p256_base(false);
+    r.signer = SIGNER;
+    assert_eq!(r.validate(), Err(RecordError::SignerNotKeyAddress));
+}
+
+#[test]
+fn p256_keys_outside_the_field_or_at_infinity_are_refused() {
+    let at = SIGNER_KIND_AT + 1;
+    let prime = B256::new(P256_FIELD);
+    let below = B256::from(U256::from_be_bytes(P256_FIELD) - U256::from(1));
+    for (x, y, ok) in [
+        (prime, B256::repeat_byte(1), false),
+        (B256::repeat_byte(1), prime, false),
+        (B256::repeat_byte(0xff), B256::repeat_byte(1), false),
+        (B256::ZERO, B256::ZERO, false),
+        (below, below, true),
+        (B256::ZERO, B256::repeat_byte(1), true),
+    ] {
+        let key = P256PublicKey { x, y };
+        let r = SessionRecord {
+            signer: key_address(&key),
+            signer_key: SignerKey::P256(key),
+            ..base()
+        };
+        if ok {
+            assert_eq!(r.validate(), Ok(()), "{x} {y}");
+        } else {
+            rejects(&r, RecordError::InvalidPublicKey { at });
+        }
+    }
+}
+
+#[test]
+fn unknown_signer_kinds_are_refused() {
+    for kind in [3u8, 0x80, 0xff] {
+        bytes_reject(
+            |b| b[SIGNER_KIND_AT] = kind,
+            RecordError::UnknownSignerKind { at: SIGNER_KIND_AT },
+        );
+    }
 }
 
 #[test]
 fn unsupported_version_is_refused() {
-    for v in [0u8, 2, 0xff] {
+    for v in [0u8, 1, 3, 0xff] {
         bytes_reject(|b| b[0] = v, RecordError::UnsupportedVersion(v));
     }
 }
@@ -329,16 +431,16 @@ fn timestamps_beyond_48_bits_are_not_representable() {
 fn unknown_flag_bits_are_refused() {
     // Bits 16 and 32 are header-only (wildcard markers): a record may not carry them.
     for bit in [0x10u8, 0x20, 0x40, 0x80] {
-        bytes_reject(|b| b[33] |= bit, RecordError::UnknownFlags { at: 33 });
+        bytes_reject(|b| b[34] |= bit, RecordError::UnknownFlags { at: 34 });
     }
 }
 
 #[test]
 fn unlimited_flag_with_a_non_zero_cap_is_contradictory() {
     // Native unlimited flag on top of the 1000 cap at 34..50.
-    bytes_reject(|b| b[33] |= 1, RecordError::ContradictoryLimit { at: 34 });
+    bytes_reject(|b| b[34] |= 1, RecordError::ContradictoryLimit { at: 35 });
     // Gas unlimited flag on top of the 5000 budget at 50..66.
-    bytes_reject(|b| b[33] |= 2, RecordError::ContradictoryLimit { at: 50 });
+    bytes_reject(|b| b[34] |= 2, RecordError::ContradictoryLimit { at: 51 });
 }
 
 #[test]
@@ -346,11 +448,11 @@ fn native_caps_above_96_bits_are_too_large() {
     // The session header keeps the native counter in 96 bits: the cap at 34..50 must fit.
     rejects(
         &with(|r| r.native_cap = Limit::Limited(MAX_NATIVE_CAP + 1)),
-        RecordError::LimitTooLarge { at: 34 },
+        RecordError::LimitTooLarge { at: 35 },
     );
     rejects(
         &with(|r| r.native_cap = Limit::Limited(u128::MAX)),
-        RecordError::LimitTooLarge { at: 34 },
+        RecordError::LimitTooLarge { at: 35 },
     );
     assert_eq!(
         with(|r| r.native_cap = Limit::Limited(MAX_NATIVE_CAP)).validate(),
@@ -360,15 +462,15 @@ fn native_caps_above_96_bits_are_too_large() {
 
 #[test]
 fn op_count_without_the_ops_limited_flag_is_contradictory() {
-    bytes_reject(|b| b[69] = 1, RecordError::ContradictoryLimit { at: 66 });
-    bytes_reject(|b| b[66] = 0x80, RecordError::ContradictoryLimit { at: 66 });
+    bytes_reject(|b| b[70] = 1, RecordError::ContradictoryLimit { at: 67 });
+    bytes_reject(|b| b[67] = 0x80, RecordError::ContradictoryLimit { at: 67 });
 }
 
 #[test]
 fn paymaster_flag_with_the_zero_address_is_contradictory() {
     rejects(
         &with(|r| r.paymaster = Some(Address::ZERO)),
-        RecordError::ContradictoryLimit { at: 70 },
+        RecordError::ContradictoryLimit { at: 71 },
     );
 }
 
@@ -897,9 +999,34 @@ fn arb_record() -> impl Strategy<Value = SessionRecord> {
     arb_record_sized(6, MAX_RULES)
 }
 
+/// A well-formed P-256 key (coordinates below the prime; whether the point is on the curve is
+/// the precompile's business, not the encoding's).
+fn arb_p256_key() -> impl Strategy<Value = P256PublicKey> {
+    let coordinate = any::<[u8; 32]>().prop_map(|mut w| {
+        w[0] &= 0x7f;
+        B256::from(w)
+    });
+    (coordinate.clone(), coordinate)
+        .prop_filter("not (0, 0)", |(x, y)| !(x.is_zero() && y.is_zero()))
+        .prop_map(|(x, y)| P256PublicKey { x, y })
+}
+
+/// A signer: a secp256k1 address, or a P-256 key (raw or WebAuthn) with its derived address.
+fn arb_signer() -> impl Strategy<Value = (Address, SignerKey)> {
+    prop_oneof![
+        2 => arb_address().prop_map(|a| (a, SignerKey::Secp256k1)),
+        1 => arb_p256_key().prop_map(|k| (key_address(&k), SignerKey::P256(k))),
+        1 => arb_p256_key().prop_map(|k| (key_address(&k), SignerKey::WebAuthn(k))),
+    ]
+}
+
+fn key_address(k: &P256PublicKey) -> Address {
+    p256_signer(k, |b| alloy_primitives::keccak256(b))
+}
+
 fn arb_record_sized(max_calls: usize, max_rules: usize) -> impl Strategy<Value = SessionRecord> {
     (
-        arb_address(),
+        arb_signer(),
         (0..=MAX_TIMESTAMP, 0..=MAX_TIMESTAMP, any::<bool>()),
         (
             arb_native_limit(),
@@ -912,7 +1039,7 @@ fn arb_record_sized(max_calls: usize, max_rules: usize) -> impl Strategy<Value =
     )
         .prop_map(
             |(
-                signer,
+                (signer, signer_key),
                 (a, b, expires),
                 (native_cap, gas_budget, max_ops),
                 paymaster,
@@ -943,7 +1070,7 @@ fn arb_record_sized(max_calls: usize, max_rules: usize) -> impl Strategy<Value =
                 token_caps.dedup_by_key(|t| t.token);
                 SessionRecord {
                     signer,
-                    signer_key: Default::default(),
+                    signer_key,
                     valid_after,
                     valid_until,
                     native_cap,

@@ -44,8 +44,8 @@ use sessionkey_policy::record::{
     CallPolicy, Limit, SessionRecord, SignerKey, TokenCap, TokenLimit, MAX_CALLS, MAX_TIMESTAMP,
     MAX_TOKEN_CAPS,
 };
-use sessionkey_policy::signer::P256PublicKey;
 use sessionkey_policy::rule::{ParamRule, MAX_RULES};
+use sessionkey_policy::signer::P256PublicKey;
 use sessionkey_policy::RecordError;
 
 use crate::address::parse_address;

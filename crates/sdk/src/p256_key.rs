@@ -6,7 +6,6 @@
 use alloy_primitives::{keccak256, Address, B256};
 use p256::ecdsa::signature::hazmat::{PrehashSigner, PrehashVerifier};
 use p256::ecdsa::{Signature, SigningKey, VerifyingKey};
-use p256::elliptic_curve::sec1::ToEncodedPoint;
 use sessionkey_policy::record::p256_signer;
 use sessionkey_policy::signer::{
     base64url_32, P256PublicKey, P256Signature, WebAuthnAssertion, CLIENT_DATA_PREFIX,
@@ -39,7 +38,9 @@ impl P256Key {
 
     /// The key with private scalar `bytes`; `None` for zero or a value not below the order.
     pub fn from_bytes(bytes: &[u8; 32]) -> Option<Self> {
-        SigningKey::from_slice(bytes).ok().map(Self::from_signing_key)
+        SigningKey::from_slice(bytes)
+            .ok()
+            .map(Self::from_signing_key)
     }
 
     fn from_signing_key(key: SigningKey) -> Self {
@@ -106,8 +107,8 @@ impl P256Key {
         // User present (bit 0) and user verified (bit 2).
         authenticator_data.push(FLAG_USER_PRESENT | 0x04);
         authenticator_data.extend_from_slice(&sign_count.to_be_bytes());
-        let challenge_text = String::from_utf8(base64url_32(challenge).to_vec())
-            .expect("base64url is ASCII");
+        let challenge_text =
+            String::from_utf8(base64url_32(challenge).to_vec()).expect("base64url is ASCII");
         let client_data_json = format!(
             r#"{{"type":"webauthn.get","challenge":"{challenge_text}","origin":"{origin}","crossOrigin":false}}"#
         )
@@ -262,7 +263,11 @@ mod tests {
         assert_eq!(parsed.client_data(&challenge), a.client_data_json);
         assert_eq!(parsed.authenticator_data, a.authenticator_data.as_slice());
         assert!(verifies_webauthn(&challenge, &parsed, &key.public_key()));
-        assert!(!verifies_webauthn(&keccak256(b"other"), &parsed, &key.public_key()));
+        assert!(!verifies_webauthn(
+            &keccak256(b"other"),
+            &parsed,
+            &key.public_key()
+        ));
         // An assertion for another challenge cannot even be encoded for this one.
         assert_eq!(
             a.session_signature(key.address(), &keccak256(b"other")),

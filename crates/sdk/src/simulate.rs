@@ -2,7 +2,7 @@
 //!
 //! [`simulate`] takes a session's record and storage words (after its usage so far), the module
 //! address, a packed user operation and its hash, and follows the contract's order exactly:
-//! signature length → session live → strict `execute` decoding → `authorize_op` (op count,
+//! signer named → session live → signature shaped for the session's signer kind → strict `execute` decoding → `authorize_op` (op count,
 //! paymaster / gas budget, each call, native cap, token caps) → signature. It answers what
 //! `validateUserOp` would: the validationData it returns (with the signature-failure bit), or the
 //! typed error it reverts with, ABI-encoded from the committed interface. `tests/agreement.rs`
@@ -16,17 +16,20 @@ use sessionkey_policy::engine::{authorize_op, OpFacts};
 use sessionkey_policy::error::ModuleError;
 use sessionkey_policy::execution::decode_execute;
 use sessionkey_policy::memory::MemoryStore;
-use sessionkey_policy::signature::SessionSignature;
+use sessionkey_policy::signature::split_signer;
+use sessionkey_policy::signer::{P256PublicKey, Proof, SignerKind};
 use sessionkey_policy::validation_data::ValidationData;
 use sessionkey_policy::{gas, ExecutionError, Violation};
 
 use crate::account_calls::{Call, PackedUserOperation};
 use crate::key::{session_digest, verifies};
+use crate::p256_key::{verifies_p256, verifies_webauthn};
 
 /// Why `validateUserOp` reverts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Rejection {
-    /// `userOp.signature` is not 85 bytes.
+    /// `userOp.signature` does not have the shape of its session's signer kind (85 bytes for
+    /// secp256k1, 84 for P-256, a well-formed WebAuthn assertion), or names no signer.
     InvalidSignatureLength(usize),
     /// The named signer has no live session on the account.
     SessionNotActive {
@@ -155,16 +158,19 @@ pub fn simulate(
             })
             .collect();
     }
-    let Some(sig) = SessionSignature::parse(&op.signature) else {
+    let Some((signer, _)) = split_signer(&op.signature) else {
         return verdict;
     };
-    if sig.signer != session.signer || session.revoked {
-        verdict.outcome = Outcome::Reverts(Rejection::SessionNotActive {
-            account,
-            signer: sig.signer,
-        });
+    if signer != session.signer || session.revoked {
+        verdict.outcome = Outcome::Reverts(Rejection::SessionNotActive { account, signer });
         return verdict;
     }
+    // The shape is the session's signer kind's, as on-chain.
+    let Some(proof) = SignerKind::from_byte(session.store.header.signer_kind)
+        .and_then(|kind| Proof::parse(kind, &op.signature))
+    else {
+        return verdict;
+    };
     let executions = match decoded {
         Ok((_, e)) => e,
         Err(e) => {
@@ -186,7 +192,11 @@ pub fn simulate(
         Ok(outcome) => {
             store.apply(&outcome);
             let mut vd = outcome.validation_data;
-            vd.sig_failed = !verifies(&session_digest(&user_op_hash, module), &sig);
+            vd.sig_failed = !proof_verifies(
+                &proof,
+                &session_digest(&user_op_hash, module),
+                store.key.as_ref(),
+            );
             verdict.outcome = Outcome::Returns(vd);
             verdict.native_spent = outcome.native_spent;
             verdict.token_spent = outcome.token_spent;
@@ -196,16 +206,49 @@ pub fn simulate(
     verdict
 }
 
-/// A placeholder signature naming `signer` (r = s = 0, never valid): lets the policy be checked
-/// for an op that is not signed yet, as a bundler's gas estimation does.
-pub fn placeholder_signature(signer: Address) -> Bytes {
-    SessionSignature {
-        signer,
-        r: B256::ZERO,
-        s: B256::ZERO,
-        v: 27,
+/// Whether the module accepts `proof` over `digest` (the session's P-256 key in `key`).
+fn proof_verifies(proof: &Proof<'_>, digest: &B256, key: Option<&P256PublicKey>) -> bool {
+    match (proof, key) {
+        (Proof::Secp256k1(sig), _) => verifies(digest, sig),
+        (Proof::P256(sig), Some(key)) => verifies_p256(digest, sig, key),
+        (Proof::WebAuthn(assertion), Some(key)) => verifies_webauthn(digest, assertion, key),
+        _ => false,
     }
-    .to_bytes()
-    .to_vec()
-    .into()
+}
+
+/// A placeholder secp256k1 signature naming `signer` (r = s = 0, never valid): lets the
+/// policy be checked for an op that is not signed yet, as a bundler's gas estimation does.
+pub fn placeholder_signature(signer: Address) -> Bytes {
+    placeholder_signature_for(SignerKind::Secp256k1, signer)
+}
+
+/// Authenticator data of the WebAuthn placeholder: a zero RP ID hash, user present and
+/// verified, sign count 0 (the 37-byte minimum).
+const PLACEHOLDER_AUTHENTICATOR_DATA: [u8; 37] = {
+    let mut a = [0u8; 37];
+    a[32] = 0x05;
+    a
+};
+
+/// Client data after the challenge in the WebAuthn placeholder: as long as a browser's for a
+/// typical origin, so estimation sees realistic calldata and hashing costs.
+const PLACEHOLDER_CLIENT_DATA_TAIL: &[u8] =
+    br#","origin":"https://wallet.example.org","crossOrigin":false}"#;
+
+/// A placeholder signature of `kind`'s shape naming `signer` (r = s = 0, never valid), of the
+/// length a real one has (for WebAuthn: a typical authenticator data and client data), so
+/// estimation charges what the signed op will cost.
+pub fn placeholder_signature_for(kind: SignerKind, signer: Address) -> Bytes {
+    let mut out = signer.to_vec();
+    out.extend_from_slice(&[0u8; 64]);
+    match kind {
+        SignerKind::Secp256k1 => out.push(27),
+        SignerKind::P256 => {}
+        SignerKind::WebAuthn => {
+            out.extend_from_slice(&(PLACEHOLDER_AUTHENTICATOR_DATA.len() as u16).to_be_bytes());
+            out.extend_from_slice(&PLACEHOLDER_AUTHENTICATOR_DATA);
+            out.extend_from_slice(PLACEHOLDER_CLIENT_DATA_TAIL);
+        }
+    }
+    out.into()
 }

@@ -6,10 +6,12 @@
 use alloy_primitives::{Address, B256, U256};
 use sessionkey_policy::layout::{CallKey, SelectorMatch, TargetMatch};
 use sessionkey_policy::signature::SessionSignature;
+use sessionkey_policy::signer::{P256PublicKey, P256Signature};
 use sessionkey_policy::{
     erc20, CallPolicy, Condition, Limit, ParamRule, SessionRecord, TokenCap, TokenLimit,
 };
 use sessionkey_sdk::key::ecrecover;
+use sessionkey_sdk::p256_key::{p256_verify, P256Key};
 use sessionkey_sdk::SessionKey;
 
 /// What the ecrecover precompile (address 1) returns for `input` = `hash ‖ v ‖ r ‖ s` (input
@@ -35,6 +37,35 @@ pub fn ecrecover_precompile(input: &[u8]) -> Vec<u8> {
     ecrecover(&word(0), &sig)
         .map(|a| a.into_word().to_vec())
         .unwrap_or_default()
+}
+
+/// What `P256VERIFY` (RIP-7212, address 0x100) returns for `input` =
+/// `hash ‖ r ‖ s ‖ x ‖ y`: the word 1 when the signature verifies, nothing otherwise (input
+/// other than 160 bytes included). High `s` is accepted, as the precompile does. Verification
+/// is the SDK's [`p256_verify`], the one the simulator uses.
+pub fn p256verify_precompile(input: &[u8]) -> Vec<u8> {
+    let Ok(input) = <&[u8; 160]>::try_from(input) else {
+        return Vec::new();
+    };
+    let word = |i: usize| B256::from_slice(&input[32 * i..32 * (i + 1)]);
+    let sig = P256Signature {
+        r: word(1),
+        s: word(2),
+    };
+    let key = P256PublicKey {
+        x: word(3),
+        y: word(4),
+    };
+    if p256_verify(&word(0), &sig, &key) {
+        B256::with_last_byte(1).to_vec()
+    } else {
+        Vec::new()
+    }
+}
+
+/// The P-256 key with private scalar `[seed; 32]`.
+pub fn p256_key(seed: u8) -> P256Key {
+    P256Key::from_bytes(&[seed; 32]).expect("a repeated small byte is a valid P-256 scalar")
 }
 
 /// The session key with private scalar `[seed; 32]`: deterministic addresses for tests.
