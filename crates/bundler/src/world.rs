@@ -683,6 +683,23 @@ impl World {
         op.signature = key.session_signature(hash, self.module).into();
     }
 
+    /// An op running `call_data` through the module, signed by `sign` from the session digest
+    /// `keccak256(userOpHash ‖ module)` (for signers other than [`SessionKey`]: P-256 keys,
+    /// passkeys).
+    pub fn session_op_signed_with(
+        &mut self,
+        account: &Account,
+        call_data: Vec<u8>,
+        sign: impl FnOnce(B256) -> Vec<u8>,
+    ) -> PackedUserOperation {
+        let nonce_key = self.module_nonce_key();
+        let mut op = self.op(account, nonce_key, call_data);
+        let hash = self.user_op_hash(&op);
+        let digest = keccak256(digest_preimage(&hash, self.module));
+        op.signature = sign(digest).into();
+        op
+    }
+
     /// An op validated by the account's owner (nonce key 0), signed as its kind expects: the
     /// raw userOpHash (OpenZeppelin's `SignerECDSA`) or its EIP-191 hash (the test account).
     pub fn owner_op(&mut self, account: &Account, call_data: Vec<u8>) -> PackedUserOperation {

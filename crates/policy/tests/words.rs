@@ -1005,14 +1005,14 @@ fn error_codes_are_stable_and_distinct() {
     let record = [
         (RecordError::Truncated { at: 5 }, 1, 5),
         (RecordError::UnsupportedVersion(2), 2, 0),
-        (RecordError::ZeroSigner, 3, 1),
+        (RecordError::ZeroSigner, 3, 14),
         (
             RecordError::EmptyWindow {
                 valid_after: 2,
                 valid_until: 1,
             },
             4,
-            21,
+            1,
         ),
         (RecordError::UnknownFlags { at: 33 }, 5, 33),
         (RecordError::ContradictoryLimit { at: 34 }, 6, 34),
@@ -1026,6 +1026,10 @@ fn error_codes_are_stable_and_distinct() {
         (RecordError::TooLargeForStorage { at: 71 }, 14, 71),
         (RecordError::LimitTooLarge { at: 207 }, 15, 207),
         (RecordError::TrailingBytes { at: 239 }, 16, 239),
+        (RecordError::TimestampTooLarge, 17, 0),
+        (RecordError::UnknownSignerKind { at: 13 }, 18, 13),
+        (RecordError::InvalidPublicKey { at: 14 }, 19, 14),
+        (RecordError::SignerNotKeyAddress, 20, 0),
     ];
     for (e, code, position) in record {
         assert_eq!((e.code(), e.position()), (code, position), "{e:?}");

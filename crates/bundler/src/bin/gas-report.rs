@@ -7,12 +7,11 @@
 
 use std::fmt::Write as _;
 
-use alloy_primitives::{Address, U256};
+use alloy_primitives::{Address, B256, U256};
 use alloy_sol_types::SolCall;
 use devnet_bundler::bindings::PackedUserOperation;
 use devnet_bundler::bindings::TestToken;
 use devnet_bundler::devnet::erc7562::Rule;
-use devnet_bundler::devnet::tracer::opcode;
 use devnet_bundler::devnet::{AccessKind, FrameKind, ValidationTrace};
 use devnet_bundler::scenarios::{
     approve, batch, demo_record, single, transfer, ALICE, ATTACKER, DEX, UNIT,
@@ -22,6 +21,8 @@ use devnet_bundler::{
     Account, BundleReport, OpOutcome, SessionKey, ValidationCheck, World, WorldError,
 };
 use sessionkey_policy::layout::SelectorMatch;
+use sessionkey_policy::SignerKey;
+use sessionkey_sdk::p256_key::P256Key;
 use stylus_check::entry_cost::{MIN_CACHED_INIT_GAS, MIN_INIT_GAS};
 
 /// EIP-2929 cold SLOAD.
@@ -55,7 +56,8 @@ fn module_frame(check: &ValidationCheck) -> Option<&devnet_bundler::devnet::Fram
         .find(|f| f.kind == FrameKind::Stylus)
 }
 
-/// The module frame's floor: cold reads, writes, the ecrecover call and the minimum entry.
+/// The module frame's floor: cold reads, writes, the precompile calls (ecrecover; P256VERIFY
+/// and SHA-256 for P-256 signers) at what they were charged, and the minimum entry.
 fn floor(trace: &ValidationTrace) -> Option<[u64; 2]> {
     let index = trace
         .frames
@@ -72,13 +74,18 @@ fn floor(trace: &ValidationTrace) -> Option<[u64; 2]> {
         .iter()
         .filter(|a| a.kind == AccessKind::Write)
         .count() as u64;
-    let ecrecover = frame
-        .code_accesses
+    // The precompile frames the module opened: the next frames one level down, up to the
+    // module's return.
+    let precompiles: u64 = trace.frames[index + 1..]
         .iter()
-        .filter(|c| c.address == ECRECOVER && c.opcode == opcode::STATICCALL)
-        .count() as u64;
-    let schedule =
-        reads * COLD_SLOAD + writes * WARM_RESET_SSTORE + ecrecover * (ECRECOVER_GAS + WARM_ACCESS);
+        .take_while(|f| f.depth > frame.depth)
+        .filter(|f| f.depth == frame.depth + 1 && f.kind == FrameKind::Precompile)
+        .map(|f| {
+            debug_assert!(f.code_address != ECRECOVER || f.gas_used == ECRECOVER_GAS);
+            f.gas_used + WARM_ACCESS
+        })
+        .sum();
+    let schedule = reads * COLD_SLOAD + writes * WARM_RESET_SSTORE + precompiles;
     Some([
         schedule + MIN_CACHED_INIT_GAS,
         schedule + MIN_CACHED_INIT_GAS + MIN_INIT_GAS,
@@ -252,6 +259,25 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let registered = world.register_session(&account, plain.encode())?;
     assert!(registered.success, "registerSession failed");
+    // The demo session for a P-256 key (signing the digest) and for a passkey (WebAuthn).
+    let p256_key = P256Key::from_bytes(&[11; 32]).expect("a valid scalar");
+    let passkey = P256Key::from_bytes(&[12; 32]).expect("a valid scalar");
+    for (k, signer_key) in [
+        (&p256_key, SignerKey::P256(p256_key.public_key())),
+        (&passkey, SignerKey::WebAuthn(passkey.public_key())),
+    ] {
+        let mut r = demo_record(k.address(), world.token, 999_000);
+        r.signer_key = signer_key;
+        let registered = world.register_session(&account, r.encode())?;
+        assert!(registered.success, "registerSession failed");
+    }
+    let sign_p256 = |digest: B256| p256_key.sign_session_digest(&digest);
+    let sign_passkey = |digest: B256| {
+        passkey
+            .webauthn_assert(&digest, "https://wallet.example.org", 1)
+            .session_signature(passkey.address(), &digest)
+            .expect("an assertion for this digest")
+    };
     let token = world.token;
     let entry = world
         .chain
@@ -284,6 +310,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Box::new(|w| w.session_op(&account, &plain_key, erc20())),
         Box::new(|w| w.session_op(&account, &key, approve_dex())),
         Box::new(|w| w.session_op(&account, &key, batch3())),
+        Box::new(|w| w.session_op_signed_with(&account, erc20(), sign_p256)),
+        Box::new(|w| w.session_op_signed_with(&account, erc20(), sign_passkey)),
         Box::new(|w| w.simple_account_op(&simple, ALICE, U256::from(UNIT / 100), vec![])),
         Box::new(|w| w.simple_account_op(&simple, token, U256::ZERO, simple_erc20())),
     ];
@@ -334,6 +362,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     rows.push(measure(
         &mut world,
         "session-key ERC-20 transfer under a token cap, no parameter rule",
+        op,
+    )?);
+    let op = world.session_op_signed_with(&account, erc20(), sign_p256);
+    rows.push(measure(
+        &mut world,
+        "session-key ERC-20 transfer, P-256 key (RIP-7212)",
+        op,
+    )?);
+    let op = world.session_op_signed_with(&account, erc20(), sign_passkey);
+    rows.push(measure(
+        &mut world,
+        "session-key ERC-20 transfer, passkey (WebAuthn)",
         op,
     )?);
     let op = world.session_op(&account, &key, approve_dex());
