@@ -114,11 +114,12 @@ pub struct P256Signature {
 impl P256Signature {
     /// Reads `r ‖ s` from exactly 64 bytes.
     pub fn from_slice(bytes: &[u8]) -> Option<Self> {
-        let rs: &[u8; 64] = bytes.try_into().ok()?;
-        let (r, s) = rs.split_at(32);
+        // Checked splits and array copies only: no panic path (and its formatting) is linked.
+        let (r, s) = bytes.split_first_chunk::<32>()?;
+        let s: &[u8; 32] = s.try_into().ok()?;
         Some(Self {
-            r: B256::from_slice(r),
-            s: B256::from_slice(s),
+            r: B256::new(*r),
+            s: B256::new(*s),
         })
     }
 
@@ -134,11 +135,9 @@ impl P256Signature {
     /// The 160-byte input of `P256VERIFY` (RIP-7212): `hash ‖ r ‖ s ‖ x ‖ y`.
     pub fn precompile_input(&self, hash: &B256, key: &P256PublicKey) -> [u8; 160] {
         let mut out = [0u8; 160];
-        for (i, w) in [hash, &self.r, &self.s, &key.x, &key.y]
-            .into_iter()
-            .enumerate()
-        {
-            out[32 * i..32 * (i + 1)].copy_from_slice(w.as_slice());
+        let words = [hash, &self.r, &self.s, &key.x, &key.y];
+        for (chunk, w) in out.chunks_exact_mut(32).zip(words) {
+            chunk.copy_from_slice(w.as_slice());
         }
         out
     }
@@ -217,16 +216,22 @@ const BASE64URL: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvw
 /// `bytes` in base64url without padding: 43 characters.
 pub fn base64url_32(bytes: &B256) -> [u8; CHALLENGE_LEN] {
     let mut out = [0u8; CHALLENGE_LEN];
-    // 30 bytes make 40 characters in groups of three; the last two bytes make three more.
-    for (group, chunk) in bytes.0.chunks(3).enumerate() {
-        let mut n = 0u32;
-        for (i, b) in chunk.iter().enumerate() {
-            n |= (*b as u32) << (16 - 8 * i);
+    let mut chars = out.iter_mut();
+    // Six bits at a time from a bit buffer (`pending` of them waiting in `bits`); the last
+    // character takes the final 4 bits padded with zeros. Masked indexing: no panic path.
+    let (mut bits, mut pending) = (0u32, 0u32);
+    for b in bytes.0 {
+        bits = ((bits << 8) | b as u32) & 0xffff;
+        pending += 8;
+        while pending >= 6 {
+            pending -= 6;
+            if let Some(c) = chars.next() {
+                *c = BASE64URL[((bits >> pending) & 63) as usize];
+            }
         }
-        let chars = chunk.len() + 1;
-        for i in 0..chars {
-            out[4 * group + i] = BASE64URL[((n >> (18 - 6 * i)) & 63) as usize];
-        }
+    }
+    if let Some(c) = chars.next() {
+        *c = BASE64URL[((bits << (6 - pending)) & 63) as usize];
     }
     out
 }
@@ -255,5 +260,42 @@ impl<'a> Proof<'a> {
             SignerKind::P256 => P256Signature::from_slice(proof).map(Self::P256),
             SignerKind::WebAuthn => WebAuthnAssertion::parse(proof).map(Self::WebAuthn),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Against a reference encoder written from RFC 4648 §5 (groups of three bytes), on 256
+    /// inputs.
+    #[test]
+    fn base64url_matches_a_reference_encoder() {
+        fn reference(bytes: &[u8]) -> alloc::string::String {
+            let mut out = alloc::string::String::new();
+            for chunk in bytes.chunks(3) {
+                let mut n = [0u8; 3];
+                n[..chunk.len()].copy_from_slice(chunk);
+                let v = (n[0] as u32) << 16 | (n[1] as u32) << 8 | n[2] as u32;
+                for i in 0..=chunk.len() {
+                    out.push(BASE64URL[((v >> (18 - 6 * i)) & 63) as usize] as char);
+                }
+            }
+            out
+        }
+        for seed in 0..=255u8 {
+            let w = B256::from(core::array::from_fn::<u8, 32, _>(|i| {
+                seed.wrapping_mul(31)
+                    .wrapping_add((i as u8).wrapping_mul(seed | 1))
+            }));
+            assert_eq!(
+                core::str::from_utf8(&base64url_32(&w)).unwrap(),
+                reference(w.as_slice())
+            );
+        }
+        // All ones: 42 '_' (63), then the last four bits zero-padded (60, '8').
+        let ones = base64url_32(&B256::repeat_byte(0xff));
+        assert_eq!(&ones[..42], [b'_'; 42].as_slice());
+        assert_eq!(ones[42], b'8');
     }
 }
