@@ -195,4 +195,15 @@ interface ISessionKeyValidator {
 
     /// @notice Amounts summed over the op overflow 256 bits (only with absurd values).
     error AmountOverflow();
+
+    /// @notice The op names a cap period of a periodic session that has closed: an op of a
+    /// later period was validated, and the earlier period's counters are gone.
+    /// @param period The period the op names.
+    /// @param current The period the session's counters are for.
+    error PeriodClosed(uint32 period, uint32 current);
+
+    /// @notice The op names a cap period the session does not have: it would start after the
+    /// session ends (or past 48-bit time).
+    /// @param period The period the op names.
+    error PeriodOutOfRange(uint32 period);
 }

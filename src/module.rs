@@ -7,11 +7,15 @@ use alloc::vec::Vec;
 use alloy_primitives::{Address, B256, U256};
 use sessionkey_policy::layout::{
     self as layout, session_flags, session_word, AccountWord, CallKey, EntryWords, SessionHeader,
-    SessionStatus, TokenCapWord,
+    SessionStatus,
 };
-use sessionkey_policy::memory::{counters_word, has_counters, header_word, paymaster_of};
+use sessionkey_policy::memory::{
+    header_word, initial_counters_word, initial_token_word, paymaster_of, period_config_of,
+};
 use sessionkey_policy::record::{self, CheckOnly, RecordHeader, RecordSink};
-use sessionkey_policy::signature::split_signer;
+use sessionkey_policy::signature::{
+    digest_preimage, period_digest_preimage, split_period, split_signer,
+};
 use sessionkey_policy::signer::{P256PublicKey, Proof, SignerKind};
 use sessionkey_policy::userop::UserOpRef;
 use sessionkey_policy::{
@@ -49,12 +53,12 @@ impl<H: Host + ?Sized> Module<'_, H> {
             return Err(Error::already_installed(account));
         }
         // Decode and check everything before the first write.
-        let mut records: Vec<(Address, &[u8])> = Vec::new();
+        let mut records: Vec<(Address, bool, &[u8])> = Vec::new();
         let mut rest = data;
         while !rest.is_empty() {
             let (header, used) = record::visit(rest, &mut CheckOnly)?;
             let signer = self.signer_of(&header);
-            if records.iter().any(|(s, _)| *s == signer) {
+            if records.iter().any(|(s, _, _)| *s == signer) {
                 return Err(Error::session_already_active(account, signer));
             }
             // `used` never exceeds `rest` (visit reads within it); checked, not indexed, so no
@@ -62,14 +66,14 @@ impl<H: Host + ?Sized> Module<'_, H> {
             let (encoded, tail) = rest
                 .split_at_checked(used)
                 .ok_or(RecordError::Truncated { at: used })?;
-            records.push((signer, encoded));
+            records.push((signer, header.period.is_some(), encoded));
             rest = tail;
         }
         state.installed = true;
         self.set_account_word(account, &state);
         events::module_installed(self.host, account);
-        for (signer, encoded) in records {
-            self.register(account, signer, encoded)?;
+        for (signer, periodic, encoded) in records {
+            self.register(account, signer, periodic, encoded)?;
         }
         Ok(())
     }
@@ -115,7 +119,12 @@ impl<H: Host + ?Sized> Module<'_, H> {
         let account = self.host.msg_sender();
         self.installed_account(account)?;
         let header = record::visit_exact(record, &mut CheckOnly)?;
-        self.register(account, self.signer_of(&header), record)
+        self.register(
+            account,
+            self.signer_of(&header),
+            header.period.is_some(),
+            record,
+        )
     }
 
     /// Revokes the calling account's session of `signer`; its very next op fails.
@@ -209,15 +218,18 @@ impl<H: Host + ?Sized> Module<'_, H> {
         }
         let state = self.installed_account(account)?;
         let bad_length = || Error::invalid_signature_length(user_op.signature.len());
-        let (signer, _) = split_signer(user_op.signature).ok_or_else(bad_length)?;
+        let (signer, rest) = split_signer(user_op.signature).ok_or_else(bad_length)?;
         let session_slot = slots::session_slot(self.host, signer, account);
         let header = SessionHeader::unpack(&self.host.load(session_slot));
         if !header.is_live(&state) {
             return Err(Error::session_not_active(account, signer));
         }
-        // The signature's shape is the session's signer kind (never its length).
+        // The signature's shape is the session's (its signer kind, whether it names a period),
+        // never inferred from its length.
+        let periodic = header.has(session_flags::PERIODIC);
+        let (period, proof) = split_period(rest, periodic).ok_or_else(bad_length)?;
         let proof = SignerKind::from_byte(header.signer_kind)
-            .and_then(|kind| Proof::parse(kind, user_op.signature))
+            .and_then(|kind| Proof::parse(kind, signer, proof))
             .ok_or_else(bad_length)?;
         let (_, executions) = decode_execute(user_op.call_data)?;
         let module = self.host.contract_address();
@@ -231,6 +243,7 @@ impl<H: Host + ?Sized> Module<'_, H> {
                 &user_op.gas_fees,
             ),
             paymaster: gas::paymaster_of(user_op.paymaster_and_data),
+            period,
         };
         let mut storage = SessionStorage {
             host: self.host,
@@ -251,12 +264,12 @@ impl<H: Host + ?Sized> Module<'_, H> {
             storage.store(storage.token_slot(*token), *word);
         }
 
-        let digest = self
-            .host
-            .keccak256(&sessionkey_policy::signature::digest_preimage(
-                &user_op_hash,
-                module,
-            ));
+        let digest = if periodic {
+            self.host
+                .keccak256(&period_digest_preimage(&user_op_hash, module, period))
+        } else {
+            self.host.keccak256(&digest_preimage(&user_op_hash, module))
+        };
         // Each check calls its precompiles before looking at the signature's form, so gas does
         // not depend on what a dummy signature looks like.
         let valid = match proof {
@@ -320,7 +333,15 @@ impl<H: Host + ?Sized> Module<'_, H> {
     /// caller has checked the account is installed; the whole write happens in this one call, so
     /// a record is never live half-written (a revert undoes all of it), and the header that makes
     /// it live is written last.
-    fn register(&self, account: Address, signer: Address, encoded: &[u8]) -> Result<(), Error> {
+    /// `periodic`: the record's periodic flag, from the check pass (token caps are written
+    /// before `visit` returns the header).
+    fn register(
+        &self,
+        account: Address,
+        signer: Address,
+        periodic: bool,
+        encoded: &[u8],
+    ) -> Result<(), Error> {
         let mut state = self.account_word(account);
         let session = slots::session_slot(self.host, signer, account);
         let old = SessionHeader::unpack(&self.host.load(session));
@@ -341,16 +362,23 @@ impl<H: Host + ?Sized> Module<'_, H> {
             account,
             signer,
             perm_nonce,
+            periodic,
             base: U256::ZERO,
             entry: EntryWords::new(0, 0),
         };
         let (header, _) = record::visit(encoded, &mut writer)?;
         // Words read only under a flag are written only under it (an older registration's
         // words at these slots are never read while the flag is clear).
-        if has_counters(header.flags) {
+        if let Some(counters) = initial_counters_word(&header) {
             self.store(
                 slots::offset(session, session_word::COUNTERS as usize),
-                counters_word(&header).pack(),
+                counters,
+            );
+        }
+        if let Some(config) = period_config_of(&header) {
+            self.store(
+                slots::offset(session, session_word::PERIOD as usize),
+                config.pack(),
             );
         }
         if header.flags & session_flags::PAYMASTER != 0 {
@@ -378,6 +406,8 @@ struct EntryWriter<'m, 'h, H: Host + ?Sized> {
     account: Address,
     signer: Address,
     perm_nonce: u64,
+    /// Token caps renew per period.
+    periodic: bool,
     /// Base slot of the current call entry.
     base: U256,
     entry: EntryWords,
@@ -409,6 +439,6 @@ impl<H: Host + ?Sized> RecordSink for EntryWriter<'_, '_, H> {
         let host = self.module.host;
         let slot = slots::token_slot(host, self.account, self.signer, self.perm_nonce, cap.token);
         self.module
-            .store(slot, TokenCapWord::initial(&cap.limit).pack());
+            .store(slot, initial_token_word(&cap.limit, self.periodic));
     }
 }

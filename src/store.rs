@@ -75,4 +75,8 @@ impl<H: Host + ?Sized> RecordStore for SessionStorage<'_, H> {
     fn paymaster_word(&mut self) -> B256 {
         self.load(self.session_word(session_word::PAYMASTER))
     }
+
+    fn period_word(&mut self) -> B256 {
+        self.load(self.session_word(session_word::PERIOD))
+    }
 }

@@ -219,6 +219,7 @@ fn engine_on_random_storage(
         executions: &executions,
         prefund,
         paymaster,
+        period: 0,
     };
     let Ok(out) = authorize_op(&mut store, &session, &facts) else {
         return Ok(());

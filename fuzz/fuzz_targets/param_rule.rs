@@ -86,6 +86,7 @@ fn run(u: &mut Unstructured) -> arbitrary::Result<()> {
         gas_budget: Limit::Unlimited,
         max_ops: None,
         paymaster: None,
+        period: None,
         calls: vec![CallPolicy {
             key: CallKey {
                 target: TargetMatch::Exact(target),
@@ -113,6 +114,7 @@ fn run(u: &mut Unstructured) -> arbitrary::Result<()> {
         executions: &executions,
         prefund: U256::ZERO,
         paymaster: None,
+        period: 0,
     };
     let got = authorize_op(&mut store, &session, &facts).map(|_| ());
     assert_eq!(got, expected, "engine vs model");

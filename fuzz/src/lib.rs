@@ -215,6 +215,7 @@ pub fn record(u: &mut Unstructured, signer: Address) -> Result<SessionRecord> {
         } else {
             None
         },
+        period: None,
         calls,
         token_caps,
     })

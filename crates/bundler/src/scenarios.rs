@@ -66,6 +66,7 @@ pub fn demo_record(signer: Address, token: Address, start: u64) -> SessionRecord
         gas_budget: Limit::Unlimited,
         max_ops: None,
         paymaster: None,
+        period: None,
         calls,
         token_caps: vec![TokenCap {
             token,

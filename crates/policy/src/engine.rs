@@ -6,9 +6,15 @@
 //! the store over Stylus storage; [`crate::memory::MemoryStore`] implements it over a record in
 //! memory for the SDK's simulator and for tests. Both run this function.
 //!
-//! Order of checks (the first failure is reported): op count → paymaster / gas-fee budget →
-//! each call in order (self-call, entry lookup, value, rules, ERC-20 shape) → native cap →
-//! token caps. Lookup picks the **most specific** entry: exact target+selector, then the
+//! Order of checks (the first failure is reported): the named period (periodic sessions) → op
+//! count → paymaster / gas-fee budget → each call in order (self-call, entry lookup, value,
+//! rules, ERC-20 shape) → native cap → token caps.
+//!
+//! A periodic session's caps renew every period. The op names its period (validation must not
+//! read the clock, ERC-7562); the engine checks that period's counters and returns the period's
+//! window as validationData, so EntryPoint refuses the op outside it (AA22). An op naming a
+//! later period starts that period's counters from zero; one naming an earlier period than the
+//! counters' is refused ([`Violation::PeriodClosed`]): that period has ended. Lookup picks the **most specific** entry: exact target+selector, then the
 //! target's any-selector entry, then the selector's any-target entry; a failing specific entry
 //! is never rescued by a wildcard.
 
@@ -21,11 +27,12 @@ use crate::error::Violation;
 use crate::execution::Execution;
 use crate::layout::{
     descriptor_position, read_descriptor, session_flags, values_start, CallHeader, CallKey,
-    CountersWord, SelectorMatch, SessionHeader, TargetMatch, TokenCapWord,
+    CountersWord, PeriodConfig, PeriodCounters, PeriodicTokenWord, SelectorMatch, SessionHeader,
+    TargetMatch, TokenCapWord,
 };
 use crate::rule::param_word;
 use crate::validation_data::ValidationData;
-use crate::word::u256_from_u128;
+use crate::word::{low_u128, u256_from_u128};
 
 /// Read access to one session's stored record.
 pub trait RecordStore {
@@ -41,6 +48,8 @@ pub trait RecordStore {
     fn counters_word(&mut self) -> B256;
     /// Session word 2 (paymaster address in the low 20 bytes).
     fn paymaster_word(&mut self) -> B256;
+    /// Session word 5 ([`PeriodConfig`], periodic sessions).
+    fn period_word(&mut self) -> B256;
 }
 
 /// The session as loaded from its header word (liveness already checked by the caller).
@@ -59,6 +68,8 @@ pub struct OpFacts<'a> {
     pub prefund: U256,
     /// The op's paymaster, if any.
     pub paymaster: Option<Address>,
+    /// The cap period the op names (periodic sessions; ignored otherwise).
+    pub period: u32,
 }
 
 /// Storage words to write when the op is authorised, and its validity window.
@@ -78,23 +89,180 @@ pub struct OpOutcome {
     pub token_spent: Vec<(Address, U256)>,
 }
 
+/// The session's counters as one op uses them: a lifetime session's remaining caps, or a
+/// periodic session's use of the named period.
+enum Meter {
+    /// Caps for the session's life: the counters word, read at most once and only when the op
+    /// count or the gas budget applies.
+    Lifetime {
+        counters: Option<CountersWord>,
+        dirty: bool,
+    },
+    /// Caps per period.
+    Periodic {
+        config: PeriodConfig,
+        counters: PeriodCounters,
+        loaded: PeriodCounters,
+        window: (u64, u64),
+    },
+}
+
+impl Meter {
+    fn new<S: RecordStore>(
+        store: &mut S,
+        session: &SessionState,
+        period: u32,
+    ) -> Result<Self, Violation> {
+        if !session.has(session_flags::PERIODIC) {
+            return Ok(Self::Lifetime {
+                counters: None,
+                dirty: false,
+            });
+        }
+        let config = PeriodConfig::unpack(&store.period_word());
+        let loaded = PeriodCounters::unpack(&store.counters_word());
+        let counters = loaded.for_period(period).ok_or(Violation::PeriodClosed {
+            period,
+            current: loaded.period,
+        })?;
+        let window = config
+            .window(period, session.valid_after, session.valid_until)
+            .ok_or(Violation::PeriodOutOfRange { period })?;
+        Ok(Self::Periodic {
+            config,
+            counters,
+            loaded,
+            window,
+        })
+    }
+
+    fn lifetime<S: RecordStore>(
+        store: &mut S,
+        counters: &mut Option<CountersWord>,
+    ) -> CountersWord {
+        *counters.get_or_insert_with(|| CountersWord::unpack(&store.counters_word()))
+    }
+
+    fn count_op<S: RecordStore>(&mut self, store: &mut S) -> Result<(), Violation> {
+        match self {
+            Self::Lifetime { counters, dirty } => {
+                let mut c = Self::lifetime(store, counters);
+                if c.ops_remaining == 0 {
+                    return Err(Violation::OpLimitReached);
+                }
+                c.ops_remaining -= 1;
+                *counters = Some(c);
+                *dirty = true;
+            }
+            Self::Periodic {
+                config, counters, ..
+            } => {
+                if counters.ops_spent >= config.ops_cap {
+                    return Err(Violation::OpLimitReached);
+                }
+                counters.ops_spent += 1;
+            }
+        }
+        Ok(())
+    }
+
+    fn charge_gas<S: RecordStore>(&mut self, store: &mut S, cost: U256) -> Result<(), Violation> {
+        let left = match self {
+            Self::Lifetime { counters, .. } => Self::lifetime(store, counters).gas_remaining,
+            Self::Periodic {
+                config, counters, ..
+            } => config.gas_cap.saturating_sub(counters.gas_spent),
+        };
+        let remaining = u256_from_u128(left);
+        if cost > remaining {
+            return Err(Violation::GasBudgetExceeded { cost, remaining });
+        }
+        let cost = low_u128(&cost);
+        match self {
+            Self::Lifetime { counters, dirty } => {
+                if let Some(c) = counters {
+                    c.gas_remaining -= cost;
+                }
+                *dirty |= cost != 0;
+            }
+            Self::Periodic { counters, .. } => counters.gas_spent += cost,
+        }
+        Ok(())
+    }
+
+    /// Debits `native` (non-zero, the session capped); a lifetime session's new header word.
+    fn spend_native(
+        &mut self,
+        session: &SessionState,
+        native: U256,
+    ) -> Result<Option<B256>, Violation> {
+        // The header's native field: what is left (lifetime), or the cap per period.
+        let (left, periodic) = match self {
+            Self::Lifetime { .. } => (session.native_remaining, None),
+            Self::Periodic { counters, .. } => (
+                session
+                    .native_remaining
+                    .saturating_sub(counters.native_spent),
+                Some(counters),
+            ),
+        };
+        let remaining = u256_from_u128(left);
+        if native > remaining {
+            return Err(Violation::NativeCapExceeded {
+                requested: native,
+                remaining,
+            });
+        }
+        let native = low_u128(&native);
+        Ok(match periodic {
+            Some(counters) => {
+                counters.native_spent += native;
+                None
+            }
+            None => {
+                let mut next = *session;
+                next.native_remaining -= native;
+                Some(next.pack())
+            }
+        })
+    }
+
+    /// The period the op uses (periodic sessions).
+    fn period(&self) -> Option<u32> {
+        match self {
+            Self::Lifetime { .. } => None,
+            Self::Periodic { counters, .. } => Some(counters.period),
+        }
+    }
+
+    /// The counters word to write, if it changed.
+    fn counters_word(&self) -> Option<B256> {
+        match self {
+            Self::Lifetime { counters, dirty } => counters.filter(|_| *dirty).map(|c| c.pack()),
+            Self::Periodic {
+                counters, loaded, ..
+            } => (counters != loaded).then(|| counters.pack()),
+        }
+    }
+
+    /// The op's window: the session's, or the named period's within it.
+    fn window(&self, session: &SessionState) -> (u64, u64) {
+        match self {
+            Self::Lifetime { .. } => (session.valid_after, session.valid_until),
+            Self::Periodic { window, .. } => *window,
+        }
+    }
+}
+
 /// Checks the op against the session and returns what to write back.
 pub fn authorize_op<S: RecordStore>(
     store: &mut S,
     session: &SessionState,
     op: &OpFacts<'_>,
 ) -> Result<OpOutcome, Violation> {
-    // The counters word is read once, and only when the op count or the gas budget applies.
-    let mut counters: Option<CountersWord> = None;
-    let mut counters_dirty = false;
+    let mut meter = Meter::new(store, session, op.period)?;
     if session.has(session_flags::OPS_LIMITED) {
-        let mut c = CountersWord::unpack(&store.counters_word());
-        if c.ops_remaining == 0 {
-            return Err(Violation::OpLimitReached);
-        }
-        c.ops_remaining -= 1;
-        counters_dirty = true;
-        counters = Some(c);
+        meter.count_op(store)?;
     }
 
     match op.paymaster {
@@ -106,20 +274,7 @@ pub fn authorize_op<S: RecordStore>(
             }
         }
         None if !session.has(session_flags::GAS_UNLIMITED) => {
-            let mut c = match counters {
-                Some(c) => c,
-                None => CountersWord::unpack(&store.counters_word()),
-            };
-            let remaining = u256_from_u128(c.gas_remaining);
-            if op.prefund > remaining {
-                return Err(Violation::GasBudgetExceeded {
-                    cost: op.prefund,
-                    remaining,
-                });
-            }
-            c.gas_remaining -= low_u128(&op.prefund);
-            counters_dirty |= !op.prefund.is_zero();
-            counters = Some(c);
+            meter.charge_gas(store, op.prefund)?;
         }
         None => {}
     }
@@ -164,53 +319,84 @@ pub fn authorize_op<S: RecordStore>(
 
     let mut header = None;
     if !native.is_zero() && !session.has(session_flags::NATIVE_UNLIMITED) {
-        let remaining = u256_from_u128(session.native_remaining);
-        if native > remaining {
-            return Err(Violation::NativeCapExceeded {
-                requested: native,
-                remaining,
-            });
-        }
-        let mut next = *session;
-        next.native_remaining -= low_u128(&native);
-        header = Some(next.pack());
+        header = meter.spend_native(session, native)?;
     }
 
     let mut token_caps = Vec::new();
     for &(token, amount) in &token_spent {
-        let cap = TokenCapWord::unpack(&store.token_cap(token))
-            .ok_or(Violation::TokenCapMissing { token })?;
-        if cap.unlimited {
-            continue;
-        }
-        if amount > cap.remaining {
-            return Err(Violation::TokenCapExceeded {
-                token,
-                requested: amount,
-                remaining: cap.remaining,
-            });
-        }
-        if !amount.is_zero() {
-            let next = TokenCapWord {
-                unlimited: false,
-                remaining: cap.remaining - amount,
-            };
-            token_caps.push((token, next.pack()));
+        if let Some(word) = debit_token(store, &meter, token, amount)? {
+            token_caps.push((token, word));
         }
     }
 
+    let (valid_after, valid_until) = meter.window(session);
     Ok(OpOutcome {
         header,
-        counters: counters.filter(|_| counters_dirty).map(|c| c.pack()),
+        counters: meter.counters_word(),
         token_caps,
         validation_data: ValidationData {
             sig_failed: false,
-            valid_after: session.valid_after,
-            valid_until: session.valid_until,
+            valid_after,
+            valid_until,
         },
         native_spent: native,
         token_spent,
     })
+}
+
+/// Debits `amount` of `token` from its cap; the word to write, if it changes.
+fn debit_token<S: RecordStore>(
+    store: &mut S,
+    meter: &Meter,
+    token: Address,
+    amount: U256,
+) -> Result<Option<B256>, Violation> {
+    let word = store.token_cap(token);
+    let exceeded = |remaining| Violation::TokenCapExceeded {
+        token,
+        requested: amount,
+        remaining,
+    };
+    if let Some(mut cap) = PeriodicTokenWord::unpack(&word) {
+        // Only a periodic session registers periodic caps; anything else fails closed.
+        let period = meter.period().ok_or(Violation::TokenCapMissing { token })?;
+        if cap.period > period {
+            return Err(Violation::PeriodClosed {
+                period,
+                current: cap.period,
+            });
+        }
+        if cap.period < period {
+            cap.period = period;
+            cap.spent = 0;
+        }
+        let remaining = u256_from_u128(cap.cap.saturating_sub(cap.spent));
+        if amount > remaining {
+            return Err(exceeded(remaining));
+        }
+        if amount.is_zero() {
+            return Ok(None);
+        }
+        cap.spent += low_u128(&amount);
+        return Ok(Some(cap.pack()));
+    }
+    let cap = TokenCapWord::unpack(&word).ok_or(Violation::TokenCapMissing { token })?;
+    if cap.unlimited {
+        return Ok(None);
+    }
+    if amount > cap.remaining {
+        return Err(exceeded(cap.remaining));
+    }
+    if amount.is_zero() {
+        return Ok(None);
+    }
+    Ok(Some(
+        TokenCapWord {
+            unlimited: false,
+            remaining: cap.remaining - amount,
+        }
+        .pack(),
+    ))
 }
 
 /// The most specific stored entry matching the call.
@@ -303,11 +489,4 @@ fn check_rules<S: RecordStore>(
         }
     }
     Ok(())
-}
-
-/// The low 128 bits (callers have checked the value is below a `u128` bound); avoids ruint's
-/// panicking conversion, whose message formatting costs kilobytes of WASM.
-fn low_u128(v: &U256) -> u128 {
-    let l = v.as_limbs();
-    ((l[1] as u128) << 64) | l[0] as u128
 }

@@ -211,7 +211,8 @@ pub enum RecordError {
         /// Byte offset.
         at: usize,
     },
-    /// A token limit at or above 2^248, or a native cap at or above 2^96 (use the unlimited flag
+    /// A cap at or above what its counter holds: a token limit of 2^248 (2^104 in a periodic
+    /// session), a native cap of 2^96, a periodic gas budget of 2^88 (use the unlimited flag
     /// instead).
     LimitTooLarge {
         /// Byte offset.
@@ -238,6 +239,11 @@ pub enum RecordError {
     /// A P-256 session whose `signer` is not its key's address (only
     /// [`crate::SessionRecord::validate`] can see this: the encoding derives the address).
     SignerNotKeyAddress,
+    /// A cap period shorter than a minute (`layout::MIN_PERIOD`).
+    PeriodTooShort {
+        /// Byte offset.
+        at: usize,
+    },
 }
 
 codes! {
@@ -256,12 +262,13 @@ codes! {
         12 BadValueCount => "the wrong number of values for a rule's condition",
         13 EmptyRange => "a range whose minimum is above its maximum",
         14 TooLargeForStorage => "a call entry needing more than 128 storage words (ERC-7562's offset limit)",
-        15 LimitTooLarge => "a token cap at or above 2^248 or a native cap at or above 2^96 (use \"unlimited\")",
+        15 LimitTooLarge => "a cap too large for its counter: token 2^248 (2^104 periodic), native 2^96, periodic gas budget 2^88 (use \"unlimited\")",
         16 TrailingBytes => "bytes after the record",
         17 TimestampTooLarge => "validAfter or validUntil above 48 bits",
         18 UnknownSignerKind => "a signer kind this version does not define (0 secp256k1, 1 P-256, 2 WebAuthn)",
         19 InvalidPublicKey => "a P-256 public key with a coordinate not below the field prime, or (0, 0)",
         20 SignerNotKeyAddress => "a P-256 session whose signer is not keccak256(x || y)[12..] of its key",
+        21 PeriodTooShort => "a cap period shorter than 60 seconds",
     }
 }
 
@@ -300,7 +307,8 @@ impl RecordError {
             | Self::LimitTooLarge { at }
             | Self::TrailingBytes { at }
             | Self::UnknownSignerKind { at }
-            | Self::InvalidPublicKey { at } => at,
+            | Self::InvalidPublicKey { at }
+            | Self::PeriodTooShort { at } => at,
             Self::UnsupportedVersion(_) | Self::TimestampTooLarge | Self::SignerNotKeyAddress => 0,
             Self::ZeroSigner => crate::record::SIGNER_KIND_AT + 1,
             Self::EmptyWindow { .. } => 1,
@@ -401,6 +409,18 @@ pub enum Violation {
     },
     /// Sums overflowed 256 bits (only reachable with absurd values, refused all the same).
     AmountOverflow,
+    /// A periodic session's op names a period before the one its counters are for.
+    PeriodClosed {
+        /// The period named.
+        period: u32,
+        /// The counters' period.
+        current: u32,
+    },
+    /// A periodic session's op names a period that starts after the session ends.
+    PeriodOutOfRange {
+        /// The period named.
+        period: u32,
+    },
 }
 
 codes! {
@@ -419,6 +439,8 @@ codes! {
         12 GasBudgetExceeded => "a prefund above what is left of the session's gas-fee budget",
         13 PaymasterNotAllowed => "a paymaster the session does not name",
         14 AmountOverflow => "amounts summed over the op overflow 256 bits",
+        15 PeriodClosed => "a cap period that has closed: a later period's op was validated",
+        16 PeriodOutOfRange => "a cap period that starts after the session ends",
     }
 }
 
@@ -454,6 +476,10 @@ impl fmt::Display for Violation {
                 write!(f, "prefund {cost} wei, {remaining} left: ")?
             }
             Self::PaymasterNotAllowed { paymaster } => write!(f, "paymaster {paymaster}: ")?,
+            Self::PeriodClosed { period, current } => {
+                write!(f, "period {period}, counters at period {current}: ")?
+            }
+            Self::PeriodOutOfRange { period } => write!(f, "period {period}: ")?,
             Self::OpLimitReached | Self::AmountOverflow => {}
         }
         f.write_str(summary(Self::summary_of(self.code())))
@@ -665,6 +691,13 @@ impl ModuleError {
                     w(I::PaymasterNotAllowed::SELECTOR, &[addr(paymaster)])
                 }
                 Violation::AmountOverflow => w(I::AmountOverflow::SELECTOR, &[]),
+                Violation::PeriodClosed { period, current } => w(
+                    I::PeriodClosed::SELECTOR,
+                    &[index(period as usize), index(current as usize)],
+                ),
+                Violation::PeriodOutOfRange { period } => {
+                    w(I::PeriodOutOfRange::SELECTOR, &[index(period as usize)])
+                }
             },
         }
     }
@@ -760,6 +793,11 @@ impl ModuleError {
                 paymaster: x.paymaster,
             }),
             E::AmountOverflow(_) => v(Violation::AmountOverflow),
+            E::PeriodClosed(x) => v(Violation::PeriodClosed {
+                period: x.period,
+                current: x.current,
+            }),
+            E::PeriodOutOfRange(x) => v(Violation::PeriodOutOfRange { period: x.period }),
         }?;
         // alloy tolerates bytes after the last word; the module never sends any.
         (decoded.encode() == data).then_some(decoded)

@@ -47,6 +47,8 @@ pub mod session_word {
     pub const KEY_X: u8 = 3;
     /// P-256 public key `y`.
     pub const KEY_Y: u8 = 4;
+    /// [`super::PeriodConfig`] (periodic sessions only).
+    pub const PERIOD: u8 = 5;
 }
 
 /// Registration nonces a session header holds (40 bits); registering past the last one is
@@ -121,6 +123,11 @@ pub mod session_flags {
     pub const HAS_ANY_TARGET: u8 = 16;
     /// At least one entry matches any selector.
     pub const HAS_ANY_SELECTOR: u8 = 32;
+    /// Caps renew every period (a record flag too): word 1 is a [`super::PeriodCounters`],
+    /// word 5 a [`super::PeriodConfig`], and the header's native field is the cap per period.
+    pub const PERIODIC: u8 = 64;
+    /// Every flag a record may carry.
+    pub const RECORD_FLAGS: u8 = RECORD_MASK | PERIODIC;
 }
 
 /// Session word 0.
@@ -213,6 +220,118 @@ impl CountersWord {
         Self {
             gas_remaining: be_uint(w, 0, 16),
             ops_remaining: be_uint(w, 16, 4) as u32,
+        }
+    }
+}
+
+/// Largest periodic gas-fee budget (88 bits: it shares [`PeriodCounters`] with the other
+/// counters).
+pub const MAX_PERIODIC_GAS_CAP: u128 = (1 << 88) - 1;
+
+/// Largest periodic token cap (104 bits: cap and spent share the token word).
+pub const MAX_PERIODIC_TOKEN_CAP: u128 = (1 << 104) - 1;
+
+/// Shortest period: an op names its period before it is bundled, so a period shorter than a
+/// minute could hardly be hit, and one of a second could yield an end of 0 ("no expiry").
+pub const MIN_PERIOD: u32 = 60;
+
+/// Session word 5 of a periodic session: the period and the per-period caps of gas and ops
+/// (the native cap per period is the header's native field).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PeriodConfig {
+    /// Length of a period in seconds; period `n` starts at `validAfter + n·length`.
+    pub length: u32,
+    /// Gas-fee budget per period (when limited).
+    pub gas_cap: u128,
+    /// Ops per period (when limited).
+    pub ops_cap: u32,
+}
+
+impl PeriodConfig {
+    /// `[0..4]` length, `[4..15]` gas cap (88 bits), `[15..19]` ops cap.
+    pub fn pack(&self) -> B256 {
+        let mut w = B256::ZERO;
+        put_be_uint(&mut w, 0, 4, self.length as u128);
+        put_be_uint(&mut w, 4, 11, self.gas_cap);
+        put_be_uint(&mut w, 15, 4, self.ops_cap as u128);
+        w
+    }
+
+    /// Inverse of [`Self::pack`].
+    pub fn unpack(w: &B256) -> Self {
+        Self {
+            length: be_uint(w, 0, 4) as u32,
+            gas_cap: be_uint(w, 4, 11),
+            ops_cap: be_uint(w, 15, 4) as u32,
+        }
+    }
+
+    /// The window of period `n` within the session's `[valid_after, valid_until]` (0 = open):
+    /// `[valid_after + n·length, valid_after + (n+1)·length − 1]`, cut at `valid_until`.
+    /// `None` when the period starts past the session's end or past 48 bits: the session has no
+    /// such period.
+    pub fn window(&self, period: u32, valid_after: u64, valid_until: u64) -> Option<(u64, u64)> {
+        let length = self.length as u128;
+        let start = valid_after as u128 + period as u128 * length;
+        let end = start + length - 1;
+        let last = if valid_until == 0 {
+            crate::record::MAX_TIMESTAMP as u128
+        } else {
+            valid_until as u128
+        };
+        (start <= last).then(|| (start as u64, end.min(last) as u64))
+    }
+}
+
+/// Session word 1 of a periodic session: what the current period has used. An op naming a
+/// later period starts it from zero; nothing of one period is seen by another.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PeriodCounters {
+    /// The period these counters are for.
+    pub period: u32,
+    /// Native value sent in it (96 bits).
+    pub native_spent: u128,
+    /// Gas fees (prefund) charged in it (88 bits).
+    pub gas_spent: u128,
+    /// Ops validated in it.
+    pub ops_spent: u32,
+}
+
+impl PeriodCounters {
+    /// `[0]` 1 (so a registered session's word is never zero, and the first op's write is
+    /// never a zero → non-zero store), `[1..5]` period, `[5..17]` native spent, `[17..28]` gas
+    /// spent, `[28..32]` ops spent.
+    pub fn pack(&self) -> B256 {
+        let mut w = B256::ZERO;
+        w[0] = 1;
+        put_be_uint(&mut w, 1, 4, self.period as u128);
+        put_be_uint(&mut w, 5, 12, self.native_spent);
+        put_be_uint(&mut w, 17, 11, self.gas_spent);
+        put_be_uint(&mut w, 28, 4, self.ops_spent as u128);
+        w
+    }
+
+    /// Inverse of [`Self::pack`].
+    pub fn unpack(w: &B256) -> Self {
+        Self {
+            period: be_uint(w, 1, 4) as u32,
+            native_spent: be_uint(w, 5, 12),
+            gas_spent: be_uint(w, 17, 11),
+            ops_spent: be_uint(w, 28, 4) as u32,
+        }
+    }
+
+    /// The counters an op naming `period` starts from: these, or zero for a later period.
+    /// `None` for an earlier period, whose counters are gone (it has ended: a later one was
+    /// validated in a block EntryPoint accepted).
+    pub fn for_period(&self, period: u32) -> Option<Self> {
+        match period.cmp(&self.period) {
+            core::cmp::Ordering::Less => None,
+            core::cmp::Ordering::Equal => Some(*self),
+            core::cmp::Ordering::Greater => Some(Self {
+                period,
+                ..Self::default()
+            }),
         }
     }
 }
@@ -457,6 +576,43 @@ pub mod token_flags {
     pub const CONFIGURED: u8 = 1;
     /// The cap is explicitly unlimited.
     pub const UNLIMITED: u8 = 2;
+    /// The cap renews every period: the word is a [`super::PeriodicTokenWord`].
+    pub const PERIODIC: u8 = 4;
+}
+
+/// A periodic session's token cap as stored: `[0]` flags (configured | periodic), `[1..5]`
+/// the period `spent` is for, `[5..18]` cap per period, `[18..31]` spent in that period (104
+/// bits each).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PeriodicTokenWord {
+    /// The period `spent` is for.
+    pub period: u32,
+    /// Cap per period.
+    pub cap: u128,
+    /// Spent in `period`.
+    pub spent: u128,
+}
+
+impl PeriodicTokenWord {
+    /// Stored form.
+    pub fn pack(&self) -> B256 {
+        let mut w = B256::ZERO;
+        w[0] = token_flags::CONFIGURED | token_flags::PERIODIC;
+        put_be_uint(&mut w, 1, 4, self.period as u128);
+        put_be_uint(&mut w, 5, 13, self.cap);
+        put_be_uint(&mut w, 18, 13, self.spent);
+        w
+    }
+
+    /// `None` unless `w` is a periodic cap.
+    pub fn unpack(w: &B256) -> Option<Self> {
+        let periodic = token_flags::CONFIGURED | token_flags::PERIODIC;
+        (w[0] == periodic).then(|| Self {
+            period: be_uint(w, 1, 4) as u32,
+            cap: be_uint(w, 5, 13),
+            spent: be_uint(w, 18, 13),
+        })
+    }
 }
 
 /// A token cap as stored: `[0]` flags, `[1..32]` remaining (248 bits).

@@ -7,10 +7,10 @@ use alloy_primitives::{Address, B256};
 
 use crate::engine::{OpOutcome, RecordStore};
 use crate::layout::{
-    call_entry_words, session_flags, CallKey, CountersWord, SessionHeader, SessionStatus,
-    TokenCapWord,
+    call_entry_words, session_flags, CallKey, CountersWord, PeriodConfig, PeriodCounters,
+    PeriodicTokenWord, SessionHeader, SessionStatus, TokenCapWord,
 };
-use crate::record::{Limit, RecordHeader, SessionRecord};
+use crate::record::{Limit, RecordHeader, SessionRecord, TokenLimit};
 use crate::signer::P256PublicKey;
 
 /// One session's storage words, in memory.
@@ -24,6 +24,8 @@ pub struct MemoryStore {
     pub paymaster: B256,
     /// Session words 3 and 4: the P-256 key, for the P-256 signer kinds.
     pub key: Option<P256PublicKey>,
+    /// Session word 5 ([`PeriodConfig`], periodic sessions).
+    pub period: B256,
     /// Call entries by key.
     pub calls: BTreeMap<[u8; 25], Vec<B256>>,
     /// Token-cap words by token.
@@ -75,10 +77,47 @@ pub fn counters_word(h: &RecordHeader) -> CountersWord {
     }
 }
 
-/// Whether a session with these header flags keeps a counters word (a limited gas budget or
-/// op count); otherwise registration does not write it and validation never reads it.
+/// Whether a session with these header flags keeps a counters word (a periodic session, a
+/// limited gas budget or op count); otherwise registration does not write it and validation
+/// never reads it.
 pub fn has_counters(flags: u8) -> bool {
-    flags & session_flags::OPS_LIMITED != 0 || flags & session_flags::GAS_UNLIMITED == 0
+    flags & (session_flags::OPS_LIMITED | session_flags::PERIODIC) != 0
+        || flags & session_flags::GAS_UNLIMITED == 0
+}
+
+/// The counters word (session word 1) a registration writes, if the session keeps one: the
+/// caps left for a lifetime session, zero use of period 0 for a periodic one.
+pub fn initial_counters_word(h: &RecordHeader) -> Option<B256> {
+    if !has_counters(h.flags) {
+        None
+    } else if h.period.is_some() {
+        Some(PeriodCounters::default().pack())
+    } else {
+        Some(counters_word(h).pack())
+    }
+}
+
+/// The period word (session word 5) of a periodic session.
+pub fn period_config_of(h: &RecordHeader) -> Option<PeriodConfig> {
+    h.period.map(|length| PeriodConfig {
+        length,
+        gas_cap: amount(h.gas_budget),
+        ops_cap: h.max_ops.unwrap_or(0),
+    })
+}
+
+/// A token cap's registered word: lifetime, or per period in a periodic session.
+pub fn initial_token_word(limit: &TokenLimit, periodic: bool) -> B256 {
+    match limit {
+        // Below 2^104, checked at registration.
+        TokenLimit::Limited(cap) if periodic => PeriodicTokenWord {
+            period: 0,
+            cap: crate::word::low_u128(cap),
+            spent: 0,
+        }
+        .pack(),
+        _ => TokenCapWord::initial(limit).pack(),
+    }
 }
 
 /// [`paymaster_word`] from a record's header fields.
@@ -92,11 +131,10 @@ impl MemoryStore {
         Self {
             header: initial_header(record, perm_nonce),
             // As on-chain: a counters word only when the session keeps one.
-            counters: if has_counters(record.header().flags) {
-                initial_counters(record).pack()
-            } else {
-                B256::ZERO
-            },
+            counters: initial_counters_word(&record.header()).unwrap_or_default(),
+            period: period_config_of(&record.header())
+                .map(|c| c.pack())
+                .unwrap_or_default(),
             paymaster: paymaster_word(record),
             key: record.signer_key.p256().copied(),
             calls: record
@@ -107,7 +145,12 @@ impl MemoryStore {
             tokens: record
                 .token_caps
                 .iter()
-                .map(|t| (t.token, TokenCapWord::initial(&t.limit).pack()))
+                .map(|t| {
+                    (
+                        t.token,
+                        initial_token_word(&t.limit, record.period.is_some()),
+                    )
+                })
                 .collect(),
             reads: 0,
         }
@@ -156,5 +199,10 @@ impl RecordStore for MemoryStore {
     fn paymaster_word(&mut self) -> B256 {
         self.reads += 1;
         self.paymaster
+    }
+
+    fn period_word(&mut self) -> B256 {
+        self.reads += 1;
+        self.period
     }
 }

@@ -14,10 +14,14 @@
 //! [32]  x ‖ [32] y                kinds 1, 2: the P-256 public key (field elements, not 0,0);
 //!                                 the session's signer address is keccak256(x ‖ y)[12..]
 //! u8    flags                     1 native unlimited · 2 gas unlimited · 4 ops limited · 8 paymaster
+//!                                 · 64 periodic
 //! u128  native cap (wei)          0 when unlimited; 0 with the flag clear = no native value at all
 //! u128  gas-fee budget (wei)      0 when unlimited
 //! u32   max ops                   0 unless "ops limited"
 //! [20]  paymaster                 only with flag 8
+//! u32   period (seconds)          only with flag 64, ≥ 60: every cap (native, gas, ops, each
+//!                                 token) is per period; then the gas budget is < 2^88 and
+//!                                 token caps < 2^104
 //! u8    call count                ≤ 32, then per call, keys strictly ascending:
 //!         [25]  call key          see layout::CallKey::to_bytes
 //!         u128  max value per call
@@ -145,6 +149,9 @@ pub struct SessionRecord {
     pub max_ops: Option<u32>,
     /// Paymaster the session may use; `None` = the account pays, no paymaster allowed.
     pub paymaster: Option<Address>,
+    /// Length of a cap period in seconds: `Some` makes every cap renew each period (period `n`
+    /// starts at `valid_after + n·period`); `None` makes the caps last the session's life.
+    pub period: Option<u32>,
     /// Allowed calls, sorted by key. Empty allows nothing.
     pub calls: Vec<CallPolicy>,
     /// ERC-20 caps, sorted by token.
@@ -166,6 +173,9 @@ impl SessionRecord {
         }
         if self.paymaster.is_some() {
             f |= session_flags::PAYMASTER;
+        }
+        if self.period.is_some() {
+            f |= session_flags::PERIODIC;
         }
         for c in &self.calls {
             if c.key.target == TargetMatch::Any {
@@ -193,7 +203,7 @@ impl SessionRecord {
                 out.extend_from_slice(k.y.as_slice());
             }
         }
-        out.push(self.header_flags() & session_flags::RECORD_MASK);
+        out.push(self.header_flags() & session_flags::RECORD_FLAGS);
         let amount = |l: Limit| match l {
             Limit::Limited(v) => v,
             Limit::Unlimited => 0,
@@ -203,6 +213,9 @@ impl SessionRecord {
         out.extend_from_slice(&self.max_ops.unwrap_or(0).to_be_bytes());
         if let Some(p) = self.paymaster {
             out.extend_from_slice(p.as_slice());
+        }
+        if let Some(p) = self.period {
+            out.extend_from_slice(&p.to_be_bytes());
         }
         out.push(self.calls.len() as u8);
         for c in &self.calls {
@@ -249,6 +262,7 @@ impl SessionRecord {
             gas_budget: self.gas_budget,
             max_ops: self.max_ops,
             paymaster: self.paymaster,
+            period: self.period,
             flags: self.header_flags(),
         }
     }
@@ -279,6 +293,7 @@ impl SessionRecord {
             gas_budget: h.gas_budget,
             max_ops: h.max_ops,
             paymaster: h.paymaster,
+            period: h.period,
             calls: b.calls,
             token_caps: b.token_caps,
         };
@@ -393,6 +408,8 @@ pub struct RecordHeader {
     pub max_ops: Option<u32>,
     /// Allowed paymaster.
     pub paymaster: Option<Address>,
+    /// Cap period in seconds, for a periodic session.
+    pub period: Option<u32>,
     /// The session header's flags: the record's flags plus the wildcard bits of its calls
     /// (what [`SessionRecord::header_flags`] returns).
     pub flags: u8,
@@ -491,7 +508,7 @@ pub fn visit(
     };
     let flags_at = r.at;
     let mut flags = r.u8()?;
-    if flags & !session_flags::RECORD_MASK != 0 {
+    if flags & !session_flags::RECORD_FLAGS != 0 {
         return Err(RecordError::UnknownFlags { at: flags_at });
     }
     let native_at = r.at;
@@ -500,7 +517,13 @@ pub fn visit(
     if matches!(native_cap, Limit::Limited(v) if v > layout::MAX_NATIVE_CAP) {
         return Err(RecordError::LimitTooLarge { at: native_at });
     }
+    let periodic = flags & session_flags::PERIODIC != 0;
+    let gas_at = r.at;
     let gas_budget = r.limit(flags & session_flags::GAS_UNLIMITED != 0)?;
+    // A periodic session's gas counter shares its word with the others (88 bits).
+    if periodic && matches!(gas_budget, Limit::Limited(v) if v > layout::MAX_PERIODIC_GAS_CAP) {
+        return Err(RecordError::LimitTooLarge { at: gas_at });
+    }
     let ops_at = r.at;
     let ops = r.uint(4)? as u32;
     let max_ops = if flags & session_flags::OPS_LIMITED != 0 {
@@ -515,6 +538,16 @@ pub fn visit(
         let p = r.address()?;
         if p == Address::ZERO {
             return Err(RecordError::ContradictoryLimit { at });
+        }
+        Some(p)
+    } else {
+        None
+    };
+    let period = if periodic {
+        let at = r.at;
+        let p = r.uint(4)? as u32;
+        if p < layout::MIN_PERIOD {
+            return Err(RecordError::PeriodTooShort { at });
         }
         Some(p)
     } else {
@@ -544,7 +577,7 @@ pub fn visit(
     let mut prev: Option<&[u8; 20]> = None;
     for _ in 0..n {
         let at = r.at;
-        let token = r.token_cap(sink)?;
+        let token = r.token_cap(sink, periodic)?;
         if prev.is_some_and(|p| p >= token) {
             return Err(RecordError::NotSorted { at });
         }
@@ -559,6 +592,7 @@ pub fn visit(
         gas_budget,
         max_ops,
         paymaster,
+        period,
         flags,
     };
     Ok((header, r.at))
@@ -687,7 +721,11 @@ impl<'a> Reader<'a> {
     }
 
     /// Reads one token cap, reporting it to `sink`; returns its encoded token.
-    fn token_cap(&mut self, sink: &mut dyn RecordSink) -> Result<&'a [u8; 20], RecordError> {
+    fn token_cap(
+        &mut self,
+        sink: &mut dyn RecordSink,
+        periodic: bool,
+    ) -> Result<&'a [u8; 20], RecordError> {
         let token_bytes = self.take_array::<20>()?;
         let flags_at = self.at;
         let flags = self.u8()?;
@@ -696,6 +734,10 @@ impl<'a> Reader<'a> {
         // Below 2^248 ⇔ the top byte is zero.
         let limit = match flags {
             0 if limit[0] != 0 => return Err(RecordError::LimitTooLarge { at: limit_at }),
+            // A periodic cap shares its word with its counter (104 bits).
+            0 if periodic && limit[..19].iter().any(|b| *b != 0) => {
+                return Err(RecordError::LimitTooLarge { at: limit_at })
+            }
             0 => TokenLimit::Limited(U256::from_be_bytes(limit.0)),
             1 if limit.is_zero() => TokenLimit::Unlimited,
             1 => return Err(RecordError::ContradictoryLimit { at: limit_at }),

@@ -1,6 +1,7 @@
 //! The session signature carried in `userOp.signature`.
 //!
-//! Format: `signer (20) ‖ proof`, where the proof's shape is the session's signer kind
+//! Format: `signer (20) ‖ [period (u32), periodic sessions only] ‖ proof`, where the proof's
+//! shape is the session's signer kind
 //! ([`crate::signer::SignerKind`]): for a secp256k1 key `r (32) ‖ s (32) ‖ v (1)`, exactly 85
 //! bytes in all ([`SessionSignature`]); for P-256 keys see [`crate::signer`]. Naming the signer
 //! instead of recovering it first means the module runs every policy check for that session
@@ -10,6 +11,8 @@
 //! The key signs `keccak256(userOpHash ‖ module)` ([`digest_preimage`]): the userOpHash binds
 //! account, nonce, chain and EntryPoint, and the module address binds this validator instance
 //! (threat 6). A P-256 key signs the same digest; a passkey signs it as its WebAuthn challenge.
+//! A periodic session's key signs `keccak256(userOpHash ‖ module ‖ period)`
+//! ([`period_digest_preimage`]): nobody but the key chooses which period an op is charged to.
 
 use core::cmp::Ordering;
 
@@ -47,14 +50,20 @@ pub struct SessionSignature {
 impl SessionSignature {
     /// Splits an 85-byte signature; `None` for any other length (a trailing byte is not ignored).
     pub fn parse(sig: &[u8]) -> Option<Self> {
-        if sig.len() != SIGNATURE_LEN {
-            return None;
-        }
+        let (signer, proof) = split_signer(sig)?;
+        Self::from_proof(signer, proof)
+    }
+
+    /// The signature of `signer` whose proof is exactly `r ‖ s ‖ v` (65 bytes).
+    pub fn from_proof(signer: Address, proof: &[u8]) -> Option<Self> {
+        let proof: &[u8; 65] = proof.try_into().ok()?;
+        let (r, rest) = proof.split_first_chunk::<32>()?;
+        let (s, v) = rest.split_first_chunk::<32>()?;
         Some(Self {
-            signer: Address::from_slice(&sig[..20]),
-            r: B256::from_slice(&sig[20..52]),
-            s: B256::from_slice(&sig[52..84]),
-            v: sig[84],
+            signer,
+            r: B256::new(*r),
+            s: B256::new(*s),
+            v: *v.first()?,
         })
     }
 
@@ -93,6 +102,25 @@ impl SessionSignature {
 pub fn split_signer(sig: &[u8]) -> Option<(Address, &[u8])> {
     let (signer, proof) = sig.split_first_chunk::<20>()?;
     Some((Address::new(*signer), proof))
+}
+
+/// Splits what follows the signer into the period a periodic session's op names (`u32`, big
+/// endian) and the proof; a lifetime session's op names none (period 0).
+pub fn split_period(rest: &[u8], periodic: bool) -> Option<(u32, &[u8])> {
+    if !periodic {
+        return Some((0, rest));
+    }
+    let (period, proof) = rest.split_first_chunk::<4>()?;
+    Some((u32::from_be_bytes(*period), proof))
+}
+
+/// What a periodic session's key signs, before hashing: `userOpHash ‖ module ‖ period`, so
+/// the period an op is charged to is the one its key chose.
+pub fn period_digest_preimage(user_op_hash: &B256, module: Address, period: u32) -> [u8; 56] {
+    let mut out = [0u8; 56];
+    out[..52].copy_from_slice(&digest_preimage(user_op_hash, module));
+    out[52..].copy_from_slice(&period.to_be_bytes());
+    out
 }
 
 /// What the session key signs, before hashing: `userOpHash ‖ module`.

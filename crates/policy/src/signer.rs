@@ -18,7 +18,7 @@
 
 use core::cmp::Ordering;
 
-use alloy_primitives::B256;
+use alloy_primitives::{Address, B256};
 
 use crate::condition::compare;
 
@@ -248,14 +248,14 @@ pub enum Proof<'a> {
 }
 
 impl<'a> Proof<'a> {
-    /// Reads the whole session signature `sig` for a session of `kind`; `None` when it does not
-    /// have that kind's shape (wrong length, an overrunning length field, short authenticator
-    /// data). Nothing here says whether it verifies.
-    pub fn parse(kind: SignerKind, sig: &'a [u8]) -> Option<Self> {
-        let (_, proof) = crate::signature::split_signer(sig)?;
+    /// Reads the proof of `signer`'s signature (what follows the signer and, for a periodic
+    /// session, the period) for a session of `kind`; `None` when it does not have that kind's
+    /// shape (wrong length, an overrunning length field, short authenticator data). Nothing
+    /// here says whether it verifies.
+    pub fn parse(kind: SignerKind, signer: Address, proof: &'a [u8]) -> Option<Self> {
         match kind {
             SignerKind::Secp256k1 => {
-                crate::signature::SessionSignature::parse(sig).map(Self::Secp256k1)
+                crate::signature::SessionSignature::from_proof(signer, proof).map(Self::Secp256k1)
             }
             SignerKind::P256 => P256Signature::from_slice(proof).map(Self::P256),
             SignerKind::WebAuthn => WebAuthnAssertion::parse(proof).map(Self::WebAuthn),

@@ -85,3 +85,10 @@ pub(crate) fn u256(w: &[u8; 32]) -> U256 {
 pub fn u256_from_u128(v: u128) -> U256 {
     U256::from_limbs([v as u64, (v >> 64) as u64, 0, 0])
 }
+
+/// The low 128 bits of `v` (callers know it is below a `u128` bound); avoids ruint's
+/// panicking conversion, whose message formatting costs kilobytes of WASM.
+pub(crate) fn low_u128(v: &U256) -> u128 {
+    let l = v.as_limbs();
+    ((l[1] as u128) << 64) | l[0] as u128
+}

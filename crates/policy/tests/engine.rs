@@ -186,6 +186,7 @@ fn record(mut calls: Vec<CallPolicy>, mut token_caps: Vec<TokenCap>) -> SessionR
         gas_budget: Limit::Unlimited,
         max_ops: None,
         paymaster: None,
+        period: None,
         calls,
         token_caps,
     }
@@ -208,6 +209,17 @@ fn run(
     prefund: U256,
     paymaster: Option<Address>,
 ) -> Result<OpOutcome, Violation> {
+    run_in(store, calls, prefund, paymaster, 0)
+}
+
+/// [`run`] for an op naming cap period `period`.
+fn run_in(
+    store: &mut MemoryStore,
+    calls: &[Call],
+    prefund: U256,
+    paymaster: Option<Address>,
+    period: u32,
+) -> Result<OpOutcome, Violation> {
     let calldata = execute_calldata(calls);
     let (_, executions) = decode_execute(&calldata).expect("test calldata is canonical");
     let mut before = store.clone();
@@ -218,6 +230,7 @@ fn run(
         executions: &executions,
         prefund,
         paymaster,
+        period,
     };
     let result = authorize_op(store, &session, &op);
     match &result {

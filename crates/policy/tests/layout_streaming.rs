@@ -35,6 +35,7 @@ fn record(calls: Vec<CallPolicy>) -> SessionRecord {
         gas_budget: Limit::Unlimited,
         max_ops: None,
         paymaster: None,
+        period: None,
         calls,
         token_caps: vec![TokenCap {
             token: TOKEN,

@@ -59,6 +59,7 @@ fn records() -> Vec<RecordError> {
         UnknownSignerKind { at: 13 },
         InvalidPublicKey { at: 14 },
         SignerNotKeyAddress,
+        PeriodTooShort { at: 71 },
     ]
 }
 
@@ -98,6 +99,11 @@ fn violations() -> Vec<Violation> {
         },
         PaymasterNotAllowed { paymaster: A },
         AmountOverflow,
+        PeriodClosed {
+            period: 3,
+            current: 4,
+        },
+        PeriodOutOfRange { period: 9 },
     ]
 }
 
@@ -178,7 +184,7 @@ fn decoding_refuses_what_the_module_never_sends() {
         let bad = ModuleError::MalformedExecution { code }.encode();
         assert_eq!(ModuleError::decode(&bad), None, "execution code {code}");
     }
-    for code in [0u8, 21, 255] {
+    for code in [0u8, 22, 255] {
         let bad = ModuleError::InvalidRecord { code, position: 0 }.encode();
         assert_eq!(ModuleError::decode(&bad), None, "record code {code}");
     }

@@ -6,6 +6,7 @@ use proptest::prelude::*;
 use sessionkey_policy::condition::MAX_ONE_OF;
 use sessionkey_policy::layout::{
     self, CallKey, SelectorMatch, TargetMatch, MAX_ENTRY_WORDS, MAX_NATIVE_CAP,
+    MAX_PERIODIC_GAS_CAP, MAX_PERIODIC_TOKEN_CAP, MIN_PERIOD,
 };
 use sessionkey_policy::record::{
     p256_signer, MAX_CALLS, MAX_TIMESTAMP, MAX_TOKEN_CAPS, RECORD_VERSION, SIGNER_KIND_AT,
@@ -89,12 +90,18 @@ fn reference_encoding(r: &SessionRecord) -> (Vec<u8>, Vec<usize>) {
     if r.paymaster.is_some() {
         flags |= 8;
     }
+    if r.period.is_some() {
+        flags |= 64;
+    }
     e.field(&[flags]);
     e.field(&native.to_be_bytes());
     e.field(&gas.to_be_bytes());
     e.field(&r.max_ops.unwrap_or(0).to_be_bytes());
     if let Some(p) = r.paymaster {
         e.field(p.as_slice());
+    }
+    if let Some(p) = r.period {
+        e.field(&p.to_be_bytes());
     }
     e.field(&[r.calls.len() as u8]);
     for c in &r.calls {
@@ -179,6 +186,7 @@ fn base() -> SessionRecord {
         gas_budget: Limit::Limited(5000),
         max_ops: None,
         paymaster: None,
+        period: None,
         calls: vec![call(
             exact(TOKEN, APPROVE),
             vec![
@@ -272,6 +280,7 @@ fn empty_record_with_everything_unlimited_round_trips() {
         gas_budget: Limit::Unlimited,
         max_ops: Some(0),
         paymaster: Some(Address::repeat_byte(0xfa)),
+        period: None,
         calls: vec![],
         token_caps: vec![],
     };
@@ -357,6 +366,69 @@ fn p256_keys_outside_the_field_or_at_infinity_are_refused() {
 }
 
 #[test]
+fn a_periodic_record_carries_its_period_after_the_limits() {
+    let r = with(|r| r.period = Some(86_400));
+    let enc = r.encode();
+    assert_eq!(enc.len(), BASE_LEN + 4);
+    assert_eq!(enc, reference_encoding(&r).0);
+    assert_eq!(enc[34], 64);
+    // After the op count (bytes 67..71): the period, then the call list.
+    assert_eq!(&enc[71..75], &86_400u32.to_be_bytes());
+    assert_eq!(enc[CALL_COUNT + 4], 1);
+    assert_eq!(SessionRecord::decode(&enc), Ok(r.clone()));
+    assert_eq!(r.validate(), Ok(()));
+}
+
+#[test]
+fn periods_under_a_minute_are_refused() {
+    rejects(
+        &with(|r| r.period = Some(MIN_PERIOD - 1)),
+        RecordError::PeriodTooShort { at: 71 },
+    );
+    rejects(
+        &with(|r| r.period = Some(0)),
+        RecordError::PeriodTooShort { at: 71 },
+    );
+    assert_eq!(with(|r| r.period = Some(MIN_PERIOD)).validate(), Ok(()));
+}
+
+#[test]
+fn periodic_caps_must_fit_their_narrower_counters() {
+    // The gas budget: 88 bits (at byte 51).
+    let gas = |v| {
+        with(|r| {
+            r.period = Some(3600);
+            r.gas_budget = Limit::Limited(v);
+        })
+    };
+    assert_eq!(gas(MAX_PERIODIC_GAS_CAP).validate(), Ok(()));
+    rejects(
+        &gas(MAX_PERIODIC_GAS_CAP + 1),
+        RecordError::LimitTooLarge { at: 51 },
+    );
+    // Token caps: 104 bits (the limit word starts 21 bytes into the token entry).
+    let token = |v: U256| {
+        with(|r| {
+            r.period = Some(3600);
+            r.token_caps[0].limit = TokenLimit::Limited(v);
+        })
+    };
+    let max = U256::from(MAX_PERIODIC_TOKEN_CAP);
+    assert_eq!(token(max).validate(), Ok(()));
+    rejects(
+        &token(max + U256::from(1)),
+        RecordError::LimitTooLarge {
+            at: TOKEN0 + 4 + 21,
+        },
+    );
+    // Without the period, both fit.
+    assert_eq!(
+        with(|r| r.token_caps[0].limit = TokenLimit::Limited(max + U256::from(1))).validate(),
+        Ok(())
+    );
+}
+
+#[test]
 fn unknown_signer_kinds_are_refused() {
     for kind in [3u8, 0x80, 0xff] {
         bytes_reject(
@@ -430,7 +502,8 @@ fn timestamps_beyond_48_bits_are_not_representable() {
 #[test]
 fn unknown_flag_bits_are_refused() {
     // Bits 16 and 32 are header-only (wildcard markers): a record may not carry them.
-    for bit in [0x10u8, 0x20, 0x40, 0x80] {
+    // Bit 64 (periodic) is a record flag: see the periodic tests.
+    for bit in [0x10u8, 0x20, 0x80] {
         bytes_reject(|b| b[34] |= bit, RecordError::UnknownFlags { at: 34 });
     }
 }
@@ -1033,7 +1106,10 @@ fn arb_record_sized(max_calls: usize, max_rules: usize) -> impl Strategy<Value =
             arb_limit(),
             proptest::option::of(any::<u32>()),
         ),
-        proptest::option::of(arb_address()),
+        (
+            proptest::option::of(arb_address()),
+            proptest::option::of(prop_oneof![Just(MIN_PERIOD), MIN_PERIOD..=u32::MAX]),
+        ),
         proptest::collection::vec(arb_call(max_rules), 0..=max_calls),
         proptest::collection::vec((arb_address(), arb_token_limit()), 0..=5),
     )
@@ -1041,11 +1117,27 @@ fn arb_record_sized(max_calls: usize, max_rules: usize) -> impl Strategy<Value =
             |(
                 (signer, signer_key),
                 (a, b, expires),
-                (native_cap, gas_budget, max_ops),
-                paymaster,
+                (native_cap, mut gas_budget, max_ops),
+                (paymaster, period),
                 mut calls,
                 caps,
             )| {
+                // A periodic session's counters are narrower: fold its caps into them.
+                if period.is_some() {
+                    if let Limit::Limited(v) = gas_budget {
+                        gas_budget = Limit::Limited(v & MAX_PERIODIC_GAS_CAP);
+                    }
+                }
+                let caps: Vec<_> = caps
+                    .into_iter()
+                    .map(|(token, limit)| match limit {
+                        TokenLimit::Limited(v) if period.is_some() => (
+                            token,
+                            TokenLimit::Limited(v & U256::from(MAX_PERIODIC_TOKEN_CAP)),
+                        ),
+                        other => (token, other),
+                    })
+                    .collect();
                 let (valid_after, valid_until) = if !expires {
                     (a, 0)
                 } else {
@@ -1077,6 +1169,7 @@ fn arb_record_sized(max_calls: usize, max_rules: usize) -> impl Strategy<Value =
                     gas_budget,
                     max_ops,
                     paymaster,
+                    period,
                     calls,
                     token_caps,
                 }

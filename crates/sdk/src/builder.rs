@@ -470,6 +470,7 @@ pub struct SessionBuilder {
     gas_budget: Option<Limit>,
     max_ops: Option<u32>,
     paymaster: Option<Address>,
+    period: Option<u32>,
     calls: Vec<CallBuilder>,
     token_caps: Vec<(Address, TokenLimit)>,
     allow_wildcards: bool,
@@ -488,6 +489,7 @@ impl SessionBuilder {
             gas_budget: None,
             max_ops: None,
             paymaster: None,
+            period: None,
             calls: Vec::new(),
             token_caps: Vec::new(),
             allow_wildcards: false,
@@ -542,6 +544,14 @@ impl SessionBuilder {
     /// The one paymaster the session may use (default: none, the account pays).
     pub fn paymaster(mut self, paymaster: Address) -> Self {
         self.paymaster = Some(paymaster);
+        self
+    }
+
+    /// Every cap (native value, gas budget, op count, each token) renews every `seconds`
+    /// (at least 60), periods counted from the window's start: e.g. 100 USDC a day. Each op
+    /// then names its period and is valid only inside it.
+    pub fn period(mut self, seconds: u32) -> Self {
+        self.period = Some(seconds);
         self
     }
 
@@ -703,6 +713,7 @@ impl SessionBuilder {
             gas_budget,
             max_ops: self.max_ops,
             paymaster: self.paymaster,
+            period: self.period,
             calls,
             token_caps,
         };

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use alloy_primitives::{hex, keccak256, Address, B256};
 use k256::ecdsa::{RecoveryId, Signature, SigningKey, VerifyingKey};
-use sessionkey_policy::signature::{digest_preimage, SessionSignature};
+use sessionkey_policy::signature::{digest_preimage, period_digest_preimage, SessionSignature};
 
 use crate::keystore::{self, KeystoreError, ScryptCost};
 
@@ -179,6 +179,12 @@ impl SessionKey {
 /// What a session key signs for `user_op_hash` on `module`: `keccak256(userOpHash ‖ module)`.
 pub fn session_digest(user_op_hash: &B256, module: Address) -> B256 {
     keccak256(digest_preimage(user_op_hash, module))
+}
+
+/// What a periodic session's key signs for `user_op_hash` on `module` in cap period `period`:
+/// `keccak256(userOpHash ‖ module ‖ period)`.
+pub fn period_session_digest(user_op_hash: &B256, module: Address, period: u32) -> B256 {
+    keccak256(period_digest_preimage(user_op_hash, module, period))
 }
 
 /// The Ethereum address of a public key.

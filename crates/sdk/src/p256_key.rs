@@ -245,7 +245,7 @@ mod tests {
             let bytes = key.sign_session_digest(&digest);
             assert_eq!(bytes.len(), 84);
             assert_eq!(
-                Proof::parse(SignerKind::P256, &bytes),
+                Proof::parse(SignerKind::P256, key.address(), &bytes[20..]),
                 Some(Proof::P256(sig))
             );
         }
@@ -257,7 +257,9 @@ mod tests {
         let challenge = keccak256(b"op");
         let a = key.webauthn_assert(&challenge, "https://wallet.example", 7);
         let bytes = a.session_signature(key.address(), &challenge).unwrap();
-        let Some(Proof::WebAuthn(parsed)) = Proof::parse(SignerKind::WebAuthn, &bytes) else {
+        let Some(Proof::WebAuthn(parsed)) =
+            Proof::parse(SignerKind::WebAuthn, key.address(), &bytes[20..])
+        else {
             panic!("not a WebAuthn proof");
         };
         assert_eq!(parsed.client_data(&challenge), a.client_data_json);

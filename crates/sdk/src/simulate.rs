@@ -15,14 +15,15 @@ use alloy_primitives::{Address, Bytes, B256, U256};
 use sessionkey_policy::engine::{authorize_op, OpFacts};
 use sessionkey_policy::error::ModuleError;
 use sessionkey_policy::execution::decode_execute;
+use sessionkey_policy::layout::session_flags;
 use sessionkey_policy::memory::MemoryStore;
-use sessionkey_policy::signature::split_signer;
+use sessionkey_policy::signature::{split_period, split_signer};
 use sessionkey_policy::signer::{P256PublicKey, Proof, SignerKind};
 use sessionkey_policy::validation_data::ValidationData;
 use sessionkey_policy::{gas, ExecutionError, Violation};
 
 use crate::account_calls::{Call, PackedUserOperation};
-use crate::key::{session_digest, verifies};
+use crate::key::{period_session_digest, session_digest, verifies};
 use crate::p256_key::{verifies_p256, verifies_webauthn};
 
 /// Why `validateUserOp` reverts.
@@ -158,16 +159,20 @@ pub fn simulate(
             })
             .collect();
     }
-    let Some((signer, _)) = split_signer(&op.signature) else {
+    let Some((signer, rest)) = split_signer(&op.signature) else {
         return verdict;
     };
     if signer != session.signer || session.revoked {
         verdict.outcome = Outcome::Reverts(Rejection::SessionNotActive { account, signer });
         return verdict;
     }
-    // The shape is the session's signer kind's, as on-chain.
+    // The shape is the session's (signer kind, period or not), as on-chain.
+    let periodic = session.store.header.has(session_flags::PERIODIC);
+    let Some((period, proof)) = split_period(rest, periodic) else {
+        return verdict;
+    };
     let Some(proof) = SignerKind::from_byte(session.store.header.signer_kind)
-        .and_then(|kind| Proof::parse(kind, &op.signature))
+        .and_then(|kind| Proof::parse(kind, signer, proof))
     else {
         return verdict;
     };
@@ -184,6 +189,7 @@ pub fn simulate(
         executions: &executions,
         prefund,
         paymaster,
+        period,
     };
     let mut store = session.store.clone();
     let header = store.header;
@@ -192,11 +198,12 @@ pub fn simulate(
         Ok(outcome) => {
             store.apply(&outcome);
             let mut vd = outcome.validation_data;
-            vd.sig_failed = !proof_verifies(
-                &proof,
-                &session_digest(&user_op_hash, module),
-                store.key.as_ref(),
-            );
+            let digest = if periodic {
+                period_session_digest(&user_op_hash, module, period)
+            } else {
+                session_digest(&user_op_hash, module)
+            };
+            vd.sig_failed = !proof_verifies(&proof, &digest, store.key.as_ref());
             verdict.outcome = Outcome::Returns(vd);
             verdict.native_spent = outcome.native_spent;
             verdict.token_spent = outcome.token_spent;

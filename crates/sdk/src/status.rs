@@ -274,6 +274,7 @@ mod tests {
             gas_budget: Limit::Unlimited,
             max_ops: Some(3),
             paymaster: None,
+            period: None,
             calls: Vec::new(),
             token_caps: vec![TokenCap {
                 token: Address::repeat_byte(0x70),

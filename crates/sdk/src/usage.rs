@@ -256,6 +256,7 @@ mod tests {
             gas_budget: Limit::Unlimited,
             max_ops: Some(5),
             paymaster: None,
+            period: None,
             calls: vec![],
             token_caps: vec![TokenCap {
                 token: Address::repeat_byte(7),

@@ -135,6 +135,7 @@ impl RegSpec {
                 .map_or(Limit::Unlimited, |k| Limit::Limited(k * PREFUND)),
             max_ops: self.max_ops,
             paymaster: None,
+            period: None,
             calls,
             token_caps,
         }

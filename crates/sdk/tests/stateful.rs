@@ -154,6 +154,7 @@ impl RegSpec {
                 .map_or(Limit::Unlimited, |k| Limit::Limited(k * GAS_UNITS)),
             max_ops: self.max_ops,
             paymaster: self.paymaster.then_some(PM),
+            period: None,
             calls,
             token_caps,
         }

@@ -154,6 +154,7 @@ pub fn demo_record(
         gas_budget: Limit::Unlimited,
         max_ops: None,
         paymaster: None,
+        period: None,
         calls,
         token_caps: vec![TokenCap {
             token,
