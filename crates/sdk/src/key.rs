@@ -209,14 +209,12 @@ impl SessionKey {
         Self::from_bytes(&bytes)
     }
 
-    /// Loads a key file: a keystore (JSON, needs `password`) or a hex private key.
+    /// Loads a secp256k1 key file: a keystore (JSON, needs `password`), a hex private key, or a
+    /// key file of kind `secp256k1`. A key file of another kind is refused rather than read as
+    /// a secp256k1 scalar; [`SessionSigner::load`] reads any kind.
     ///
     /// # Errors
-    /// [`KeyError::Io`], [`KeyError::PasswordRequired`], [`KeyError::Keystore`], and the
-    /// errors of [`Self::from_hex`].
-    ///
-    /// A key file of another kind is refused ([`KeyError::WrongKind`]); [`SessionSigner::load`]
-    /// reads any kind.
+    /// [`KeyError::WrongKind`], and those of [`SessionSigner::load`].
     pub fn load(path: &Path, password: Option<&str>) -> Result<Self, KeyError> {
         match SessionSigner::load(path, password)? {
             SessionSigner::Secp256k1(key) => Ok(key),
