@@ -9,10 +9,12 @@ use alloy_primitives::{address, hex, Address, Bytes, B256};
 use alloy_sol_types::SolCall;
 use serde_json::Value;
 use sessionkey_policy::record::SessionRecord;
-use sessionkey_policy::signature::SessionSignature;
+use sessionkey_policy::signature::{split_signer, SessionSignature};
+use sessionkey_policy::signer::{Proof, SignerKind};
 use sessionkey_sdk::account_calls::{self, IERC7579Account, ISessionKeyValidator};
 use sessionkey_sdk::hash::{EntryPoint, EntryPointVersion};
-use sessionkey_sdk::key::{session_digest, verifies};
+use sessionkey_sdk::key::{session_digest, verifies, SessionSigner};
+use sessionkey_sdk::p256_key::{verifies_p256, verifies_webauthn};
 use sessionkey_sdk::permission_file;
 use sessionkey_sdk::{SessionKey, UserOperation};
 
@@ -898,4 +900,396 @@ fn help_and_version_exit_zero() {
         assert!(!r.stdout.is_empty());
     }
     let _ = address!("0x0000000000000000000000000000000000000000");
+}
+
+/// `keygen --kind KIND` into `file` (JSON output), the extra flags after.
+fn keygen(dir: &Path, kind: &str, file: &str, extra: &[&str]) -> Value {
+    let mut args = vec!["--json", "keygen", "--kind", kind, "--out", file];
+    args.extend_from_slice(extra);
+    ok(dir, &args).json()
+}
+
+/// Whether `signature` is what the module accepts from `signer` over `digest`, read as the
+/// signer's kind.
+fn accepted(signer: &SessionSigner, digest: &B256, signature: &[u8]) -> bool {
+    let key = signer.signer_key();
+    let Some((named, proof)) = split_signer(signature) else {
+        return false;
+    };
+    if named != signer.address() {
+        return false;
+    }
+    match (Proof::parse(signer.kind(), named, proof), key.p256()) {
+        (Some(Proof::Secp256k1(sig)), None) => verifies(digest, &sig),
+        (Some(Proof::P256(sig)), Some(pk)) => verifies_p256(digest, &sig, pk),
+        (Some(Proof::WebAuthn(a)), Some(pk)) => verifies_webauthn(digest, &a, pk),
+        _ => false,
+    }
+}
+
+#[test]
+fn every_key_kind_generates_grants_signs_and_explains() {
+    let (_t, dir, _) = setup();
+    let module: Address = MODULE.parse().unwrap();
+    let origin = "https://wallet.example";
+    for (kind, extra, want) in [
+        ("secp256k1", &[][..], SignerKind::Secp256k1),
+        ("p256", &[][..], SignerKind::P256),
+        ("passkey", &["--origin", origin][..], SignerKind::WebAuthn),
+    ] {
+        let file = format!("{kind}.key");
+        let j = keygen(&dir, kind, &file, extra);
+        let signer = SessionSigner::load(&dir.join(&file), None).unwrap();
+        assert_eq!(signer.kind(), want);
+        assert_eq!(j["kind"], kind);
+        assert_eq!(j["address"], signer.address().to_checksum(None));
+        if let SessionSigner::Passkey { origin: o, .. } = &signer {
+            assert_eq!(o, origin);
+        }
+
+        // The grant's record is for this key: its address, kind and public key.
+        let grant = |who: &[&str]| {
+            let mut args = vec![
+                "--json",
+                "grant",
+                "--permission",
+                "perm.toml",
+                "--module",
+                MODULE,
+            ];
+            args.extend_from_slice(who);
+            ok(&dir, &args).json()
+        };
+        let g = grant(&["--session-key", &file]);
+        let record = SessionRecord::decode(&bytes(&g["record"])).unwrap();
+        assert_eq!(record.signer, signer.address());
+        assert_eq!(record.signer_key, signer.signer_key());
+        assert_eq!(g["signerKind"], kind);
+        // A key held elsewhere: its public key alone gives the same record.
+        if let Some(pk) = signer.signer_key().p256() {
+            assert_eq!(g["publicKey"]["x"], pk.x.to_string());
+            let flag = format!("--{kind}-public-key");
+            let xy = format!("{},{}", pk.x, pk.y);
+            assert_eq!(grant(&[&flag, &xy])["record"], g["record"]);
+            let address = signer.address().to_string();
+            assert_eq!(
+                grant(&[&flag, &xy, "--signer", &address])["record"],
+                g["record"]
+            );
+        }
+
+        // The signed op carries this kind's signature over keccak256(userOpHash ‖ module).
+        let mut args = vec![
+            "--json",
+            "sign",
+            "--key",
+            &file,
+            "--module",
+            MODULE,
+            "--account",
+            ACCOUNT,
+            "--chain-id",
+            CHAIN,
+            "--nonce",
+            "0",
+            "--to",
+            TOKEN,
+            "--function",
+            "approve(address,uint256)",
+            "--arg",
+            DEX,
+            "--arg",
+            "50e18",
+        ];
+        let signed = ok(&dir, &args).json();
+        assert_eq!(signed["signerKind"], kind);
+        let op: UserOperation = serde_json::from_value(signed["userOp"].clone()).unwrap();
+        let hash: B256 = signed["userOpHash"].as_str().unwrap().parse().unwrap();
+        let ep = EntryPoint::canonical(EntryPointVersion::V07);
+        assert_eq!(op.hash(&ep, CHAIN.parse().unwrap()).unwrap(), hash);
+        assert_eq!(&op.signature[..20], signer.address().as_slice());
+        assert!(accepted(
+            &signer,
+            &session_digest(&hash, module),
+            &op.signature
+        ));
+        assert!(!accepted(
+            &signer,
+            &session_digest(&hash, Address::ZERO),
+            &op.signature
+        ));
+        // Text output names the kind.
+        args.remove(0);
+        let text = ok(&dir, &args).stdout;
+        assert!(text.contains(&format!("({kind})")), "{text}");
+
+        // explain reads the signature as the session's kind: signed passes; unsigned passes the
+        // policy with a placeholder of the kind's shape.
+        let explain = |op_file: &str| {
+            run(
+                &dir,
+                &[
+                    "explain",
+                    "--user-op",
+                    op_file,
+                    "--permission",
+                    "perm.toml",
+                    "--session-key",
+                    &file,
+                    "--module",
+                    MODULE,
+                    "--chain-id",
+                    CHAIN,
+                ],
+            )
+        };
+        let op_file = format!("{kind}-op.json");
+        std::fs::write(dir.join(&op_file), signed["userOp"].to_string()).unwrap();
+        let r = explain(&op_file);
+        assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+        assert!(r.stdout.starts_with("PASSES"), "{}", r.stdout);
+        let mut unsigned = signed["userOp"].clone();
+        unsigned["signature"] = Value::String("0x".into());
+        let unsigned_file = format!("{kind}-unsigned.json");
+        std::fs::write(dir.join(&unsigned_file), unsigned.to_string()).unwrap();
+        let r = explain(&unsigned_file);
+        assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+        assert!(r.stdout.contains("not signed yet"), "{}", r.stdout);
+        assert!(
+            r.stdout.contains(&format!("placeholder {kind} signature")),
+            "{}",
+            r.stdout
+        );
+    }
+}
+
+#[test]
+fn keygen_prints_p256_keys_as_key_files_and_encrypts_them() {
+    let (_t, dir, _) = setup();
+    // Printed, a P-256 key is its whole key file, so pasting it keeps its kind.
+    let j = ok(&dir, &["--json", "keygen", "--kind", "p256"]).json();
+    write(&dir, "pasted.json", &j["keyFile"].to_string());
+    let pasted = SessionSigner::load(&dir.join("pasted.json"), None).unwrap();
+    assert_eq!(pasted.kind(), SignerKind::P256);
+    assert_eq!(pasted.address().to_checksum(None), j["address"]);
+    let text = ok(&dir, &["keygen", "--kind", "p256"]).stdout;
+    assert!(text.contains("\"kind\": \"p256\""), "{text}");
+
+    // Encrypted: the keystore nested under the kind.
+    write(&dir, "pw", "hunter2\n");
+    let j = keygen(
+        &dir,
+        "passkey",
+        "enc.json",
+        &[
+            "--origin",
+            "https://wallet.example",
+            "--keystore",
+            "--light-kdf",
+            "--password-file",
+            "pw",
+        ],
+    );
+    assert_eq!(j["format"], "encrypted key file");
+    let file: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("enc.json")).unwrap()).unwrap();
+    assert_eq!(file["kind"], "passkey");
+    assert!(file.get("privateKey").is_none() && file["keystore"]["crypto"].is_object());
+    let signer = SessionSigner::load(&dir.join("enc.json"), Some("hunter2")).unwrap();
+    assert_eq!(signer.address().to_checksum(None), j["address"]);
+    refused(
+        &dir,
+        &[
+            "sign",
+            "--key",
+            "enc.json",
+            "--module",
+            MODULE,
+            "--account",
+            ACCOUNT,
+            "--chain-id",
+            CHAIN,
+            "--nonce",
+            "0",
+            "--to",
+            DEX,
+        ],
+        "is a keystore: give its password",
+    );
+}
+
+#[test]
+fn key_files_of_the_wrong_kind_are_refused() {
+    let (_t, dir, _) = setup();
+    keygen(&dir, "p256", "p256.json", &[]);
+    let p256 = SessionSigner::load(&dir.join("p256.json"), None).unwrap();
+    let pk = *p256.signer_key().p256().unwrap();
+    let sign = |key: &str| {
+        vec![
+            "sign".to_owned(),
+            "--key".into(),
+            key.into(),
+            "--module".into(),
+            MODULE.into(),
+            "--account".into(),
+            ACCOUNT.into(),
+            "--chain-id".into(),
+            CHAIN.into(),
+            "--nonce".into(),
+            "0".into(),
+            "--to".into(),
+            DEX.into(),
+        ]
+    };
+    let refused_exactly = |args: &[String], line: &str| {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        assert_eq!(refused(&dir, &args, line), line);
+    };
+
+    // A kind this version does not know.
+    write(
+        &dir,
+        "ed.json",
+        &format!(
+            r#"{{"kind":"ed25519","privateKey":"{}"}}"#,
+            B256::repeat_byte(1)
+        ),
+    );
+    refused_exactly(
+        &sign("ed.json"),
+        "error: --key: ed.json: kind: unknown key kind `ed25519` (expected secp256k1, p256 or passkey)",
+    );
+    // A field of another kind: a P-256 key file with a passkey's origin.
+    let mut with_origin: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("p256.json")).unwrap()).unwrap();
+    with_origin["origin"] = "https://wallet.example".into();
+    write(&dir, "origin.json", &with_origin.to_string());
+    let secret = with_origin["privateKey"].as_str().unwrap()[2..].to_owned();
+    let line = refused(
+        &dir,
+        &[
+            "sign",
+            "--key",
+            "origin.json",
+            "--module",
+            MODULE,
+            "--account",
+            ACCOUNT,
+            "--chain-id",
+            CHAIN,
+            "--nonce",
+            "0",
+            "--to",
+            DEX,
+        ],
+        "origin",
+    );
+    assert_eq!(
+        line,
+        "error: --key: origin.json: origin: not a field of a p256 key file (expected: kind, address, privateKey, keystore, publicKey)"
+    );
+    assert!(!line.contains(&secret));
+    // A v3 keystore with a kind marker beside its crypto is not a key file.
+    let ks = SessionKey::from_bytes(&[7u8; 32])
+        .unwrap()
+        .to_keystore("pw", sessionkey_sdk::keystore::ScryptCost::Light);
+    let mut flat: Value = serde_json::from_str(&ks).unwrap();
+    flat["kind"] = "p256".into();
+    write(&dir, "flat.json", &flat.to_string());
+    refused(
+        &dir,
+        &[
+            "sign",
+            "--key",
+            "flat.json",
+            "--module",
+            MODULE,
+            "--account",
+            ACCOUNT,
+            "--chain-id",
+            CHAIN,
+            "--nonce",
+            "0",
+            "--to",
+            DEX,
+        ],
+        "flat.json: crypto: not a field of a p256 key file",
+    );
+
+    // A permission file for a passkey, granted with a raw P-256 key of the same public key.
+    write(
+        &dir,
+        "passkey.toml",
+        &format!(
+            "signer_kind = \"passkey\"\npublic_key = \"{},{}\"\n{PERMISSION}",
+            pk.x, pk.y
+        ),
+    );
+    let grant = |who: &[&str]| {
+        let mut args = vec!["grant", "--permission", "passkey.toml", "--module", MODULE];
+        args.extend_from_slice(who);
+        args.into_iter().map(str::to_owned).collect::<Vec<_>>()
+    };
+    refused_exactly(
+        &grant(&["--session-key", "p256.json"]),
+        "error: passkey.toml: signer_kind: the file names a passkey signer but the session key given is p256",
+    );
+    refused_exactly(
+        &grant(&["--session-key", "key.hex"]),
+        "error: passkey.toml: signer_kind: the file names a passkey signer but the session key given is secp256k1",
+    );
+    // …and with its own key, as the file says, it is granted.
+    let xy = format!("{},{}", pk.x, pk.y);
+    let args = grant(&["--passkey-public-key", &xy, "--json"]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let g = ok(&dir, &args).json();
+    assert_eq!(g["signerKind"], "passkey");
+    // A secp256k1 signer address beside a P-256 public key that is not its own.
+    let other = SessionKey::from_bytes(&[7u8; 32])
+        .unwrap()
+        .address()
+        .to_string();
+    refused(
+        &dir,
+        &[
+            "grant",
+            "--permission",
+            "perm.toml",
+            "--module",
+            MODULE,
+            "--p256-public-key",
+            &xy,
+            "--signer",
+            &other,
+        ],
+        "--signer: ",
+    );
+    // A public key off the curve, and keygen's origin rules.
+    let off = format!("{},{}", pk.x, B256::with_last_byte(1));
+    refused(
+        &dir,
+        &[
+            "grant",
+            "--permission",
+            "perm.toml",
+            "--module",
+            MODULE,
+            "--p256-public-key",
+            &off,
+        ],
+        "not a point on the P-256 curve",
+    );
+    refused(&dir, &["keygen", "--kind", "passkey"], "--origin: missing");
+    refused(
+        &dir,
+        &[
+            "keygen",
+            "--kind",
+            "p256",
+            "--origin",
+            "https://wallet.example",
+        ],
+        "--origin: only a passkey answers for a web origin",
+    );
+    refused(&dir, &["keygen", "--kind", "ed25519"], "is not a key kind");
 }

@@ -261,6 +261,13 @@ impl<'a> Proof<'a> {
             SignerKind::WebAuthn => WebAuthnAssertion::parse(proof).map(Self::WebAuthn),
         }
     }
+
+    /// Reads a whole session signature of a session of `kind` without periodic caps: the
+    /// signer it names and its proof.
+    pub fn parse_signature(kind: SignerKind, sig: &'a [u8]) -> Option<(Address, Self)> {
+        let (signer, proof) = crate::signature::split_signer(sig)?;
+        Some((signer, Self::parse(kind, signer, proof)?))
+    }
 }
 
 #[cfg(test)]

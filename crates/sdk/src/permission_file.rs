@@ -4,6 +4,8 @@
 //!
 //! ```toml
 //! signer = "0x…"                  # the session key's address (or give it on the command line)
+//! signer_kind = "secp256k1"       # "secp256k1" (default), "p256" or "passkey"
+//! public_key = "0x…,0x…"          # p256 / passkey only: X,Y or 0x04‖X‖Y; `signer` may be omitted
 //! valid_after = 1700000000        # unix seconds (default 0)
 //! valid_until = 1700086400        # unix seconds, 0 = no expiry (default 0)
 //! gas_budget = "0.01 ether"       # required: wei the account may pay in gas fees, or "unlimited"
@@ -40,7 +42,8 @@ use std::path::{Path, PathBuf};
 use alloy_primitives::{hex, Address, U256};
 use serde_json::{json, Map, Value};
 use sessionkey_policy::layout::{SelectorMatch, TargetMatch};
-use sessionkey_policy::record::{Limit, SessionRecord, TokenLimit};
+use sessionkey_policy::record::{Limit, SessionRecord, SignerKey, TokenLimit};
+use sessionkey_policy::signer::SignerKind;
 
 use crate::address::parse_address;
 use crate::amount::{parse_limit, parse_token_limit, parse_uint};
@@ -50,6 +53,7 @@ use crate::builder::{
 };
 use crate::display::{format_word, rule_param};
 use crate::function_book::FunctionBook;
+use crate::key::{kind_name, parse_kind, parse_p256_public_key, PublicSigner, KIND_NAMES};
 
 /// Why a permission file is refused.
 #[derive(Debug, thiserror::Error)]
@@ -108,17 +112,50 @@ impl Format {
     }
 }
 
+/// Who a session is for, as given beside the file (on the command line).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GivenSigner {
+    /// An address only (`--signer`): the kind and key come from the file (secp256k1 if it
+    /// names none).
+    Address(Address),
+    /// A whole signer (a key file, a public key): address, kind and key.
+    Key(PublicSigner),
+}
+
+impl GivenSigner {
+    /// The signer's address.
+    pub fn address(&self) -> Address {
+        match self {
+            Self::Address(a) => *a,
+            Self::Key(k) => k.address,
+        }
+    }
+}
+
 /// Reads a permission file. `signer`, when given, is used if the file names none, and must
 /// equal the file's `signer` if it names one.
 ///
 /// # Errors
 /// [`PermissionFileError`], naming the file position or the field.
 pub fn load(path: &Path, signer: Option<Address>) -> Result<Permission, PermissionFileError> {
+    load_with(path, signer.map(GivenSigner::Address))
+}
+
+/// Reads a permission file for a signer given beside it. Its address, kind and public key fill
+/// what the file leaves out and must agree with what the file states: a session is never
+/// built for another kind of key than the one that will sign.
+///
+/// # Errors
+/// [`PermissionFileError`], naming the file position or the field.
+pub fn load_with(
+    path: &Path,
+    signer: Option<GivenSigner>,
+) -> Result<Permission, PermissionFileError> {
     let text = std::fs::read_to_string(path).map_err(|source| PermissionFileError::Io {
         path: path.to_owned(),
         source,
     })?;
-    parse(&text, Format::detect(path, &text), path, signer)
+    parse_with(&text, Format::detect(path, &text), path, signer)
 }
 
 /// Parses permission text. `path` only names the source in errors.
@@ -130,6 +167,19 @@ pub fn parse(
     format: Format,
     path: &Path,
     signer: Option<Address>,
+) -> Result<Permission, PermissionFileError> {
+    parse_with(text, format, path, signer.map(GivenSigner::Address))
+}
+
+/// Parses permission text for a signer given beside it ([`load_with`]).
+///
+/// # Errors
+/// See [`load_with`].
+pub fn parse_with(
+    text: &str,
+    format: Format,
+    path: &Path,
+    signer: Option<GivenSigner>,
 ) -> Result<Permission, PermissionFileError> {
     let value = to_json(text, format, path)?;
     let builder = read_session(&value, signer)?;
@@ -313,28 +363,121 @@ impl<'a> Fields<'a> {
     }
 }
 
-fn read_session(
-    v: &Value,
-    cli_signer: Option<Address>,
-) -> Result<SessionBuilder, PermissionFileError> {
-    let mut f = Fields::new(String::new(), v)?;
-    let file_signer = f.address("signer")?;
-    let signer = match (file_signer, cli_signer) {
+/// The session's signer from the file's `signer`, `signer_kind` and `public_key` and the one
+/// given beside it: each fact stated on both sides must agree.
+fn read_signer(
+    f: &mut Fields<'_>,
+    given: Option<GivenSigner>,
+) -> Result<PublicSigner, PermissionFileError> {
+    let file_address = f.address("signer")?;
+    let file_kind = f
+        .string("signer_kind")?
+        .map(|t| {
+            parse_kind(t).ok_or_else(|| {
+                field_err(
+                    "signer_kind",
+                    format!("unknown signer kind `{t}` (expected {KIND_NAMES})"),
+                )
+            })
+        })
+        .transpose()?;
+    let file_key = f
+        .string("public_key")?
+        .map(|t| parse_p256_public_key(t).map_err(|e| field_err("public_key", e.to_string())))
+        .transpose()?;
+    let (given_address, given_kind, given_key) = match given {
+        None => (None, None, None),
+        Some(GivenSigner::Address(a)) => (Some(a), None, None),
+        Some(GivenSigner::Key(k)) => (Some(k.address), Some(k.kind()), k.key.p256().copied()),
+    };
+    let kind = match (file_kind, given_kind) {
         (Some(a), Some(b)) if a != b => {
             return Err(field_err(
-                "signer",
-                format!("the file names {a} but the session key given is {b}"),
+                "signer_kind",
+                format!(
+                    "the file names a {} signer but the session key given is {}",
+                    kind_name(a),
+                    kind_name(b)
+                ),
             ))
         }
-        (Some(a), _) | (None, Some(a)) => a,
-        (None, None) => {
+        (Some(k), _) | (None, Some(k)) => k,
+        (None, None) if file_key.is_some() => {
             return Err(field_err(
-                "signer",
-                "missing (the session key's address; or pass --signer / --session-key)",
+                "signer_kind",
+                "missing: a public_key is for a p256 or passkey signer; say which",
+            ))
+        }
+        (None, None) => SignerKind::Secp256k1,
+    };
+    let key = match (file_key, given_key) {
+        (Some(a), Some(b)) if a != b => {
+            return Err(field_err(
+                "public_key",
+                "the file's public key is not the session key's",
+            ))
+        }
+        (k, g) => k.or(g),
+    };
+    let derived = match (kind, key) {
+        (SignerKind::Secp256k1, Some(_)) => {
+            return Err(field_err(
+                "public_key",
+                "only p256 and passkey signers have one (a secp256k1 signer is its address)",
+            ))
+        }
+        (SignerKind::Secp256k1, None) => None,
+        (kind, Some(key)) => PublicSigner::p256(kind, key),
+        (kind, None) => {
+            return Err(field_err(
+                "public_key",
+                format!(
+                    "missing (a {} session holds its signer's public key; or pass --session-key / --{}-public-key)",
+                    kind_name(kind),
+                    kind_name(kind)
+                ),
             ))
         }
     };
-    let mut b = SessionBuilder::new(signer).valid_between(
+    let mut address = None;
+    for (stated, by) in [
+        (derived.map(|d| d.address), "the public key's address"),
+        (file_address, "the file's signer"),
+        (given_address, "the session key given"),
+    ] {
+        match (address, stated) {
+            (Some((a, first)), Some(b)) if a != b => {
+                return Err(field_err(
+                    "signer",
+                    format!("{first} is {a} but {by} is {b}"),
+                ))
+            }
+            (None, Some(b)) => address = Some((b, by)),
+            _ => {}
+        }
+    }
+    match (derived, address) {
+        (Some(d), _) => Ok(d),
+        (None, Some((a, _))) => Ok(PublicSigner::secp256k1(a)),
+        (None, None) => Err(field_err(
+            "signer",
+            "missing (the session key's address; or pass --signer / --session-key)",
+        )),
+    }
+}
+
+fn read_session(
+    v: &Value,
+    given: Option<GivenSigner>,
+) -> Result<SessionBuilder, PermissionFileError> {
+    let mut f = Fields::new(String::new(), v)?;
+    let signer = read_signer(&mut f, given)?;
+    let b = match signer.key {
+        SignerKey::Secp256k1 => SessionBuilder::new(signer.address),
+        SignerKey::P256(k) => SessionBuilder::p256(k),
+        SignerKey::WebAuthn(k) => SessionBuilder::webauthn(k),
+    };
+    let mut b = b.valid_between(
         f.u64("valid_after")?.unwrap_or(0),
         f.u64("valid_until")?.unwrap_or(0),
     );
@@ -514,6 +657,13 @@ pub fn render(record: &SessionRecord, book: &FunctionBook) -> Value {
     };
     let mut out = Map::new();
     out.insert("signer".into(), json!(record.signer.to_checksum(None)));
+    if let Some(key) = record.signer_key.p256() {
+        out.insert(
+            "signer_kind".into(),
+            json!(kind_name(record.signer_key.kind())),
+        );
+        out.insert("public_key".into(), json!(format!("{},{}", key.x, key.y)));
+    }
     out.insert("valid_after".into(), json!(record.valid_after));
     out.insert("valid_until".into(), json!(record.valid_until));
     out.insert("native_cap".into(), limit(record.native_cap));
@@ -643,6 +793,7 @@ pub fn signature_text(f: &crate::signature_abi::FunctionSignature) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloy_primitives::B256;
 
     const GOOD: &str = r#"
 signer = "0x1111111111111111111111111111111111111111"
@@ -767,6 +918,142 @@ limit = "500e18"
             Err(PermissionFileError::Syntax { line, .. }) => assert_eq!(line, 2),
             other => panic!("{other:?}"),
         }
+    }
+
+    /// GOOD without its `signer` line.
+    fn unsigned() -> String {
+        GOOD.replace(
+            "signer = \"0x1111111111111111111111111111111111111111\"",
+            "",
+        )
+    }
+
+    fn p256_key(seed: u8) -> sessionkey_policy::signer::P256PublicKey {
+        crate::p256_key::P256Key::from_bytes(&[seed; 32])
+            .unwrap()
+            .public_key()
+    }
+
+    fn field_and_message(text: &str, given: Option<GivenSigner>) -> (String, String) {
+        match parse_with(text, Format::Toml, Path::new("p.toml"), given) {
+            Err(PermissionFileError::Field { field, message }) => (field, message),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn p256_and_passkey_signers_from_the_file_or_the_key_given() {
+        let pk = p256_key(5);
+        for kind in [SignerKind::P256, SignerKind::WebAuthn] {
+            let signer = PublicSigner::p256(kind, pk).unwrap();
+            // From the file alone (signer omitted, or stated and equal), in both spellings.
+            for key in [
+                format!("{},{}", pk.x, pk.y),
+                format!("0x04{}{}", hex::encode(pk.x), hex::encode(pk.y)),
+            ] {
+                let text = format!(
+                    "signer_kind = \"{}\"\npublic_key = \"{key}\"\n{}",
+                    kind_name(kind),
+                    unsigned()
+                );
+                let p = parse_toml(&text).unwrap();
+                assert_eq!(p.record.signer, signer.address);
+                assert_eq!(p.record.signer_key, signer.key);
+                let stated = format!("signer = \"{}\"\n{text}", signer.address);
+                assert_eq!(parse_toml(&stated).unwrap().record, p.record);
+                // Rendered back: the kind and key come along.
+                let rendered = render(&p.record, &p.functions);
+                let again = parse(
+                    &rendered.to_string(),
+                    Format::Json,
+                    Path::new("r.json"),
+                    None,
+                )
+                .unwrap();
+                assert_eq!(again.record, p.record);
+            }
+            // From the key given beside a file that names no signer.
+            let p = parse_with(
+                &unsigned(),
+                Format::Toml,
+                Path::new("p.toml"),
+                Some(GivenSigner::Key(signer)),
+            )
+            .unwrap();
+            assert_eq!(p.record.signer_key, signer.key);
+            assert_eq!(p.record.signer, signer.address);
+        }
+    }
+
+    #[test]
+    fn a_signer_of_another_kind_or_key_is_refused() {
+        let pk = p256_key(5);
+        let p256 = PublicSigner::p256(SignerKind::P256, pk).unwrap();
+        let passkey = PublicSigner::p256(SignerKind::WebAuthn, pk).unwrap();
+        let in_file = |kind: &str| {
+            format!(
+                "signer_kind = \"{kind}\"\npublic_key = \"{},{}\"\n{}",
+                pk.x,
+                pk.y,
+                unsigned()
+            )
+        };
+        assert_eq!(
+            field_and_message(&in_file("passkey"), Some(GivenSigner::Key(p256))),
+            (
+                "signer_kind".into(),
+                "the file names a passkey signer but the session key given is p256".into()
+            )
+        );
+        let secp = PublicSigner::secp256k1(Address::repeat_byte(0x11));
+        assert_eq!(
+            field_and_message(&in_file("p256"), Some(GivenSigner::Key(secp))).0,
+            "signer_kind"
+        );
+        // A secp256k1 file (the default kind) and a P-256 key: the addresses differ.
+        assert_eq!(
+            field_and_message(GOOD, Some(GivenSigner::Key(passkey))).0,
+            "signer"
+        );
+        let other = PublicSigner::p256(SignerKind::P256, p256_key(6)).unwrap();
+        assert_eq!(
+            field_and_message(&in_file("p256"), Some(GivenSigner::Key(other))),
+            (
+                "public_key".into(),
+                "the file's public key is not the session key's".into()
+            )
+        );
+        let (field, message) = field_and_message(
+            &in_file("p256"),
+            Some(GivenSigner::Address(Address::repeat_byte(0x22))),
+        );
+        assert_eq!(field, "signer");
+        assert!(
+            message.starts_with("the public key's address is"),
+            "{message}"
+        );
+        // Kind without key, key without kind, key for secp256k1, unknown kind, bad key.
+        let no_key = format!("signer_kind = \"p256\"\n{}", unsigned());
+        assert_eq!(field_and_message(&no_key, None).0, "public_key");
+        let no_kind = format!("public_key = \"{},{}\"\n{}", pk.x, pk.y, unsigned());
+        assert_eq!(field_and_message(&no_kind, None).0, "signer_kind");
+        assert_eq!(
+            field_and_message(&in_file("secp256k1"), None).0,
+            "public_key"
+        );
+        let (field, message) = field_and_message(&in_file("ed25519"), None);
+        assert_eq!(field, "signer_kind");
+        assert_eq!(
+            message,
+            "unknown signer kind `ed25519` (expected secp256k1, p256 or passkey)"
+        );
+        let off_curve = format!(
+            "signer_kind = \"p256\"\npublic_key = \"{},{}\"\n{}",
+            pk.x,
+            B256::with_last_byte(1),
+            unsigned()
+        );
+        assert_eq!(field_and_message(&off_curve, None).0, "public_key");
     }
 
     #[test]

@@ -14,7 +14,7 @@ use sessionkey_policy::gas;
 
 use crate::account_calls::{self, Call, PackedUserOperation};
 use crate::hash::{EntryPoint, HashError};
-use crate::key::SessionKey;
+use crate::key::{SessionKey, SessionSigner};
 
 /// Why user-operation fields are refused.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -189,7 +189,8 @@ pub struct UserOperation {
     /// Paymaster data.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub paymaster_data: Option<Bytes>,
-    /// The signature (for a session: 85 bytes, see [`SessionKey::sign_user_op_hash`]).
+    /// The signature (for a session: its signer kind's shape, see
+    /// [`SessionSigner::sign_user_op_hash`]).
     pub signature: Bytes,
 }
 
@@ -326,8 +327,8 @@ impl UserOperation {
         gas::required_prefund(&p.accountGasLimits, p.preVerificationGas, &p.gasFees)
     }
 
-    /// Signs the op with a session key for `module`: sets the 85-byte signature and returns the
-    /// userOpHash it covers.
+    /// Signs the op with a secp256k1 session key for `module`: sets the 85-byte signature and
+    /// returns the userOpHash it covers ([`Self::sign_session_with`] takes any kind).
     ///
     /// # Errors
     /// [`HashError`].
@@ -344,6 +345,23 @@ impl UserOperation {
             .to_bytes()
             .to_vec()
             .into();
+        Ok(hash)
+    }
+
+    /// Signs the op with a session signer of any kind for `module`: sets the signature in that
+    /// kind's shape ([`SessionSigner::sign_user_op_hash`]) and returns the userOpHash it covers.
+    ///
+    /// # Errors
+    /// [`HashError`].
+    pub fn sign_session_with(
+        &mut self,
+        signer: &SessionSigner,
+        module: Address,
+        entry_point: &EntryPoint,
+        chain_id: u64,
+    ) -> Result<B256, HashError> {
+        let hash = self.hash(entry_point, chain_id)?;
+        self.signature = signer.sign_user_op_hash(&hash, module).into();
         Ok(hash)
     }
 

@@ -6,9 +6,11 @@ use std::path::PathBuf;
 use alloy_primitives::{hex, Address, Bytes, U256};
 use clap::{Args, Parser, Subcommand};
 
+use sessionkey_policy::signer::{P256PublicKey, SignerKind};
 use sessionkey_sdk::address::parse_address;
 use sessionkey_sdk::amount::{parse_u128, parse_uint};
 use sessionkey_sdk::hash::EntryPointVersion;
+use sessionkey_sdk::key::{parse_kind, parse_p256_public_key, KIND_NAMES};
 
 fn address(s: &str) -> Result<Address, String> {
     parse_address(s).map_err(|e| e.to_string())
@@ -30,6 +32,14 @@ fn bytes(s: &str) -> Result<Bytes, String> {
 
 fn version(s: &str) -> Result<EntryPointVersion, String> {
     s.parse()
+}
+
+fn key_kind(s: &str) -> Result<SignerKind, String> {
+    parse_kind(s).ok_or_else(|| format!("`{s}` is not a key kind ({KIND_NAMES})"))
+}
+
+fn p256_public_key(s: &str) -> Result<P256PublicKey, String> {
+    parse_p256_public_key(s).map_err(|e| e.to_string())
 }
 
 /// Session keys for an ERC-7579 session-key validator on Arbitrum Stylus: keys, permissions,
@@ -75,6 +85,15 @@ pub(super) enum Command {
 
 #[derive(Args, Debug)]
 pub(super) struct KeygenArgs {
+    /// The key's kind: secp256k1 (an Ethereum key), p256 (a P-256 key signing the session
+    /// digest, as a KMS or secure enclave does) or passkey (a P-256 key answering WebAuthn
+    /// assertions). P-256 keys are written as JSON key files that name their kind.
+    #[arg(long, value_name = "KIND", default_value = "secp256k1", value_parser = key_kind)]
+    pub kind: SignerKind,
+    /// The web origin a passkey answers for (needed with --kind passkey), e.g.
+    /// https://wallet.example.
+    #[arg(long, value_name = "URL")]
+    pub origin: Option<String>,
     /// Write the key to this file (mode 0600) instead of printing it.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
@@ -98,9 +117,16 @@ pub(super) struct SignerArgs {
     /// The session key's address.
     #[arg(long, value_name = "ADDRESS", value_parser = address, conflicts_with = "session_key")]
     pub signer: Option<Address>,
-    /// The session key file (its address is used).
+    /// The session key file, of any kind (its address, kind and public key are used).
     #[arg(long, value_name = "FILE")]
     pub session_key: Option<PathBuf>,
+    /// A P-256 session key's public key (X,Y or 0x04‖X‖Y), for a session signed by a key held
+    /// elsewhere (a KMS, a secure enclave).
+    #[arg(long, value_name = "X,Y", value_parser = p256_public_key, conflicts_with_all = ["session_key", "passkey_public_key"])]
+    pub p256_public_key: Option<P256PublicKey>,
+    /// A passkey's public key (X,Y or 0x04‖X‖Y), for a session signed by a passkey.
+    #[arg(long, value_name = "X,Y", value_parser = p256_public_key, conflicts_with = "session_key")]
+    pub passkey_public_key: Option<P256PublicKey>,
     /// File holding the keystore password (for --session-key keystores).
     #[arg(long, value_name = "FILE")]
     pub password_file: Option<PathBuf>,
@@ -202,7 +228,8 @@ pub(super) struct RevokeAllArgs {
 /// Who signs a session op and where it goes: the session key, the module, the account.
 #[derive(Args, Debug)]
 pub(super) struct SessionArgs {
-    /// The session key file (hex private key, or v3 keystore with --password-file).
+    /// The session key file: a secp256k1 hex key or v3 keystore, or a JSON key file of any
+    /// kind (`sessionkey keygen --kind`); encrypted ones need --password-file.
     #[arg(long, value_name = "FILE")]
     pub key: PathBuf,
     /// File holding the keystore password (or $SESSIONKEY_PASSWORD).

@@ -13,7 +13,8 @@ use super::{at, CliError, Output, EXIT_OP_FAILS};
 use sessionkey_sdk::explain::{explain_revert, Context};
 use sessionkey_sdk::function_book::FunctionBook;
 use sessionkey_sdk::hash::EntryPoint;
-use sessionkey_sdk::rpc::{estimation_signature, http_provider, ChainClient, RpcError};
+use sessionkey_sdk::key::SessionSigner;
+use sessionkey_sdk::rpc::{http_provider, ChainClient, RpcError};
 use sessionkey_sdk::user_op::{session_user_op, GasLimits, NonceKeyLayout, UserOperation};
 
 /// Generous limits for the estimate itself (the bundler replaces them).
@@ -84,7 +85,7 @@ pub(super) fn status(a: StatusArgs) -> Result<Output, CliError> {
 async fn build(
     a: &SendArgs,
     client: &ChainClient<RootProvider>,
-    signer: alloy_primitives::Address,
+    signer: &SessionSigner,
 ) -> Result<UserOperation, CliError> {
     let calls = calls_of(&a.calls)?;
     let key = NonceKeyLayout::ValidatorInTopBytes {
@@ -112,7 +113,8 @@ async fn build(
         ..ESTIMATION_LIMITS
     };
     let mut op = session_user_op(a.session.account, nonce, &calls, limits, None);
-    op.signature = estimation_signature(signer);
+    // The stand-in has the signer kind's shape, so the bundler charges real validation.
+    op.signature = signer.estimation_signature();
     Ok(op)
 }
 
@@ -129,7 +131,7 @@ pub(super) fn estimate(a: SendArgs) -> Result<Output, CliError> {
     let key = a.session.load_key()?;
     let (op, estimate) = runtime()?.block_on(async {
         let client = connect(&a).await?;
-        let op = build(&a, &client, key.address()).await?;
+        let op = build(&a, &client, &key).await?;
         let estimate = client
             .estimate(&op)
             .await
@@ -160,7 +162,7 @@ pub(super) fn send(a: SendArgs) -> Result<Output, CliError> {
     let timeout = Duration::from_secs(a.timeout);
     let (op, hash, receipt) = runtime()?.block_on(async {
         let client = connect(&a).await?;
-        let mut op = build(&a, &client, key.address()).await?;
+        let mut op = build(&a, &client, &key).await?;
         let estimate = client
             .estimate(&op)
             .await
@@ -176,7 +178,7 @@ pub(super) fn send(a: SendArgs) -> Result<Output, CliError> {
                 .pre_verification_gas
                 .unwrap_or(estimate.pre_verification_gas),
         );
-        op.sign_session(
+        op.sign_session_with(
             &key,
             a.session.module,
             client.entry_point(),

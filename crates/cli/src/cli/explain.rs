@@ -9,8 +9,9 @@ use super::args::ExplainArgs;
 use super::common::{book, entry_point, read_text, signer};
 use super::{CliError, Output, EXIT_OK, EXIT_OP_FAILS};
 use sessionkey_sdk::explain::{explain as explain_verdict, Context};
+use sessionkey_sdk::key::kind_name;
 use sessionkey_sdk::permission_file;
-use sessionkey_sdk::simulate::{placeholder_signature, simulate, SessionView};
+use sessionkey_sdk::simulate::{placeholder_signature_for, simulate, SessionView};
 use sessionkey_sdk::usage::Usage;
 use sessionkey_sdk::user_op;
 
@@ -18,7 +19,7 @@ pub(super) fn explain(a: ExplainArgs) -> Result<Output, CliError> {
     let mut functions = book(&a.functions)?;
     let record: SessionRecord = match (&a.permission, &a.record) {
         (Some(path), _) => {
-            let p = permission_file::load(path, signer(&a.signer)?).map_err(|e| match e {
+            let p = permission_file::load_with(path, signer(&a.signer)?).map_err(|e| match e {
                 permission_file::PermissionFileError::Io { .. }
                 | permission_file::PermissionFileError::Syntax { .. } => {
                     CliError::new(e.to_string())
@@ -52,9 +53,11 @@ pub(super) fn explain(a: ExplainArgs) -> Result<Output, CliError> {
         .map_err(|e| CliError::new(format!("--user-op {}: {e}", a.user_op.display())))?;
     let mut notes = Vec::new();
     if op.signature.is_empty() {
-        op.signature = placeholder_signature(record.signer);
+        let kind = record.signer_key.kind();
+        op.signature = placeholder_signature_for(kind, record.signer);
         notes.push(format!(
-            "the op is unsigned: checked with a placeholder signature naming {} (policy only; sign it with `sessionkey sign`)",
+            "the op is unsigned: checked with a placeholder {} signature naming {} (policy only; sign it with `sessionkey sign`)",
+            kind_name(kind),
             record.signer.to_checksum(None)
         ));
     }

@@ -10,6 +10,7 @@ use sessionkey_sdk::account_calls;
 use sessionkey_sdk::function_book::FunctionBook;
 use sessionkey_sdk::hash::EntryPoint;
 use sessionkey_sdk::inspect::record_lines;
+use sessionkey_sdk::key::{kind_name, public_key_json};
 use sessionkey_sdk::permission_file::{self, render};
 use sessionkey_sdk::user_op::UserOperation;
 
@@ -76,7 +77,7 @@ fn with_owner_op(
 
 pub(super) fn grant(a: GrantArgs) -> Result<Output, CliError> {
     let signer = signer(&a.signer)?;
-    let p = permission_file::load(&a.permission, signer).map_err(|e| match e {
+    let p = permission_file::load_with(&a.permission, signer).map_err(|e| match e {
         permission_file::PermissionFileError::Io { .. }
         | permission_file::PermissionFileError::Syntax { .. } => CliError::new(e.to_string()),
         other => CliError::new(format!("{}: {other}", a.permission.display())),
@@ -102,12 +103,17 @@ pub(super) fn grant(a: GrantArgs) -> Result<Output, CliError> {
             ),
         )
     };
+    let kind = kind_name(p.record.signer_key.kind());
+    let public_key = p.record.signer_key.p256();
     let mut text = format!(
-        "session for signer {} ({} bytes, keccak256 {})\n",
+        "session for {kind} signer {} ({} bytes, keccak256 {})\n",
         p.record.signer.to_checksum(None),
         record.len(),
         keccak256(&record)
     );
+    if let Some(k) = public_key {
+        text.push_str(&format!("  public key {},{}\n", k.x, k.y));
+    }
     for l in record_lines(&p.record, &book) {
         text.push_str(&format!("  {l}\n"));
     }
@@ -116,8 +122,9 @@ pub(super) fn grant(a: GrantArgs) -> Result<Output, CliError> {
         "module calldata: registerSession(record)\n  {module_call}\n"
     ));
     text.push_str(&format!("account calldata: {how}\n  {account_call}\n"));
-    let j = json!({
+    let mut j = json!({
         "signer": p.record.signer.to_checksum(None),
+        "signerKind": kind,
         "module": a.module.to_checksum(None),
         "record": hex::encode_prefixed(&record),
         "recordHash": keccak256(&record).to_string(),
@@ -126,6 +133,9 @@ pub(super) fn grant(a: GrantArgs) -> Result<Output, CliError> {
         "install": a.install,
         "permission": render(&p.record, &book),
     });
+    if let Some(k) = public_key {
+        j["publicKey"] = public_key_json(k);
+    }
     with_owner_op(text, j, &a.owner_op, &account_call)
 }
 
@@ -154,6 +164,7 @@ fn revocation(
 
 pub(super) fn revoke(a: RevokeArgs) -> Result<Output, CliError> {
     let signer = signer(&a.signer)?
+        .map(|s| s.address())
         .ok_or_else(|| CliError::new("--signer: missing (or give --session-key FILE)"))?;
     revocation(
         format!(

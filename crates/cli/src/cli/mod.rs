@@ -1,7 +1,8 @@
 //! The `sessionkey` command line.
 //!
 //! ```text
-//! sessionkey keygen     [--out FILE [--keystore]]                  new session key
+//! sessionkey keygen     [--kind secp256k1|p256|passkey [--origin URL]] [--out FILE [--keystore]]
+//!                                                                  new session key
 //! sessionkey grant      --permission FILE --module ADDR [--install] calldata registering a session
 //! sessionkey revoke     --module ADDR --signer ADDR                 calldata revoking one session
 //! sessionkey revoke-all --module ADDR                               calldata revoking every session
@@ -181,13 +182,13 @@ mod common {
     use std::io::Read;
     use std::path::Path;
 
-    use alloy_primitives::Address;
-
     use super::args::{ChainArgs, GasArgs, SessionArgs, SignerArgs};
     use super::{at, CliError};
+    use sessionkey_policy::signer::SignerKind;
     use sessionkey_sdk::function_book::FunctionBook;
     use sessionkey_sdk::hash::EntryPoint;
-    use sessionkey_sdk::key::SessionKey;
+    use sessionkey_sdk::key::{PublicSigner, SessionSigner};
+    use sessionkey_sdk::permission_file::GivenSigner;
     use sessionkey_sdk::signature_abi::FunctionSignature;
     use sessionkey_sdk::user_op::GasLimits;
 
@@ -212,26 +213,40 @@ mod common {
         Ok(std::env::var(PASSWORD_ENV).ok())
     }
 
-    pub fn load_key(path: &Path, password_file: Option<&Path>) -> Result<SessionKey, CliError> {
+    /// A key file of any kind (the file says which).
+    pub fn load_key(path: &Path, password_file: Option<&Path>) -> Result<SessionSigner, CliError> {
         let pw = password(password_file)?;
-        SessionKey::load(path, pw.as_deref()).map_err(|e| CliError::new(e.to_string()))
+        SessionSigner::load(path, pw.as_deref()).map_err(|e| CliError::new(e.to_string()))
     }
 
     impl SessionArgs {
         /// The session key of `--key` (and `--password-file`).
-        pub fn load_key(&self) -> Result<SessionKey, CliError> {
+        pub fn load_key(&self) -> Result<SessionSigner, CliError> {
             load_key(&self.key, self.password_file.as_deref()).map_err(at("--key"))
         }
     }
 
-    pub fn signer(a: &SignerArgs) -> Result<Option<Address>, CliError> {
-        match (&a.signer, &a.session_key) {
-            (Some(s), _) => Ok(Some(*s)),
-            (None, Some(f)) => Ok(Some(
+    /// Who the session is for: `--session-key`'s key, a `--p256-public-key` or
+    /// `--passkey-public-key` (checked against `--signer` when both are given), or `--signer`'s
+    /// address alone.
+    pub fn signer(a: &SignerArgs) -> Result<Option<GivenSigner>, CliError> {
+        let key = match (&a.session_key, a.p256_public_key, a.passkey_public_key) {
+            (Some(f), _, _) => Some(
                 load_key(f, a.password_file.as_deref())
                     .map_err(at("--session-key"))?
-                    .address(),
-            )),
+                    .public(),
+            ),
+            (None, Some(k), _) => PublicSigner::p256(SignerKind::P256, k),
+            (None, None, Some(k)) => PublicSigner::p256(SignerKind::WebAuthn, k),
+            (None, None, None) => None,
+        };
+        match (key, a.signer) {
+            (Some(k), Some(s)) if k.address != s => Err(CliError::new(format!(
+                "--signer: {s} is not the public key's signer address {}",
+                k.address
+            ))),
+            (Some(k), _) => Ok(Some(GivenSigner::Key(k))),
+            (None, Some(s)) => Ok(Some(GivenSigner::Address(s))),
             (None, None) => Ok(None),
         }
     }

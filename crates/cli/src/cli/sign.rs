@@ -22,6 +22,7 @@ use super::common::{entry_point, gas_limits, read_text};
 use super::{at, CliError, Output};
 use sessionkey_sdk::account_calls::Call;
 use sessionkey_sdk::amount::parse_uint;
+use sessionkey_sdk::key::kind_name;
 use sessionkey_sdk::signature_abi::FunctionSignature;
 use sessionkey_sdk::user_op::{self, nonce, session_user_op, NonceKeyLayout, Paymaster};
 
@@ -193,11 +194,12 @@ pub(super) fn sign(a: SignArgs) -> Result<Output, CliError> {
     );
     let ep = entry_point(&a.chain);
     let hash = op
-        .sign_session(&key, a.session.module, &ep, a.chain.chain_id)
+        .sign_session_with(&key, a.session.module, &ep, a.chain.chain_id)
         .map_err(|e| CliError::new(e.to_string()))?;
     let request = op.send_request(ep.address);
+    let kind = kind_name(key.kind());
     let text = format!(
-        "session key   {}\nuserOpHash    {hash}\nEntryPoint    {} ({})\neth_sendUserOperation request:\n{}\n",
+        "session key   {} ({kind})\nuserOpHash    {hash}\nEntryPoint    {} ({})\neth_sendUserOperation request:\n{}\n",
         key.address().to_checksum(None),
         ep.address.to_checksum(None),
         ep.version,
@@ -207,6 +209,7 @@ pub(super) fn sign(a: SignArgs) -> Result<Output, CliError> {
         text,
         json!({
             "signer": key.address().to_checksum(None),
+            "signerKind": kind,
             "userOpHash": hash.to_string(),
             "entryPoint": ep.address.to_checksum(None),
             "entryPointVersion": ep.version.to_string(),
