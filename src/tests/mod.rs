@@ -8,6 +8,7 @@ mod audit;
 mod harness;
 mod install;
 mod p256;
+mod periodic;
 mod register;
 mod router;
 mod threats;

@@ -5,7 +5,9 @@
 use alloy_primitives::{Address, Bytes, B256, U256};
 use alloy_sol_types::{sol, SolCall, SolValue};
 use proptest::prelude::*;
-use sessionkey_policy::layout::{CountersWord, SessionHeader, TokenCapWord};
+use sessionkey_policy::layout::{
+    CountersWord, PeriodCounters, PeriodicTokenWord, SessionHeader, TokenCapWord,
+};
 use sessionkey_policy::memory::MemoryStore;
 use sessionkey_policy::{
     authorize_op, decode_execute, gas, CallKey, CallPolicy, Condition, Limit, OpFacts, OpOutcome,
@@ -1445,4 +1447,214 @@ fn each_optional_word_read_counts_once() {
     let mut sponsored = base.clone();
     sponsored.paymaster = Some(PAYMASTER);
     assert_eq!(reads(&sponsored, &ping_op, Some(PAYMASTER)), plain + 1);
+}
+
+// ---------------------------------------------------------------- periodic caps
+
+/// A session valid [1000, 1000 + 10 days], caps renewing daily: 100 wei of native value, 50
+/// of TOKEN, 3 ops, a gas budget of 1,000 wei.
+fn daily_store() -> MemoryStore {
+    let mut r = record(
+        vec![
+            entry(empty(OTHER), 1000, vec![]),
+            entry(exact(TOKEN, TRANSFER), 0, vec![]),
+        ],
+        vec![TokenCap {
+            token: TOKEN,
+            limit: TokenLimit::Limited(n(50)),
+        }],
+    );
+    r.valid_after = 1000;
+    r.valid_until = 1000 + 10 * DAY;
+    r.native_cap = Limit::Limited(100);
+    r.gas_budget = Limit::Limited(1000);
+    r.max_ops = Some(3);
+    r.period = Some(DAY as u32);
+    store(&r)
+}
+
+const DAY: u64 = 86_400;
+
+fn in_period(
+    s: &mut MemoryStore,
+    calls: &[Call],
+    prefund: u64,
+    period: u32,
+) -> Result<OpOutcome, Violation> {
+    run_in(s, calls, n(prefund), None, period)
+}
+
+fn period_counters(s: &MemoryStore) -> PeriodCounters {
+    PeriodCounters::unpack(&s.counters)
+}
+
+fn window_of(o: &OpOutcome) -> (u64, u64) {
+    (o.validation_data.valid_after, o.validation_data.valid_until)
+}
+
+#[test]
+fn a_periodic_op_gets_its_periods_window_with_exact_bounds() {
+    let mut s = daily_store();
+    // Period n covers [1000 + n·DAY, 1000 + (n+1)·DAY − 1]: EntryPoint's bounds are inclusive.
+    let o = in_period(&mut s, &[pay(OTHER, 1)], 0, 0).unwrap();
+    assert_eq!(window_of(&o), (1000, 1000 + DAY - 1));
+    let o = in_period(&mut s, &[pay(OTHER, 1)], 0, 3).unwrap();
+    assert_eq!(window_of(&o), (1000 + 3 * DAY, 1000 + 4 * DAY - 1));
+    // The last whole period, then the session's last second, which starts period 10 (the
+    // window is cut at validUntil).
+    let o = in_period(&mut s, &[pay(OTHER, 1)], 0, 9).unwrap();
+    assert_eq!(window_of(&o), (1000 + 9 * DAY, 1000 + 10 * DAY - 1));
+    let o = in_period(&mut s, &[pay(OTHER, 1)], 0, 10).unwrap();
+    assert_eq!(window_of(&o), (1000 + 10 * DAY, 1000 + 10 * DAY));
+    let mut u = daily_store();
+    assert_eq!(
+        in_period(&mut u, &[pay(OTHER, 1)], 0, 11),
+        Err(Violation::PeriodOutOfRange { period: 11 })
+    );
+    assert_eq!(
+        in_period(&mut u, &[pay(OTHER, 1)], 0, u32::MAX),
+        Err(Violation::PeriodOutOfRange { period: u32::MAX })
+    );
+}
+
+#[test]
+fn every_cap_is_spent_in_one_period_and_renews_in_the_next() {
+    let mut s = daily_store();
+    // Period 0: 100 wei, 50 tokens, 1,000 wei of gas, 3 ops — in three ops.
+    in_period(
+        &mut s,
+        &[pay(OTHER, 60), call(TOKEN, transfer(OTHER, n(30)))],
+        400,
+        0,
+    )
+    .unwrap();
+    in_period(&mut s, &[pay(OTHER, 40)], 400, 0).unwrap();
+    in_period(&mut s, &[call(TOKEN, transfer(OTHER, n(20)))], 200, 0).unwrap();
+    let c = period_counters(&s);
+    assert_eq!(
+        (c.period, c.native_spent, c.gas_spent, c.ops_spent),
+        (0, 100, 1000, 3)
+    );
+    assert_eq!(
+        PeriodicTokenWord::unpack(&s.tokens[&TOKEN]).unwrap(),
+        PeriodicTokenWord {
+            period: 0,
+            cap: 50,
+            spent: 50
+        }
+    );
+    // Each cap is exhausted in period 0 ...
+    assert_eq!(
+        in_period(&mut s, &[pay(OTHER, 0)], 0, 0),
+        Err(Violation::OpLimitReached)
+    );
+    // ... and whole again in period 1: the same three ops pass.
+    in_period(
+        &mut s,
+        &[pay(OTHER, 60), call(TOKEN, transfer(OTHER, n(30)))],
+        400,
+        1,
+    )
+    .unwrap();
+    in_period(&mut s, &[pay(OTHER, 40)], 400, 1).unwrap();
+    in_period(&mut s, &[call(TOKEN, transfer(OTHER, n(20)))], 200, 1).unwrap();
+    let c = period_counters(&s);
+    assert_eq!(
+        (c.period, c.native_spent, c.gas_spent, c.ops_spent),
+        (1, 100, 1000, 3)
+    );
+}
+
+#[test]
+fn each_cap_refuses_the_excess_within_a_period_and_nothing_leaks_across() {
+    for (calls, prefund, expected) in [
+        (
+            vec![pay(OTHER, 101)],
+            0,
+            Violation::NativeCapExceeded {
+                requested: n(101),
+                remaining: n(100),
+            },
+        ),
+        (
+            vec![call(TOKEN, transfer(OTHER, n(51)))],
+            0,
+            Violation::TokenCapExceeded {
+                token: TOKEN,
+                requested: n(51),
+                remaining: n(50),
+            },
+        ),
+        (
+            vec![pay(OTHER, 1)],
+            1001,
+            Violation::GasBudgetExceeded {
+                cost: n(1001),
+                remaining: n(1000),
+            },
+        ),
+    ] {
+        // Spend part of period 2 first: what is left is the period's, not the session's.
+        let mut s = daily_store();
+        in_period(&mut s, &[pay(OTHER, 0)], 0, 2).unwrap();
+        assert_eq!(in_period(&mut s, &calls, prefund, 2), Err(expected));
+        // Period 3 starts from zero, not from period 2's leftovers (nor their sum).
+        let mut s = daily_store();
+        in_period(&mut s, &[pay(OTHER, 99)], 999, 2).unwrap();
+        assert_eq!(in_period(&mut s, &calls, prefund, 3), Err(expected));
+    }
+}
+
+#[test]
+fn an_op_naming_a_period_before_the_counters_is_refused_and_changes_nothing() {
+    let mut s = daily_store();
+    in_period(&mut s, &[pay(OTHER, 10)], 0, 4).unwrap();
+    // `run_in` checks that a refused op leaves the store as it was.
+    assert_eq!(
+        in_period(&mut s, &[pay(OTHER, 1)], 0, 3),
+        Err(Violation::PeriodClosed {
+            period: 3,
+            current: 4
+        })
+    );
+    assert_eq!(period_counters(&s).period, 4);
+    // Naming a later period skips ahead (periods need not be consecutive).
+    in_period(&mut s, &[pay(OTHER, 100)], 0, 7).unwrap();
+    assert_eq!(period_counters(&s).native_spent, 100);
+}
+
+#[test]
+fn a_token_word_left_at_an_earlier_period_starts_afresh() {
+    let mut s = daily_store();
+    in_period(&mut s, &[call(TOKEN, transfer(OTHER, n(50)))], 0, 0).unwrap();
+    // Periods 1 and 2 spend no token; period 3 finds the word still at period 0.
+    in_period(&mut s, &[pay(OTHER, 1)], 0, 1).unwrap();
+    in_period(&mut s, &[pay(OTHER, 1)], 0, 3).unwrap();
+    assert_eq!(
+        PeriodicTokenWord::unpack(&s.tokens[&TOKEN]).unwrap().period,
+        0
+    );
+    in_period(&mut s, &[call(TOKEN, transfer(OTHER, n(50)))], 0, 3).unwrap();
+    assert_eq!(
+        PeriodicTokenWord::unpack(&s.tokens[&TOKEN]).unwrap(),
+        PeriodicTokenWord {
+            period: 3,
+            cap: 50,
+            spent: 50
+        }
+    );
+}
+
+#[test]
+fn an_op_spending_nothing_in_the_current_period_writes_nothing() {
+    let mut r = record(vec![entry(empty(OTHER), 1000, vec![])], vec![]);
+    (r.valid_after, r.valid_until) = (1000, 0);
+    r.period = Some(3600);
+    let mut s = store(&r);
+    // Native value and gas unlimited, no op count: period 0's counters never change.
+    let o = in_period(&mut s, &[pay(OTHER, 5)], 0, 0).unwrap();
+    assert_eq!((o.header, o.counters), (None, None));
+    // A later period moves the counters' period: that is a write.
+    let o = in_period(&mut s, &[pay(OTHER, 5)], 0, 1).unwrap();
+    assert_eq!(PeriodCounters::unpack(&o.counters.unwrap()).period, 1);
 }
