@@ -11,7 +11,7 @@ use devnet_fixtures::{
     SIMPLE_ACCOUNT_FACTORY, TEST_ACCOUNT_7579, TEST_TOKEN,
 };
 use k256::ecdsa::SigningKey;
-use sessionkey_policy::signature::{digest_preimage, SessionSignature};
+use sessionkey_policy::signature::{digest_preimage, period_digest_preimage, SessionSignature};
 use stylus_devnet::{CallOutcome, CallStatus, Devnet};
 
 use crate::bundle::OpOutcome;
@@ -681,6 +681,29 @@ impl World {
     pub fn sign_session(&mut self, op: &mut PackedUserOperation, key: &SessionKey) {
         let hash = self.user_op_hash(op);
         op.signature = key.session_signature(hash, self.module).into();
+    }
+
+    /// An op of a periodic session signed by `key`, naming cap period `period`:
+    /// `signer ‖ period ‖ r ‖ s ‖ v` over `keccak256(userOpHash ‖ module ‖ period)`.
+    pub fn periodic_session_op(
+        &mut self,
+        account: &Account,
+        key: &SessionKey,
+        call_data: Vec<u8>,
+        period: u32,
+    ) -> PackedUserOperation {
+        let nonce_key = self.module_nonce_key();
+        let mut op = self.op(account, nonce_key, call_data);
+        let hash = self.user_op_hash(&op);
+        let sig = key.sign_digest(keccak256(period_digest_preimage(
+            &hash,
+            self.module,
+            period,
+        )));
+        op.signature = [key.address.as_slice(), &period.to_be_bytes()[..], &sig[..]]
+            .concat()
+            .into();
+        op
     }
 
     /// An op running `call_data` through the module, signed by `sign` from the session digest
