@@ -395,7 +395,26 @@ impl SessionSigner {
     /// [`session_digest`]`(user_op_hash, module)`: 85 bytes for secp256k1, 84 for P-256, and
     /// for a passkey `signer ‖ r ‖ s ‖ u16 len ‖ authenticatorData ‖ clientDataJSON tail`.
     pub fn sign_user_op_hash(&self, user_op_hash: &B256, module: Address) -> Vec<u8> {
-        let digest = session_digest(user_op_hash, module);
+        self.sign_session_digest(&session_digest(user_op_hash, module))
+    }
+
+    /// The session signature of a user operation of a **periodic** session, naming cap period
+    /// `period`: `signer ‖ period (u32) ‖ proof`, the proof over
+    /// [`period_session_digest`]`(user_op_hash, module, period)`. The op is valid only inside
+    /// that period (the module returns its window) and is charged to its counters.
+    pub fn sign_user_op_hash_in_period(
+        &self,
+        user_op_hash: &B256,
+        module: Address,
+        period: u32,
+    ) -> Vec<u8> {
+        let sig = self.sign_session_digest(&period_session_digest(user_op_hash, module, period));
+        [&sig[..20], &period.to_be_bytes()[..], &sig[20..]].concat()
+    }
+
+    /// `signer ‖ proof` over `digest`, in this kind's shape.
+    fn sign_session_digest(&self, digest: &B256) -> Vec<u8> {
+        let digest = *digest;
         match self {
             Self::Secp256k1(k) => k.sign_digest(&digest).to_bytes().to_vec(),
             Self::P256(k) => k.sign_session_digest(&digest),
