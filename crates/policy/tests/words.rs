@@ -12,8 +12,9 @@ use sessionkey_policy::gas::{paymaster_of, required_prefund};
 use sessionkey_policy::layout::{
     call_entry_words, call_key_preimage, descriptor_position, entry_words, read_descriptor,
     session_flags, token_flags, token_key_preimage, values_start, AccountWord, CallHeader,
-    CountersWord, RuleDescriptor, SessionHeader, SessionStatus, TokenCapWord, DESCRIPTORS_PER_WORD,
-    ENTRY_EXISTS, INLINE_DESCRIPTORS, MAX_NATIVE_CAP, MAX_PERM_NONCE,
+    CountersWord, PeriodConfig, PeriodCounters, PeriodicTokenWord, RuleDescriptor, SessionHeader,
+    SessionStatus, TokenCapWord, DESCRIPTORS_PER_WORD, ENTRY_EXISTS, INLINE_DESCRIPTORS,
+    MAX_NATIVE_CAP, MAX_PERIODIC_GAS_CAP, MAX_PERIODIC_TOKEN_CAP, MAX_PERM_NONCE,
 };
 use sessionkey_policy::record::{TokenLimit, MAX_TIMESTAMP};
 use sessionkey_policy::signature::{digest_preimage, recovered_address, HALF_ORDER, SIGNATURE_LEN};
@@ -49,6 +50,38 @@ fn account_word_byte_positions() {
     assert_eq!(&w[24..32], &0x0304u64.to_be_bytes());
     assert!(w[1..8].iter().chain(&w[16..24]).all(|b| *b == 0));
     assert_eq!(AccountWord::unpack(&B256::ZERO), AccountWord::default());
+}
+
+#[test]
+fn period_word_byte_positions() {
+    let w = PeriodCounters {
+        period: 0x0102_0304,
+        native_spent: 0x05,
+        gas_spent: 0x06,
+        ops_spent: 0x0708_090a,
+    }
+    .pack();
+    assert_eq!(w[0], 1);
+    assert_eq!(&w[1..5], &[1, 2, 3, 4]);
+    assert_eq!(w[16], 0x05);
+    assert_eq!(w[27], 0x06);
+    assert_eq!(&w[28..32], &[7, 8, 9, 0x0a]);
+    let c = PeriodConfig {
+        length: 86_400,
+        gas_cap: 0x0b,
+        ops_cap: 0x0c,
+    }
+    .pack();
+    assert_eq!(&c[0..4], &86_400u32.to_be_bytes());
+    assert_eq!((c[14], c[18]), (0x0b, 0x0c));
+    assert!(c[19..].iter().all(|b| *b == 0));
+    let t = PeriodicTokenWord {
+        period: 2,
+        cap: 0x0d,
+        spent: 0x0e,
+    }
+    .pack();
+    assert_eq!((t[0], t[4], t[17], t[30], t[31]), (5, 2, 0x0d, 0x0e, 0));
 }
 
 #[test]
@@ -199,6 +232,33 @@ proptest! {
     fn counters_word_round_trips(gas_remaining in any::<u128>(), ops_remaining in any::<u32>()) {
         let c = CountersWord { gas_remaining, ops_remaining };
         prop_assert_eq!(CountersWord::unpack(&c.pack()), c);
+    }
+
+    #[test]
+    fn period_words_round_trip_and_never_collide(
+        length in any::<u32>(),
+        period in any::<u32>(),
+        gas_cap in 0..=MAX_PERIODIC_GAS_CAP,
+        gas_spent in 0..=MAX_PERIODIC_GAS_CAP,
+        native_spent in 0..=MAX_NATIVE_CAP,
+        ops in any::<u32>(),
+        ops_spent in any::<u32>(),
+        cap in 0..=MAX_PERIODIC_TOKEN_CAP,
+        spent in 0..=MAX_PERIODIC_TOKEN_CAP,
+    ) {
+        let config = PeriodConfig { length, gas_cap, ops_cap: ops };
+        prop_assert_eq!(PeriodConfig::unpack(&config.pack()), config);
+        let counters = PeriodCounters { period, native_spent, gas_spent, ops_spent };
+        prop_assert_eq!(PeriodCounters::unpack(&counters.pack()), counters);
+        // Every registered counters word is non-zero (no zero → non-zero store per op).
+        prop_assert_ne!(counters.pack(), B256::ZERO);
+        let token = PeriodicTokenWord { period, cap, spent };
+        let w = token.pack();
+        prop_assert_eq!(PeriodicTokenWord::unpack(&w), Some(token));
+        // A periodic token word is never read as a lifetime cap's, nor the reverse.
+        prop_assert_eq!(w[0], token_flags::CONFIGURED | token_flags::PERIODIC);
+        let lifetime = TokenCapWord { unlimited: false, remaining: U256::from(cap) }.pack();
+        prop_assert_eq!(PeriodicTokenWord::unpack(&lifetime), None);
     }
 
     #[test]

@@ -271,6 +271,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let registered = world.register_session(&account, r.encode())?;
         assert!(registered.success, "registerSession failed");
     }
+    // The demo session with caps renewing every 10 minutes; the clock (1,000,000) is in its
+    // period 1 (the window starts at 999,000).
+    let periodic_key = SessionKey::from_seed(13);
+    let mut periodic = demo_record(periodic_key.address, world.token, 999_000);
+    periodic.period = Some(600);
+    let registered = world.register_session(&account, periodic.encode())?;
+    assert!(registered.success, "registerSession failed");
     let sign_p256 = |digest: B256| p256_key.sign_session_digest(&digest);
     let sign_passkey = |digest: B256| {
         passkey
@@ -311,6 +318,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Box::new(|w| w.session_op(&account, &key, approve_dex())),
         Box::new(|w| w.session_op(&account, &key, batch3())),
         Box::new(|w| w.session_op_signed_with(&account, erc20(), sign_p256)),
+        Box::new(|w| w.periodic_session_op(&account, &periodic_key, erc20(), 1)),
         Box::new(|w| w.session_op_signed_with(&account, erc20(), sign_passkey)),
         Box::new(|w| w.simple_account_op(&simple, ALICE, U256::from(UNIT / 100), vec![])),
         Box::new(|w| w.simple_account_op(&simple, token, U256::ZERO, simple_erc20())),
@@ -362,6 +370,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     rows.push(measure(
         &mut world,
         "session-key ERC-20 transfer under a token cap, no parameter rule",
+        op,
+    )?);
+    let op = world.periodic_session_op(&account, &periodic_key, erc20(), 1);
+    rows.push(measure(
+        &mut world,
+        "session-key ERC-20 transfer under a periodic token cap (10-minute periods)",
         op,
     )?);
     let op = world.session_op_signed_with(&account, erc20(), sign_p256);
