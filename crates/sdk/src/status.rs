@@ -7,7 +7,8 @@
 use alloy_primitives::{Address, B256, U256};
 use serde_json::{json, Value};
 use sessionkey_policy::layout::{
-    session_flags, AccountWord, CountersWord, SessionHeader, SessionStatus, TokenCapWord,
+    session_flags, AccountWord, CountersWord, PeriodCounters, PeriodicTokenWord, SessionHeader,
+    SessionStatus, TokenCapWord,
 };
 
 /// The raw words, as the module's views return them.
@@ -69,6 +70,10 @@ pub enum Remaining<T> {
     Unlimited,
     /// This much is left.
     Left(T),
+    /// A periodic session's gas budget or op count: this much used in the counters' period
+    /// ([`SessionState::period_use`]); the cap per period is in the record, not in the words
+    /// the module's views return.
+    UsedInPeriod(T),
 }
 
 impl<T: ToString> Remaining<T> {
@@ -76,6 +81,7 @@ impl<T: ToString> Remaining<T> {
         match self {
             Self::Unlimited => json!("unlimited"),
             Self::Left(v) => json!(v.to_string()),
+            Self::UsedInPeriod(v) => json!({ "used_in_period": v.to_string() }),
         }
     }
 
@@ -83,6 +89,10 @@ impl<T: ToString> Remaining<T> {
         match self {
             Self::Unlimited => "unlimited".into(),
             Self::Left(v) => format!("{} {unit}", v.to_string()),
+            Self::UsedInPeriod(v) => format!(
+                "{} {unit} used in the period (cap per period: see the record)",
+                v.to_string()
+            ),
         }
     }
 }
@@ -94,6 +104,29 @@ pub enum TokenState {
     NoCap,
     /// What is left (base units).
     Cap(Remaining<U256>),
+    /// A periodic cap: `spent` of `cap` used in `period` (a later period starts from zero).
+    Periodic {
+        /// The period `spent` is for.
+        period: u32,
+        /// Cap per period.
+        cap: u128,
+        /// Used in `period`.
+        spent: u128,
+    },
+}
+
+/// A periodic session's use of the period its counters are for. A later period starts from
+/// zero: these say what is left only while that period lasts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PeriodUse {
+    /// The period the counters are for.
+    pub period: u32,
+    /// Native value sent in it.
+    pub native_spent: u128,
+    /// Gas fees charged in it.
+    pub gas_spent: u128,
+    /// Ops validated in it.
+    pub ops_spent: u32,
 }
 
 /// A session's state on one account.
@@ -115,6 +148,9 @@ pub struct SessionState {
     pub paymaster: Option<Address>,
     /// Per token asked about.
     pub tokens: Vec<(Address, TokenState)>,
+    /// For a periodic session: the counters' period and its use (then `native` is what is
+    /// left of that period's cap, and `gas_budget` and `ops` say what it used).
+    pub period_use: Option<PeriodUse>,
 }
 
 impl SessionState {
@@ -135,20 +171,32 @@ impl SessionState {
             }
         };
         let counters = CountersWord::unpack(&words.counters);
+        // A periodic session's counters word is what its current period used.
+        let period_use = header.has(session_flags::PERIODIC).then(|| {
+            let c = PeriodCounters::unpack(&words.counters);
+            PeriodUse {
+                period: c.period,
+                native_spent: c.native_spent,
+                gas_spent: c.gas_spent,
+                ops_spent: c.ops_spent,
+            }
+        });
         let native = if header.has(session_flags::NATIVE_UNLIMITED) {
             Remaining::Unlimited
         } else {
-            Remaining::Left(header.native_remaining)
+            // The header holds what is left, or a periodic session's cap per period.
+            let spent = period_use.map_or(0, |p| p.native_spent);
+            Remaining::Left(header.native_remaining.saturating_sub(spent))
         };
-        let gas_budget = if header.has(session_flags::GAS_UNLIMITED) {
-            Remaining::Unlimited
-        } else {
-            Remaining::Left(counters.gas_remaining)
+        let gas_budget = match period_use {
+            _ if header.has(session_flags::GAS_UNLIMITED) => Remaining::Unlimited,
+            Some(p) => Remaining::UsedInPeriod(p.gas_spent),
+            None => Remaining::Left(counters.gas_remaining),
         };
-        let ops = if header.has(session_flags::OPS_LIMITED) {
-            Remaining::Left(counters.ops_remaining)
-        } else {
-            Remaining::Unlimited
+        let ops = match period_use {
+            _ if !header.has(session_flags::OPS_LIMITED) => Remaining::Unlimited,
+            Some(p) => Remaining::UsedInPeriod(p.ops_spent),
+            None => Remaining::Left(counters.ops_remaining),
         };
         let paymaster = header
             .has(session_flags::PAYMASTER)
@@ -157,7 +205,16 @@ impl SessionState {
             .token_caps
             .iter()
             .map(|(token, word)| {
+                let periodic = PeriodicTokenWord::unpack(word);
                 let state = match TokenCapWord::unpack(word) {
+                    _ if periodic.is_some() => {
+                        let p = periodic.unwrap_or_default();
+                        TokenState::Periodic {
+                            period: p.period,
+                            cap: p.cap,
+                            spent: p.spent,
+                        }
+                    }
                     None => TokenState::NoCap,
                     Some(w) if w.unlimited => TokenState::Cap(Remaining::Unlimited),
                     Some(w) => TokenState::Cap(Remaining::Left(w.remaining)),
@@ -177,6 +234,7 @@ impl SessionState {
             ops,
             paymaster,
             tokens,
+            period_use,
         }
     }
 
@@ -224,10 +282,20 @@ impl SessionState {
         if let Some(p) = self.paymaster {
             out.push_str(&format!("paymaster: only {p}\n"));
         }
+        if let Some(p) = self.period_use {
+            out.push_str(&format!(
+                "periodic caps: counters at period {} (a later period starts from zero)\n",
+                p.period
+            ));
+        }
         for (token, state) in &self.tokens {
             let left = match state {
                 TokenState::NoCap => "no cap: the session may not move it".into(),
                 TokenState::Cap(r) => format!("{} left", r.text("base units")),
+                TokenState::Periodic { period, cap, spent } => format!(
+                    "{} of {cap} base units left in period {period}",
+                    cap.saturating_sub(*spent)
+                ),
             };
             out.push_str(&format!("token {token}: {left}\n"));
         }
@@ -247,11 +315,17 @@ impl SessionState {
             "gas_budget_left": self.gas_budget.json(),
             "ops_left": self.ops.json(),
             "paymaster": self.paymaster.map(|p| p.to_checksum(None)),
+            "period": self.period_use.map(|p| p.period),
             "tokens": self.tokens.iter().map(|(t, s)| json!({
                 "token": t.to_checksum(None),
                 "left": match s {
                     TokenState::NoCap => json!(null),
                     TokenState::Cap(r) => r.json(),
+                    TokenState::Periodic { period, cap, spent } => json!({
+                        "period": period,
+                        "cap": cap.to_string(),
+                        "left": cap.saturating_sub(*spent).to_string(),
+                    }),
                 },
             })).collect::<Vec<_>>(),
         })
@@ -361,6 +435,64 @@ mod tests {
         assert!(!s.usable_at(150));
         w.header = B256::ZERO;
         assert_eq!(SessionState::decode(&w).liveness, Liveness::NeverRegistered);
+    }
+
+    #[test]
+    fn a_periodic_session_reads_as_its_periods_use() {
+        let mut r = record();
+        r.period = Some(3600);
+        let mut store = MemoryStore::new(&r, 4);
+        store.counters = PeriodCounters {
+            period: 3,
+            native_spent: 2,
+            gas_spent: 77,
+            ops_spent: 1,
+        }
+        .pack();
+        let token = PeriodicTokenWord {
+            period: 3,
+            cap: 1_000,
+            spent: 400,
+        };
+        let w = SessionWords {
+            account: installed(0).pack(),
+            header: store.header.pack(),
+            counters: store.counters,
+            paymaster: store.paymaster,
+            token_caps: vec![(Address::repeat_byte(0x70), token.pack())],
+        };
+        let s = SessionState::decode(&w);
+        assert_eq!(
+            s.period_use,
+            Some(PeriodUse {
+                period: 3,
+                native_spent: 2,
+                gas_spent: 77,
+                ops_spent: 1
+            })
+        );
+        // 5 a period, 2 used; gas unlimited; ops counted per period.
+        assert_eq!(s.native, Remaining::Left(3));
+        assert_eq!(s.gas_budget, Remaining::Unlimited);
+        assert_eq!(s.ops, Remaining::UsedInPeriod(1));
+        assert_eq!(
+            s.tokens,
+            vec![(
+                Address::repeat_byte(0x70),
+                TokenState::Periodic {
+                    period: 3,
+                    cap: 1_000,
+                    spent: 400
+                }
+            )]
+        );
+        let text = s.to_text(150);
+        assert!(
+            text.contains("600 of 1000 base units left in period 3"),
+            "{text}"
+        );
+        assert!(text.contains("counters at period 3"), "{text}");
+        assert_eq!(s.to_json(150)["tokens"][0]["left"]["left"], "600");
     }
 
     #[test]

@@ -9,6 +9,7 @@
 //! native_spent = "0.2 ether"
 //! gas_spent = "150000000000000"
 //! revoked = false           # revoked (individually, by revoke-all, or by uninstall)
+//! period = 4                # periodic sessions: the period the usage above is for
 //! [tokens]                  # spend so far per capped token
 //! "0x00000000000000000000000000000000000070c0" = "150e18"
 //! ```
@@ -18,7 +19,7 @@ use std::path::Path;
 
 use alloy_primitives::{Address, U256};
 use serde::{Deserialize, Serialize};
-use sessionkey_policy::layout::{CountersWord, TokenCapWord};
+use sessionkey_policy::layout::{CountersWord, PeriodCounters, PeriodicTokenWord, TokenCapWord};
 use sessionkey_policy::memory::MemoryStore;
 use sessionkey_policy::record::{Limit, SessionRecord, TokenLimit};
 
@@ -55,6 +56,8 @@ pub struct Usage {
     pub tokens: BTreeMap<Address, U256>,
     /// Whether the session is revoked.
     pub revoked: bool,
+    /// For a periodic session, the cap period the usage is for (its counters' period).
+    pub period: Option<u32>,
 }
 
 #[derive(Deserialize, Serialize)]
@@ -70,6 +73,8 @@ struct UsageFile {
     tokens: BTreeMap<String, AmountText>,
     #[serde(default)]
     revoked: bool,
+    #[serde(default)]
+    period: Option<u32>,
 }
 
 #[derive(Deserialize, Serialize)]
@@ -126,6 +131,7 @@ impl Usage {
             gas_spent: amount(&file.gas_spent, "gas_spent")?,
             tokens,
             revoked: file.revoked,
+            period: file.period,
         })
     }
 
@@ -135,6 +141,12 @@ impl Usage {
     /// [`UsageError`] when the usage exceeds a cap or names a token without one.
     pub fn store(&self, record: &SessionRecord) -> Result<MemoryStore, UsageError> {
         let mut store = MemoryStore::new(record, 0);
+        if record.period.is_none() && self.period.is_some() {
+            return Err(usage_err(
+                "period",
+                "the session has no periodic caps: its usage is for its whole life",
+            ));
+        }
         let mut counters = CountersWord::unpack(&store.counters);
         if let Some(max) = record.max_ops {
             if self.ops > max {
@@ -155,9 +167,30 @@ impl Usage {
                 Limit::Limited(c) => Ok(c - used.to::<u128>()),
             }
         };
-        store.header.native_remaining = left(record.native_cap, self.native_spent, "native_spent")?;
-        counters.gas_remaining = left(record.gas_budget, self.gas_spent, "gas_spent")?;
-        store.counters = counters.pack();
+        let native_left = left(record.native_cap, self.native_spent, "native_spent")?;
+        let gas_left = left(record.gas_budget, self.gas_spent, "gas_spent")?;
+        // A periodic session keeps what its period used; a lifetime one, what is left.
+        let period = record.period.map(|_| self.period.unwrap_or(0));
+        match period {
+            Some(period) => {
+                let spent = |cap: Limit, left: u128| match cap {
+                    Limit::Limited(c) => c - left,
+                    Limit::Unlimited => 0,
+                };
+                store.counters = PeriodCounters {
+                    period,
+                    native_spent: spent(record.native_cap, native_left),
+                    gas_spent: spent(record.gas_budget, gas_left),
+                    ops_spent: record.max_ops.map_or(0, |_| self.ops),
+                }
+                .pack();
+            }
+            None => {
+                store.header.native_remaining = native_left;
+                counters.gas_remaining = gas_left;
+                store.counters = counters.pack();
+            }
+        }
         for (token, used) in &self.tokens {
             let field = format!("tokens.{token}");
             let cap = record
@@ -172,11 +205,20 @@ impl Usage {
                         format!("{used} spent, above the cap of {c}"),
                     ));
                 }
-                let word = TokenCapWord {
-                    unlimited: false,
-                    remaining: c - *used,
+                let word = match period {
+                    Some(period) => PeriodicTokenWord {
+                        period,
+                        cap: c.to::<u128>(),
+                        spent: used.to::<u128>(),
+                    }
+                    .pack(),
+                    None => TokenCapWord {
+                        unlimited: false,
+                        remaining: c - *used,
+                    }
+                    .pack(),
                 };
-                store.tokens.insert(*token, word.pack());
+                store.tokens.insert(*token, word);
             }
         }
         Ok(store)
@@ -185,6 +227,9 @@ impl Usage {
     /// The usage `store` shows for `record` (the inverse of [`Self::store`]; unlimited caps and
     /// charges that are not tracked read as 0).
     pub fn of(record: &SessionRecord, store: &MemoryStore, revoked: bool) -> Self {
+        if record.period.is_some() {
+            return Self::of_period(record, store, revoked);
+        }
         let counters = CountersWord::unpack(&store.counters);
         let used = |cap: Limit, left: u128| match cap {
             Limit::Limited(c) => U256::from(c.saturating_sub(left)),
@@ -210,6 +255,28 @@ impl Usage {
             gas_spent: used(record.gas_budget, counters.gas_remaining),
             tokens,
             revoked,
+            period: None,
+        }
+    }
+
+    /// [`Self::of`] for a periodic session: the use of its counters' period. A token word
+    /// still at an earlier period has used nothing of this one.
+    fn of_period(record: &SessionRecord, store: &MemoryStore, revoked: bool) -> Self {
+        let c = PeriodCounters::unpack(&store.counters);
+        let tokens = store
+            .tokens
+            .iter()
+            .filter_map(|(token, w)| PeriodicTokenWord::unpack(w).map(|t| (*token, t)))
+            .filter(|(_, t)| t.period == c.period && t.spent != 0)
+            .map(|(token, t)| (token, U256::from(t.spent)))
+            .collect();
+        Self {
+            ops: record.max_ops.map_or(0, |_| c.ops_spent),
+            native_spent: U256::from(c.native_spent),
+            gas_spent: U256::from(c.gas_spent),
+            tokens,
+            revoked,
+            period: Some(c.period),
         }
     }
 
@@ -225,6 +292,7 @@ impl Usage {
                 .map(|(t, v)| (t.to_checksum(None), AmountText::Text(v.to_string())))
                 .collect(),
             revoked: self.revoked,
+            period: self.period,
         };
         toml::to_string(&file).unwrap_or_default()
     }
@@ -237,6 +305,7 @@ impl Usage {
             "gas_spent": self.gas_spent.to_string(),
             "tokens": self.tokens.iter().map(|(t, v)| (t.to_checksum(None), v.to_string())).collect::<BTreeMap<_, _>>(),
             "revoked": self.revoked,
+            "period": self.period,
         })
     }
 }
@@ -275,6 +344,40 @@ mod tests {
         assert_eq!(CountersWord::unpack(&store.counters).ops_remaining, 3);
         assert_eq!(Usage::of(&record(), &store, false), u);
         assert_eq!(Usage::parse(&u.to_toml()).unwrap(), u);
+    }
+
+    #[test]
+    fn a_periodic_sessions_usage_is_its_periods() {
+        let mut r = record();
+        r.period = Some(3600);
+        let u = Usage::parse(
+            "ops = 2\nnative_spent = 300\nperiod = 7\n[tokens]\n\"0x0707070707070707070707070707070707070707\" = \"40\"\n",
+        )
+        .unwrap();
+        let store = u.store(&r).unwrap();
+        assert_eq!(
+            PeriodCounters::unpack(&store.counters),
+            PeriodCounters {
+                period: 7,
+                native_spent: 300,
+                gas_spent: 0,
+                ops_spent: 2
+            }
+        );
+        assert_eq!(
+            PeriodicTokenWord::unpack(&store.tokens[&Address::repeat_byte(7)]),
+            Some(PeriodicTokenWord {
+                period: 7,
+                cap: 100,
+                spent: 40
+            })
+        );
+        // The header keeps the cap per period.
+        assert_eq!(store.header.native_remaining, 1000);
+        assert_eq!(Usage::of(&r, &store, false), u);
+        assert_eq!(Usage::parse(&u.to_toml()).unwrap(), u);
+        // A period for a session without periodic caps is refused.
+        assert_eq!(u.store(&record()).unwrap_err().field, "period");
     }
 
     #[test]
