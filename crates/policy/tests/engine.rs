@@ -1658,3 +1658,53 @@ fn an_op_spending_nothing_in_the_current_period_writes_nothing() {
     let o = in_period(&mut s, &[pay(OTHER, 5)], 0, 1).unwrap();
     assert_eq!(PeriodCounters::unpack(&o.counters.unwrap()).period, 1);
 }
+
+proptest! {
+    /// Random ops of a daily session naming random periods, against a model that keeps one
+    /// tally per period: the engine accepts exactly what fits the named period's caps and is
+    /// not before the latest period used, and what it writes is the model's.
+    #[test]
+    fn periodic_counters_match_a_per_period_model(
+        ops in proptest::collection::vec((0u32..6, 0u64..70, 0u64..40, 0u64..600), 1..40),
+    ) {
+        let mut s = daily_store();
+        // (period, native, tokens, gas, ops) used in the counters' period.
+        let mut model: (u32, u64, u64, u64, u32) = (0, 0, 0, 0, 0);
+        for (period, wei, tokens, prefund) in ops {
+            let calls = [pay(OTHER, wei), call(TOKEN, transfer(OTHER, n(tokens)))];
+            let got = in_period(&mut s, &calls, prefund, period);
+            let base = if period > model.0 { (period, 0, 0, 0, 0) } else { model };
+            let expected = if period < model.0 {
+                Err(Violation::PeriodClosed { period, current: model.0 })
+            } else if base.4 >= 3 {
+                Err(Violation::OpLimitReached)
+            } else if base.3 + prefund > 1000 {
+                Err(Violation::GasBudgetExceeded { cost: n(prefund), remaining: n(1000 - base.3) })
+            } else if wei > 0 && base.1 + wei > 100 {
+                Err(Violation::NativeCapExceeded { requested: n(wei), remaining: n(100 - base.1) })
+            } else if base.2 + tokens > 50 {
+                Err(Violation::TokenCapExceeded { token: TOKEN, requested: n(tokens), remaining: n(50 - base.2) })
+            } else {
+                Ok((base.0, base.1 + wei, base.2 + tokens, base.3 + prefund, base.4 + 1))
+            };
+            match (got, expected) {
+                (Ok(o), Ok(next)) => {
+                    model = next;
+                    let start = 1000 + u64::from(period) * DAY;
+                    prop_assert_eq!(window_of(&o), (start, start + DAY - 1));
+                    let c = period_counters(&s);
+                    prop_assert_eq!(
+                        (c.period, c.native_spent, c.gas_spent, c.ops_spent),
+                        (model.0, u128::from(model.1), u128::from(model.3), model.4)
+                    );
+                    let t = PeriodicTokenWord::unpack(&s.tokens[&TOKEN]).unwrap();
+                    // The token word catches up only when the token is spent.
+                    if tokens > 0 {
+                        prop_assert_eq!((t.period, t.spent), (model.0, u128::from(model.2)));
+                    }
+                }
+                (got, expected) => prop_assert_eq!(got.map(|_| ()), expected.map(|_| ())),
+            }
+        }
+    }
+}
