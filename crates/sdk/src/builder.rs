@@ -607,6 +607,15 @@ impl SessionBuilder {
         if self.max_ops == Some(0) {
             return Err(err("max_ops", Problem::ZeroOps));
         }
+        if let Some(p) = self.period.filter(|p| *p < layout::MIN_PERIOD) {
+            return Err(err(
+                "period",
+                Problem::Value(format!(
+                    "{p} s is shorter than {} seconds: an op names its period before it is bundled",
+                    layout::MIN_PERIOD
+                )),
+            ));
+        }
         if self.paymaster == Some(Address::ZERO) {
             return Err(err("paymaster", Problem::ZeroAddress("paymaster")));
         }

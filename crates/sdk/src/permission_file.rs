@@ -12,6 +12,7 @@
 //! native_cap = "1 ether"          # cumulative native value (default "0": none), or "unlimited"
 //! max_ops = 100                   # optional op count limit
 //! paymaster = "0x…"               # optional: the one paymaster allowed
+//! period = 86400                  # optional, seconds (≥ 60): every cap renews every period
 //! allow_wildcards = false         # must be true for target = "*" or function = "*"
 //!
 //! [[calls]]
@@ -495,6 +496,11 @@ fn read_session(
     if let Some(p) = f.address("paymaster")? {
         b = b.paymaster(p);
     }
+    if let Some(n) = f.u64("period")? {
+        let n = u32::try_from(n)
+            .map_err(|_| field_err("period", format!("{n} does not fit in 32 bits")))?;
+        b = b.period(n);
+    }
     if f.bool("allow_wildcards")? {
         b = b.allow_wildcards();
     }
@@ -674,6 +680,9 @@ pub fn render(record: &SessionRecord, book: &FunctionBook) -> Value {
     if let Some(p) = record.paymaster {
         out.insert("paymaster".into(), json!(p.to_checksum(None)));
     }
+    if let Some(p) = record.period {
+        out.insert("period".into(), json!(p));
+    }
     let wildcards = record
         .calls
         .iter()
@@ -847,6 +856,28 @@ limit = "500e18"
         )
         .unwrap();
         assert_eq!(again.record, p.record);
+    }
+
+    #[test]
+    fn a_period_reads_renders_and_is_checked() {
+        let daily = format!("period = 86400\n{GOOD}");
+        let p = parse_toml(&daily).unwrap();
+        assert_eq!(p.record.period, Some(86_400));
+        let rendered = render(&p.record, &p.functions);
+        assert_eq!(rendered["period"], 86_400);
+        let again = parse(
+            &rendered.to_string(),
+            Format::Json,
+            Path::new("r.json"),
+            None,
+        )
+        .unwrap();
+        assert_eq!(again.record, p.record);
+        // Under a minute: the record's own error, named.
+        let err = parse_toml(&format!("period = 59\n{GOOD}"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("period: 59 s is shorter than 60 seconds"), "{err}");
     }
 
     #[test]
