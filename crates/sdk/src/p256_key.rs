@@ -3,13 +3,13 @@
 //! through the RIP-7212 precompile; this module makes their signatures and checks them as the
 //! module does (`sessionkey_policy::signer`), for the simulator and for tests.
 
-use alloy_primitives::{keccak256, Address, B256};
+use alloy_primitives::{keccak256, Address, B256, U256};
 use p256::ecdsa::signature::hazmat::{PrehashSigner, PrehashVerifier};
 use p256::ecdsa::{Signature, SigningKey, VerifyingKey};
 use sessionkey_policy::record::p256_signer;
 use sessionkey_policy::signer::{
     base64url_32, P256PublicKey, P256Signature, WebAuthnAssertion, CLIENT_DATA_PREFIX,
-    FLAG_USER_PRESENT,
+    FLAG_USER_PRESENT, P256_HALF_ORDER, P256_ORDER,
 };
 use sha2::{Digest, Sha256};
 use std::fmt;
@@ -151,7 +151,8 @@ pub enum AssertionError {
 impl Assertion {
     /// The session signature carrying this assertion for `signer`:
     /// `signer ‖ r ‖ s ‖ u16 len ‖ authenticatorData ‖ clientDataJSON tail`, the tail being
-    /// what follows the challenge's closing quote (the module rebuilds the rest).
+    /// what follows the challenge's closing quote (the module rebuilds the rest), with `s`
+    /// made low ([`low_s`]).
     ///
     /// # Errors
     /// [`AssertionError`] when the assertion is not for `challenge` or cannot be encoded.
@@ -172,14 +173,29 @@ impl Assertion {
             .ok()
             .filter(|l| *l >= 37)
             .ok_or(AssertionError::AuthenticatorDataLength(len))?;
+        let signature = low_s(&self.signature);
         let mut out = Vec::with_capacity(86 + len + tail.len());
         out.extend_from_slice(signer.as_slice());
-        out.extend_from_slice(self.signature.r.as_slice());
-        out.extend_from_slice(self.signature.s.as_slice());
+        out.extend_from_slice(signature.r.as_slice());
+        out.extend_from_slice(signature.s.as_slice());
         out.extend_from_slice(&len16.to_be_bytes());
         out.extend_from_slice(&self.authenticator_data);
         out.extend_from_slice(tail);
         Ok(out)
+    }
+}
+
+/// `sig` with `s` in the lower half: `(r, n − s)` verifies wherever `(r, s)` does, and the
+/// module takes only the low form. Authenticators return either half (a browser's DER
+/// signature is not normalised), so a wallet must normalise before it sends.
+pub fn low_s(sig: &P256Signature) -> P256Signature {
+    let s = U256::from_be_bytes(sig.s.0);
+    if s <= U256::from_be_bytes(P256_HALF_ORDER) {
+        return *sig;
+    }
+    P256Signature {
+        r: sig.r,
+        s: B256::from(U256::from_be_bytes(P256_ORDER) - s),
     }
 }
 
@@ -274,6 +290,57 @@ mod tests {
         assert_eq!(
             a.session_signature(key.address(), &keccak256(b"other")),
             Err(AssertionError::ClientDataMismatch)
+        );
+    }
+
+    /// A real browser assertion (Chrome, a platform passkey, `http://localhost:5500`), as
+    /// published in SoulWallet/soul-wallet-contract `test/libraries/WebAuthn.t.sol` and
+    /// `contracts/dev/TestWebAuthn.sol` (commit 03ed193): the challenge is a 32-byte hash, and
+    /// the authenticator's `s` is in the upper half, as half of all real assertions are.
+    #[test]
+    fn a_real_browser_assertion_verifies_once_its_s_is_made_low() {
+        use alloy_primitives::{b256, hex};
+        let key = P256PublicKey {
+            x: b256!("e89e8b4be943fadb4dc599fe2e8af87a79b438adde328a3b72d43324506cd5b6"),
+            y: b256!("4fbfe4a2f9934783c3b1af712ee87abc08f576e79346efc3b8355d931bd7b976"),
+        };
+        let challenge = b256!("83714056da6e6910b51595330c2c2cdfbf718f2deff5bdd84b95df7a7f36f6dd");
+        let assertion = Assertion {
+            authenticator_data: hex!(
+                "49960de5880e8c687434170f6476605b8fe4aeb9a28632c7995cf3ba831d97630500000000"
+            )
+            .to_vec(),
+            client_data_json: br#"{"type":"webauthn.get","challenge":"g3FAVtpuaRC1FZUzDCws379xjy3v9b3YS5Xfen829t0","origin":"http://localhost:5500","crossOrigin":false}"#.to_vec(),
+            signature: P256Signature {
+                r: b256!("2ae3ddfe4cc414dc0fad7ff3a5c960d1cee1211722d3099ade76e5ac1826731a"),
+                s: b256!("87e5d654f357e4cd6cb52512b2da4d91eae0ae48e9d892ce532b9352f63a55d6"),
+            },
+        };
+        // Our base64url of the challenge is the browser's.
+        assert_eq!(
+            &base64url_32(&challenge),
+            b"g3FAVtpuaRC1FZUzDCws379xjy3v9b3YS5Xfen829t0"
+        );
+        // The precompile accepts it as the browser made it; the module's low-s rule does not.
+        let hash =
+            webauthn_message_hash(&assertion.authenticator_data, &assertion.client_data_json);
+        assert!(p256_verify(&hash, &assertion.signature, &key));
+        assert!(!assertion.signature.is_canonical());
+        // Carried in a session signature, `s` is made low, and the module's checks pass.
+        let signer = p256_signer(&key, |b| keccak256(b));
+        let bytes = assertion.session_signature(signer, &challenge).unwrap();
+        let Some(Proof::WebAuthn(parsed)) =
+            Proof::parse(SignerKind::WebAuthn, signer, &bytes[20..])
+        else {
+            panic!("not a WebAuthn proof");
+        };
+        assert!(parsed.signature.is_canonical());
+        assert_eq!(parsed.client_data(&challenge), assertion.client_data_json);
+        assert!(verifies_webauthn(&challenge, &parsed, &key));
+        // The tail the signature carries is what follows the challenge, and nothing else.
+        assert_eq!(
+            parsed.client_data_tail,
+            br#","origin":"http://localhost:5500","crossOrigin":false}"#
         );
     }
 }

@@ -877,7 +877,10 @@ limit = "500e18"
         let err = parse_toml(&format!("period = 59\n{GOOD}"))
             .unwrap_err()
             .to_string();
-        assert!(err.starts_with("period: 59 s is shorter than 60 seconds"), "{err}");
+        assert!(
+            err.starts_with("period: 59 s is shorter than 60 seconds"),
+            "{err}"
+        );
     }
 
     #[test]
