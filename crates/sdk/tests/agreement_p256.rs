@@ -628,7 +628,9 @@ fn validate(
     match (s.signer.kind(), s.store.key) {
         (SignerKind::Secp256k1, _) => return contract.validate_signed(op, hash, MODULE),
         (SignerKind::P256, Some(key)) => {
-            if let Some(Proof::P256(sig)) = Proof::parse(SignerKind::P256, &op.signature) {
+            if let Some(Proof::P256(sig)) =
+                Proof::parse_signature(SignerKind::P256, &op.signature).map(|(_, p)| p)
+            {
                 let input = sig.precompile_input(&digest, &key);
                 contract.vm.mock_static_call(
                     P256VERIFY,
