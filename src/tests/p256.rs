@@ -62,6 +62,19 @@ fn validate(
     h.validate(&op, OP_HASH)
 }
 
+/// A transfer op carrying `bytes` is refused for its signature's shape, writing nothing.
+fn assert_refused_for_its_shape(
+    h: &mut Harness,
+    bytes: Vec<u8>,
+    before: &std::collections::BTreeMap<U256, B256>,
+) {
+    let length = U256::from(bytes.len());
+    let op = user_op(ACCOUNT, single(TOKEN, 0, transfer(ALICE, 30)), bytes);
+    let err = h.validate(&op, OP_HASH).unwrap_err();
+    assert_eq!(err, revert_of(abi::InvalidSignatureLength { length }));
+    assert_eq!(&h.storage(), before);
+}
+
 fn sig_failed(data: U256) -> bool {
     ValidationData::unpack(data).unwrap().sig_failed
 }
@@ -147,19 +160,7 @@ fn a_signature_of_another_kinds_shape_is_refused_and_writes_nothing() {
     for extra in [vec![27u8], [&[0u8, 37][..], &[5u8; 37]].concat()] {
         let mut bytes = signature(key.address(), &sig);
         bytes.extend_from_slice(&extra);
-        let op = user_op(
-            ACCOUNT,
-            single(TOKEN, 0, transfer(ALICE, 30)),
-            bytes.clone(),
-        );
-        let err = h.validate(&op, OP_HASH).unwrap_err();
-        assert_eq!(
-            err,
-            revert_of(abi::InvalidSignatureLength {
-                length: U256::from(bytes.len())
-            })
-        );
-        assert_eq!(h.storage(), before);
+        assert_refused_for_its_shape(&mut h, bytes, &before);
     }
 }
 
@@ -180,19 +181,7 @@ fn webauthn_signatures_with_short_or_overrunning_authenticator_data_are_refused(
         vec![],
     ] {
         let bytes = [head.clone(), tail].concat();
-        let op = user_op(
-            ACCOUNT,
-            single(TOKEN, 0, transfer(ALICE, 30)),
-            bytes.clone(),
-        );
-        let err = h.validate(&op, OP_HASH).unwrap_err();
-        assert_eq!(
-            err,
-            revert_of(abi::InvalidSignatureLength {
-                length: U256::from(bytes.len())
-            })
-        );
-        assert_eq!(h.storage(), before);
+        assert_refused_for_its_shape(&mut h, bytes, &before);
     }
 }
 

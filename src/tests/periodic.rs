@@ -52,6 +52,18 @@ fn validate(
     h.validate(&user_op(ACCOUNT, call_data, sig), OP_HASH)
 }
 
+/// A transfer of `amount` tokens to ALICE naming period `named`, signed for `signed_for`.
+fn transfer_in(
+    h: &mut Harness,
+    key: &SessionKey,
+    amount: u128,
+    named: u32,
+    signed_for: u32,
+) -> Result<U256, Vec<u8>> {
+    let call = single(TOKEN, 0, transfer(ALICE, amount));
+    validate(h, key, call, periodic_signature(key, named, signed_for))
+}
+
 fn word(h: &Harness, signer: Address, n: u8) -> B256 {
     let base = slots::session_slot(&h.vm, signer, ACCOUNT);
     h.vm.load(slots::offset(base, n as usize))
@@ -93,13 +105,7 @@ fn an_op_in_its_period_gets_the_periods_window_and_debits_its_counters() {
     let key = session_key(1);
     let mut h = Harness::new();
     h.install_with(&daily(&key));
-    let data = validate(
-        &mut h,
-        &key,
-        single(TOKEN, 0, transfer(ALICE, 150)),
-        periodic_signature(&key, 2, 2),
-    )
-    .unwrap();
+    let data = transfer_in(&mut h, &key, 150, 2, 2).unwrap();
     let vd = ValidationData::unpack(data).unwrap();
     assert!(!vd.sig_failed);
     assert_eq!(
@@ -120,13 +126,7 @@ fn an_op_in_its_period_gets_the_periods_window_and_debits_its_counters() {
     );
     // The cap is spent for period 2 ...
     let before = h.storage();
-    let err = validate(
-        &mut h,
-        &key,
-        single(TOKEN, 0, transfer(ALICE, 1)),
-        periodic_signature(&key, 2, 2),
-    )
-    .unwrap_err();
+    let err = transfer_in(&mut h, &key, 1, 2, 2).unwrap_err();
     assert_eq!(
         err,
         revert_of(abi::TokenCapExceeded {
@@ -137,13 +137,7 @@ fn an_op_in_its_period_gets_the_periods_window_and_debits_its_counters() {
     );
     assert_eq!(h.storage(), before);
     // ... and whole in period 3.
-    validate(
-        &mut h,
-        &key,
-        single(TOKEN, 0, transfer(ALICE, 150)),
-        periodic_signature(&key, 3, 3),
-    )
-    .unwrap();
+    transfer_in(&mut h, &key, 150, 3, 3).unwrap();
 }
 
 #[test]
@@ -152,13 +146,7 @@ fn the_signature_binds_the_period_it_names() {
     let mut h = Harness::new();
     h.install_with(&daily(&key));
     // Signed for period 2, presented as period 3: the signature fails (authorizer 1).
-    let data = validate(
-        &mut h,
-        &key,
-        single(TOKEN, 0, transfer(ALICE, 1)),
-        periodic_signature(&key, 3, 2),
-    )
-    .unwrap();
+    let data = transfer_in(&mut h, &key, 1, 3, 2).unwrap();
     assert!(ValidationData::unpack(data).unwrap().sig_failed);
 }
 
@@ -167,13 +155,7 @@ fn ops_naming_no_period_a_closed_one_or_one_past_the_end_are_refused_and_write_n
     let key = session_key(1);
     let mut h = Harness::new();
     h.install_with(&daily(&key));
-    validate(
-        &mut h,
-        &key,
-        single(TOKEN, 0, transfer(ALICE, 1)),
-        periodic_signature(&key, 4, 4),
-    )
-    .unwrap();
+    transfer_in(&mut h, &key, 1, 4, 4).unwrap();
     let before = h.storage();
     let call = || single(TOKEN, 0, transfer(ALICE, 1));
     // A lifetime session's 85-byte signature.

@@ -209,25 +209,7 @@ fn keygen_writes_hex_and_keystore_files_that_sign_loads() {
     let r = sign("wrong");
     assert_eq!(r.code, 1);
     assert!(r.stderr.contains("wrong password"), "{}", r.stderr);
-    refused(
-        &dir,
-        &[
-            "sign",
-            "--key",
-            "ks.json",
-            "--module",
-            MODULE,
-            "--account",
-            ACCOUNT,
-            "--chain-id",
-            CHAIN,
-            "--nonce",
-            "0",
-            "--to",
-            DEX,
-        ],
-        "password",
-    );
+    refused(&dir, &sign_to_dex("ks.json"), "password");
 }
 
 #[test]
@@ -902,6 +884,25 @@ fn help_and_version_exit_zero() {
     let _ = address!("0x0000000000000000000000000000000000000000");
 }
 
+/// `sign --key FILE` of a call to DEX, nonce 0.
+fn sign_to_dex(key_file: &str) -> [&str; 13] {
+    [
+        "sign",
+        "--key",
+        key_file,
+        "--module",
+        MODULE,
+        "--account",
+        ACCOUNT,
+        "--chain-id",
+        CHAIN,
+        "--nonce",
+        "0",
+        "--to",
+        DEX,
+    ]
+}
+
 /// `keygen --kind KIND` into `file` (JSON output), the extra flags after.
 fn keygen(dir: &Path, kind: &str, file: &str, extra: &[&str]) -> Value {
     let mut args = vec!["--json", "keygen", "--kind", kind, "--out", file];
@@ -1099,21 +1100,7 @@ fn keygen_prints_p256_keys_as_key_files_and_encrypts_them() {
     assert_eq!(signer.address().to_checksum(None), j["address"]);
     refused(
         &dir,
-        &[
-            "sign",
-            "--key",
-            "enc.json",
-            "--module",
-            MODULE,
-            "--account",
-            ACCOUNT,
-            "--chain-id",
-            CHAIN,
-            "--nonce",
-            "0",
-            "--to",
-            DEX,
-        ],
+        &sign_to_dex("enc.json"),
         "is a keystore: give its password",
     );
 }
@@ -1165,25 +1152,7 @@ fn key_files_of_the_wrong_kind_are_refused() {
     with_origin["origin"] = "https://wallet.example".into();
     write(&dir, "origin.json", &with_origin.to_string());
     let secret = with_origin["privateKey"].as_str().unwrap()[2..].to_owned();
-    let line = refused(
-        &dir,
-        &[
-            "sign",
-            "--key",
-            "origin.json",
-            "--module",
-            MODULE,
-            "--account",
-            ACCOUNT,
-            "--chain-id",
-            CHAIN,
-            "--nonce",
-            "0",
-            "--to",
-            DEX,
-        ],
-        "origin",
-    );
+    let line = refused(&dir, &sign_to_dex("origin.json"), "origin");
     assert_eq!(
         line,
         "error: --key: origin.json: origin: not a field of a p256 key file (expected: kind, address, privateKey, keystore, publicKey)"
@@ -1198,21 +1167,7 @@ fn key_files_of_the_wrong_kind_are_refused() {
     write(&dir, "flat.json", &flat.to_string());
     refused(
         &dir,
-        &[
-            "sign",
-            "--key",
-            "flat.json",
-            "--module",
-            MODULE,
-            "--account",
-            ACCOUNT,
-            "--chain-id",
-            CHAIN,
-            "--nonce",
-            "0",
-            "--to",
-            DEX,
-        ],
+        &sign_to_dex("flat.json"),
         "flat.json: crypto: not a field of a p256 key file",
     );
 
