@@ -40,7 +40,7 @@
 //! | `signer` `key` `secp256r1` (`publicKey`: `0x04‖X‖Y` or compressed) | `SignerKey::P256` |
 //! | `signer` `key` `webauthn-p256` (a passkey; the spec's `KeyType` has none, the name is Porto's / Openfort's) | `SignerKey::WebAuthn` |
 //! | `expiry` | `valid_until` (absent = no expiry) |
-//! | `startTime` (the same on every amount permission) | `valid_after` (periods count from it) |
+//! | `startTime` (the same on every amount permission) | `valid_after` (periods count from it; absent = 0, not MetaMask's "now", so periods count from the Unix epoch) |
 //! | native allowance / `native-token-transfer` | `native_cap` + one entry: any target, empty calldata, max value = the amount |
 //! | `native-token-periodic` | the same, per `period` |
 //! | ERC-20 allowance / `erc20-token-transfer` | `token_caps[token]` + entry `token.transfer(address,uint256)` |
