@@ -1248,3 +1248,242 @@ fn key_files_of_the_wrong_kind_are_refused() {
     );
     refused(&dir, &["keygen", "--kind", "ed25519"], "is not a key kind");
 }
+
+const ERC7715_LIFETIME: &str =
+    include_str!("../../sdk/tests/fixtures/erc7715/lifetime-secp256k1.json");
+
+/// Everything ERC-7715 can say: native value to anyone, an ERC-20 allowance, a contract call,
+/// a start, an expiry, an op count and a gas budget of whole gas units at 0.1 gwei.
+const EXPRESSIBLE: &str = r#"
+valid_after = 1764547200
+valid_until = 1767225600
+gas_budget = "0.0002 ether"
+native_cap = "0.01 ether"
+max_ops = 50
+allow_wildcards = true
+
+[[calls]]
+target = "*"
+plain_transfer = true
+max_value = "0.01 ether"
+
+[[calls]]
+target = "0xaf88d065e77c8cC2239327C5EDb3A432268e5831"
+function = "transfer(address,uint256)"
+
+[[calls]]
+target = "0x68b3465833fb72A70ecDF485E0e4C7bD8665Fc45"
+function = "multicall(uint256 deadline, bytes[] data)"
+
+[[token_caps]]
+token = "0xaf88d065e77c8cC2239327C5EDb3A432268e5831"
+limit = "100e6"
+"#;
+
+#[test]
+fn grant_reads_an_erc7715_request() {
+    use sessionkey_sdk::erc7715;
+    let (_t, dir, _) = setup();
+    write(&dir, "request.json", ERC7715_LIFETIME);
+    let args = [
+        "--json",
+        "grant",
+        "--erc7715",
+        "request.json",
+        "--module",
+        MODULE,
+        "--gas-price",
+        "0.1 gwei",
+    ];
+    let j = ok(&dir, &args).json();
+    let request = erc7715::parse_request(ERC7715_LIFETIME).unwrap();
+    let options = erc7715::Options {
+        gas_price: Some(100_000_000),
+        gas_budget: None,
+    };
+    let want = erc7715::to_permission(&request, &options).unwrap();
+    let module: Address = MODULE.parse().unwrap();
+    assert_eq!(bytes(&j["record"]), Bytes::from(want.record.encode()));
+    assert_eq!(
+        bytes(&j["accountCalldata"]),
+        account_calls::grant(module, &want.record)
+    );
+    assert_eq!(
+        j["signer"], "0x7E5F4552091A69125d5DfCb7b8C2659029395Bdf",
+        "the key the request names"
+    );
+    // The text output is grant's.
+    let text = ok(&dir, &args[1..]).stdout;
+    assert!(
+        text.contains("session for secp256k1 signer 0x7E5F4552091A69125d5DfCb7b8C2659029395Bdf"),
+        "{text}"
+    );
+    // A signer given beside the request must be the request's.
+    refused(
+        &dir,
+        &[
+            "grant",
+            "--erc7715",
+            "request.json",
+            "--module",
+            MODULE,
+            "--gas-price",
+            "0.1 gwei",
+            "--session-key",
+            "key.hex",
+        ],
+        "is not the request's signer 0x7E5F4552091A69125d5DfCb7b8C2659029395Bdf",
+    );
+}
+
+#[test]
+fn to_erc7715_writes_the_request_grant_reads_back() {
+    let (_t, dir, key) = setup();
+    write(&dir, "perm.toml", EXPRESSIBLE);
+    let j = ok(
+        &dir,
+        &[
+            "--json",
+            "to-erc7715",
+            "--permission",
+            "perm.toml",
+            "--session-key",
+            "key.hex",
+            "--chain-id",
+            "42161",
+            "--gas-price",
+            "0.1 gwei",
+        ],
+    )
+    .json();
+    assert_eq!(j["chainId"], "0xa4b1");
+    assert_eq!(j["expiry"], 1767225600);
+    assert_eq!(j["signer"]["data"]["publicKey"], key.address().to_string());
+    let kinds: Vec<&str> = j["permissions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "native-token-allowance",
+            "erc20-token-allowance",
+            "contract-call",
+            "gas-limit",
+            "call-limit"
+        ]
+    );
+    assert_eq!(j["permissions"][3]["data"]["limit"], "0x1e8480");
+    assert_eq!(
+        j["permissions"][2]["data"]["calls"][0],
+        "multicall(uint256,bytes[])"
+    );
+
+    // Granting that request registers the very record the permission file does.
+    write(&dir, "request.json", &j.to_string());
+    let from_request = ok(
+        &dir,
+        &[
+            "--json",
+            "grant",
+            "--erc7715",
+            "request.json",
+            "--module",
+            MODULE,
+            "--gas-price",
+            "0.1 gwei",
+        ],
+    )
+    .json();
+    let from_file = ok(
+        &dir,
+        &[
+            "--json",
+            "grant",
+            "--permission",
+            "perm.toml",
+            "--module",
+            MODULE,
+            "--session-key",
+            "key.hex",
+        ],
+    )
+    .json();
+    assert_eq!(from_request["record"], from_file["record"]);
+
+    // An encoded record works too, and the text output is the request itself.
+    let text = ok(
+        &dir,
+        &[
+            "to-erc7715",
+            "--record",
+            from_file["record"].as_str().unwrap(),
+            "--chain-id",
+            "42161",
+            "--gas-price",
+            "0.1 gwei",
+        ],
+    )
+    .stdout;
+    let v: Value = serde_json::from_str(&text).unwrap();
+    // A record keeps selectors only: a function outside the standard book is written as one.
+    let mut want = j.clone();
+    want["permissions"][2]["data"]["calls"][0] = "0x5ae401dc".into();
+    assert_eq!(v, want);
+}
+
+#[test]
+fn erc7715_refusals_name_the_permission() {
+    let (_t, dir, _) = setup();
+    write(
+        &dir,
+        "stream.json",
+        r#"{
+  "chainId": "0xa4b1",
+  "expiry": 1767225600,
+  "signer": { "type": "key", "data": { "type": "secp256k1", "publicKey": "0x7E5F4552091A69125d5DfCb7b8C2659029395Bdf" } },
+  "permissions": [
+    { "type": "erc20-token-allowance", "data": { "tokenAddress": "0xaf88d065e77c8cC2239327C5EDb3A432268e5831", "allowanceAmount": "0x5F5E100" } },
+    { "type": "native-token-stream", "data": { "amountPerSecond": "0x5AF3107A4000", "maxAmount": "0xDE0B6B3A7640000", "startTime": 1764547200 } }
+  ]
+}"#,
+    );
+    refused(
+        &dir,
+        &[
+            "grant",
+            "--erc7715",
+            "stream.json",
+            "--module",
+            MODULE,
+            "--gas-budget",
+            "0.001 ether",
+        ],
+        "stream.json: permissions[1] (native-token-stream) cannot be granted: a stream accrues its allowance every second",
+    );
+    // A gas-limit with no price to turn gas into wei.
+    write(&dir, "request.json", ERC7715_LIFETIME);
+    refused(
+        &dir,
+        &["grant", "--erc7715", "request.json", "--module", MODULE],
+        "permissions[4] (gas-limit) counts gas units",
+    );
+    // The other way: parameter rules and transfers to one address have no ERC-7715 form.
+    refused(
+        &dir,
+        &[
+            "to-erc7715",
+            "--permission",
+            "perm.toml",
+            "--session-key",
+            "key.hex",
+            "--chain-id",
+            "42161",
+            "--gas-price",
+            "1",
+        ],
+        "cannot be written as an ERC-7715 request:",
+    );
+}

@@ -35,6 +35,7 @@ pub mod address;
 pub mod amount;
 pub mod builder;
 pub mod display;
+pub mod erc7715;
 pub mod explain;
 pub mod function_book;
 pub mod hash;

@@ -6,9 +6,10 @@ use std::path::PathBuf;
 use alloy_primitives::{hex, Address, Bytes, U256};
 use clap::{Args, Parser, Subcommand};
 
+use sessionkey_policy::record::Limit;
 use sessionkey_policy::signer::{P256PublicKey, SignerKind};
 use sessionkey_sdk::address::parse_address;
-use sessionkey_sdk::amount::{parse_u128, parse_uint};
+use sessionkey_sdk::amount::{parse_limit, parse_u128, parse_uint};
 use sessionkey_sdk::hash::EntryPointVersion;
 use sessionkey_sdk::key::{parse_kind, parse_p256_public_key, KIND_NAMES};
 
@@ -18,6 +19,10 @@ fn address(s: &str) -> Result<Address, String> {
 
 fn gas(s: &str) -> Result<u128, String> {
     parse_u128(s).map_err(|e| e.to_string())
+}
+
+fn limit(s: &str) -> Result<Limit, String> {
+    parse_limit(s).map_err(|e| e.to_string())
 }
 
 fn uint256(s: &str) -> Result<U256, String> {
@@ -61,6 +66,9 @@ pub(super) enum Command {
     /// Build a session's permission from a TOML/JSON file and print the calldata (and
     /// optionally the unsigned userOp) the account owner signs to register it.
     Grant(Box<GrantArgs>),
+    /// Print the ERC-7715 wallet_grantPermissions request that asks for exactly a permission
+    /// file's (or an encoded record's) session.
+    ToErc7715(ToErc7715Args),
     /// Print the calldata revoking one session.
     Revoke(RevokeArgs),
     /// Print the calldata revoking every session of the account.
@@ -190,8 +198,14 @@ pub(super) struct GasArgs {
 #[derive(Args, Debug)]
 pub(super) struct GrantArgs {
     /// Permission file (TOML or JSON; see the README's "Permission files").
-    #[arg(long, value_name = "FILE")]
-    pub permission: PathBuf,
+    #[arg(long, value_name = "FILE", required_unless_present = "erc7715")]
+    pub permission: Option<PathBuf>,
+    /// An ERC-7715 wallet_grantPermissions request (JSON: one request, or a params array of
+    /// one) instead of a permission file; refused whole if any part cannot be granted exactly.
+    #[arg(long, value_name = "FILE", conflicts_with = "permission")]
+    pub erc7715: Option<PathBuf>,
+    #[command(flatten)]
+    pub erc7715_gas: Erc7715GasArgs,
     /// The validator module's address.
     #[arg(long, value_name = "ADDRESS", value_parser = address)]
     pub module: Address,
@@ -203,6 +217,44 @@ pub(super) struct GrantArgs {
     pub signer: SignerArgs,
     #[command(flatten)]
     pub owner_op: OwnerOpArgs,
+}
+
+/// How ERC-7715's gas maps to the module's wei budget.
+#[derive(Args, Debug)]
+pub(super) struct Erc7715GasArgs {
+    /// Wei per gas unit at which an ERC-7715 gas-limit becomes the module's wei budget (the
+    /// highest maxFeePerGas you price the session's gas at; "0.1 gwei" works).
+    #[arg(long, value_name = "WEI", value_parser = gas)]
+    pub gas_price: Option<u128>,
+    /// The gas-fee budget (wei, or "unlimited") when the request has no gas-limit; per period
+    /// in a periodic session.
+    #[arg(long, value_name = "WEI", value_parser = limit)]
+    pub gas_budget: Option<Limit>,
+}
+
+#[derive(Args, Debug)]
+pub(super) struct ToErc7715Args {
+    /// The session's permission file.
+    #[arg(
+        long,
+        value_name = "FILE",
+        required_unless_present = "record",
+        conflicts_with = "record"
+    )]
+    pub permission: Option<PathBuf>,
+    /// The session's encoded record (hex), instead of a permission file.
+    #[arg(long, value_name = "HEX", value_parser = bytes)]
+    pub record: Option<Bytes>,
+    #[command(flatten)]
+    pub signer: SignerArgs,
+    /// The chain the request is for.
+    #[arg(long, value_name = "ID")]
+    pub chain_id: u64,
+    /// The account granting (the request's `address`).
+    #[arg(long, value_name = "ADDRESS", value_parser = address)]
+    pub account: Option<Address>,
+    #[command(flatten)]
+    pub gas: Erc7715GasArgs,
 }
 
 #[derive(Args, Debug)]

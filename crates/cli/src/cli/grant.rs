@@ -11,7 +11,7 @@ use sessionkey_sdk::function_book::FunctionBook;
 use sessionkey_sdk::hash::EntryPoint;
 use sessionkey_sdk::inspect::record_lines;
 use sessionkey_sdk::key::{kind_name, public_key_json};
-use sessionkey_sdk::permission_file::{self, render};
+use sessionkey_sdk::permission_file::render;
 use sessionkey_sdk::user_op::UserOperation;
 
 /// The unsigned userOp running `call_data` from the owner's account, and its hash.
@@ -76,12 +76,7 @@ fn with_owner_op(
 }
 
 pub(super) fn grant(a: GrantArgs) -> Result<Output, CliError> {
-    let signer = signer(&a.signer)?;
-    let p = permission_file::load_with(&a.permission, signer).map_err(|e| match e {
-        permission_file::PermissionFileError::Io { .. }
-        | permission_file::PermissionFileError::Syntax { .. } => CliError::new(e.to_string()),
-        other => CliError::new(format!("{}: {other}", a.permission.display())),
-    })?;
+    let p = super::erc7715::grant_permission(&a)?;
     let record = p.record.encode();
     let mut book = FunctionBook::standard();
     book.extend(&p.functions);

@@ -4,6 +4,10 @@
 //! sessionkey keygen     [--kind secp256k1|p256|passkey [--origin URL]] [--out FILE [--keystore]]
 //!                                                                  new session key
 //! sessionkey grant      --permission FILE --module ADDR [--install] calldata registering a session
+//! sessionkey grant      --erc7715 REQUEST.json --module ADDR [--gas-price WEI] [--gas-budget WEI]
+//!                                                                  the same, from an ERC-7715 request
+//! sessionkey to-erc7715 (--permission FILE | --record HEX) --chain-id N [--gas-price WEI]
+//!                                                                  the ERC-7715 request for a session
 //! sessionkey revoke     --module ADDR --signer ADDR                 calldata revoking one session
 //! sessionkey revoke-all --module ADDR                               calldata revoking every session
 //! sessionkey sign       --key FILE --module ADDR --account ADDR --chain-id N (--op FILE | --to ADDR …)
@@ -23,6 +27,7 @@
 
 mod args;
 mod chain;
+mod erc7715;
 mod explain;
 mod grant;
 mod inspect;
@@ -140,6 +145,7 @@ where
     let result = match cli.command {
         Command::Keygen(a) => keys::keygen(a),
         Command::Grant(a) => grant::grant(*a),
+        Command::ToErc7715(a) => erc7715::to_erc7715(a),
         Command::Revoke(a) => grant::revoke(a),
         Command::RevokeAll(a) => grant::revoke_all(a),
         Command::Sign(a) => sign::sign(*a),
