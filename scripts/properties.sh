@@ -67,16 +67,19 @@ cat > "$OUT" <<MD
 \`scripts/properties.sh $CASES\` on commit \`$commit\`$dirty, $(date -u '+%Y-%m-%d %H:%M UTC'),
 $(nproc) cores (shared), profile \`properties\` (opt-level 3, no LTO).
 
-\`crates/sdk/tests/stateful.rs\`: each case installs the module (0–3 sessions), then runs 1–48
-random steps — register (fresh, invalid, superseding a revoked key), single and batch ops in
-every call type (single, batch, delegatecall, staticcall, try, empty batch, \`executeUserOp\`),
-good / wrong-key / short signatures, paymasters, revoke, revoke-all, uninstall, reinstall with
+\`crates/sdk/tests/stateful.rs\`: each case installs the module (0–3 sessions), then runs 1–56
+random steps — register (fresh, invalid, superseding a revoked key; lifetime secp256k1 keys, and
+periodic secp256k1 and raw P-256 keys with 60–150 s periods), single and batch ops in every call
+type (single, batch, delegatecall, staticcall, try, empty batch, \`executeUserOp\`), good /
+wrong-key / short / high-s signatures, ops naming the current, a past, a future or a missing
+period or signed for another one, paymasters, revoke, revoke-all, uninstall, reinstall with
 records, clock advances — on the contract (its router on stylus-test's TestVM), the SDK's
-simulator and a reference model. Every case checks all four properties after every step:
+simulator and a reference model that keeps one tally per period. Every case checks all four
+properties after every step:
 
 | property | cases | checked on |
 |---|---:|---|
-| caps: executed native value, each token, gas-budget prefund and op count never exceed the caps of the registration they ran under; every executed call is one its policies allow | $cases | every executed op |
+| caps: executed native value, each token, gas-budget prefund and op count never exceed the caps of the registration they ran under — per period for a periodic one, nothing carried over; every executed call is one its policies allow | $cases | every executed op |
 | dead: nothing a revoked, revoked-all, uninstalled, superseded or expired session (or another key) signs executes; the window returned is the current registration's | $cases | every executed op: its key, the liveness and window of its registration |
 | no-write: a rejected op or refused admin call changes no storage word (the whole TestVM storage is compared) | $cases | every revert |
 | agreement: the simulator's verdict equals the contract's (validationData word or revert bytes) and an accepted op writes exactly the words it predicts; a new registration's words are the simulator's | $cases | every op on an installed module, every registration |
@@ -91,6 +94,9 @@ simulator and a reference model. Every case checks all four properties after eve
 | reverted | $(field reverted) |
 | ops by a session not live (or never registered) | $(field dead_refused) |
 | admin calls (refused) | $(field admin) ($(field admin_refused)) |
+| executed: lifetime secp256k1 / periodic / P-256 | $(field executed_lifetime_secp256k1) / $(field executed_periodic) / $(field executed_p256) |
+| periods rolled over (after a cap was used in the earlier one) | $(field rollovers) ($(field rollovers_after_use)) |
+| signature failures: P-256 (high s, other key) / signed for another period | $(field sig_failed_p256) / $(field sig_failed_other_period) |
 | run time | ${run_secs} s (test body $(field seconds) s, ${rate} cases/s); build ${build_secs} s |
 
 Verdicts of the ops (simulator's, equal to the contract's): \`$verdicts\`
@@ -105,6 +111,9 @@ never a revoked one's. The run can fail: deliberately broken builds (not committ
 at once — the native debit halved (caps; shrunk to a registration and two ops), validUntil
 dropped from validationData (dead; a registration and one op), \`revokeSession\` writing before
 its liveness check (no-write), \`is_live\` ignoring revoke-all (the model's check of
-\`registerSession\`).
+\`registerSession\`). For periodic and P-256 sessions: counters kept across periods, the
+contract's P-256 low-s check skipped, a periodic token word not reset in a new period, and an
+off-by-one at a period window's end each failed it (the last two are in code the simulator
+shares, so only the model sees them).
 MD
 echo "wrote $OUT"
