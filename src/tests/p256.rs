@@ -208,3 +208,30 @@ fn a_p256_session_violating_its_policy_reverts_with_the_violation_and_writes_not
     );
     assert_eq!(h.storage(), before);
 }
+
+#[test]
+fn records_with_an_unknown_signer_kind_or_a_bad_key_are_refused_and_write_nothing() {
+    let key = p256_key(5);
+    let mut h = Harness::new();
+    h.install();
+    let before = h.storage();
+    let at = sessionkey_policy::record::SIGNER_KIND_AT;
+    let encoded = p256_record(&key, false).encode();
+    // A signer kind this version does not define.
+    let mut unknown = encoded.clone();
+    unknown[at] = 3;
+    // x = the field prime: not a coordinate.
+    let mut off_field = encoded;
+    off_field[at + 1..at + 33].copy_from_slice(&sessionkey_policy::signer::P256_FIELD);
+    for (bytes, code, position) in [(unknown, 18u8, at), (off_field, 19, at + 1)] {
+        let err = h.contract.register_session(bytes.into()).unwrap_err();
+        assert_eq!(
+            err,
+            revert_of(abi::InvalidRecord {
+                code,
+                position: U256::from(position)
+            })
+        );
+        assert_eq!(h.storage(), before);
+    }
+}

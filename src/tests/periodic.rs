@@ -179,3 +179,23 @@ fn ops_naming_no_period_a_closed_one_or_one_past_the_end_are_refused_and_write_n
     );
     assert_eq!(h.storage(), before);
 }
+
+#[test]
+fn a_period_under_a_minute_is_refused_at_registration_and_writes_nothing() {
+    let key = session_key(1);
+    let mut h = Harness::new();
+    h.install();
+    let before = h.storage();
+    let mut r = daily(&key);
+    r.period = Some(59);
+    // version, window, kind, signer, flags, caps (16 + 16), ops: the period starts at byte 71.
+    let err = h.contract.register_session(r.encode().into()).unwrap_err();
+    assert_eq!(
+        err,
+        revert_of(abi::InvalidRecord {
+            code: 21,
+            position: U256::from(71)
+        })
+    );
+    assert_eq!(h.storage(), before);
+}
