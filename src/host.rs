@@ -1,4 +1,4 @@
-//! What the module needs from the chain: eight hostios, behind one small trait.
+//! What the module needs from the chain: nine hostios, behind one small trait.
 //!
 //! On-chain the trait is implemented straight over Nitro's `vm_hooks` imports (`wasm.rs`), so
 //! the release WASM links neither the Stylus SDK nor `std` (the SDK's `stylus-core` pulls in
@@ -6,6 +6,7 @@
 //! call paid for at 0.13 gas per byte). Tests and `export-abi` reach the same code through the
 //! SDK's `Host` (stylus-test's `TestVM`, the SDK's VM) via the adapter below.
 
+use alloc::vec::Vec;
 use alloy_primitives::{Address, B256, U256};
 
 /// The module's view of its host.
@@ -35,6 +36,14 @@ pub trait Host {
     /// A static call forwarding exactly `gas`; the return data when the call succeeded and
     /// returned exactly one word, else `None`.
     fn static_call_word(&self, to: &Address, input: &[u8], gas: u64) -> Option<B256>;
+
+    /// A static call forwarding exactly `gas`; its whole return data when it succeeded, else
+    /// `None`.
+    fn static_call(&self, to: &Address, input: &[u8], gas: u64) -> Option<Vec<u8>>;
+
+    /// `block.timestamp`. Never called in validation (ERC-7562 bans it there); only the
+    /// ERC-1271 check, which runs outside ERC-4337 validation, reads the clock.
+    fn block_timestamp(&self) -> u64;
 }
 
 /// Any Stylus SDK host (stylus-test's `TestVM` in tests and under `sdk-host`, the SDK's VM
@@ -88,5 +97,29 @@ impl<T: stylus_sdk::prelude::Host + ?Sized> Host for T {
         }
         let data = stylus_sdk::prelude::CalldataAccess::read_return_data(self, 0, Some(32));
         B256::try_from(data.as_slice()).ok()
+    }
+
+    fn static_call(&self, to: &Address, input: &[u8], gas: u64) -> Option<Vec<u8>> {
+        let mut out_len = 0usize;
+        // SAFETY: as in `static_call_word`.
+        let status = unsafe {
+            stylus_sdk::prelude::UnsafeCallAccess::static_call_contract(
+                self,
+                to.as_ptr(),
+                input.as_ptr(),
+                input.len(),
+                gas,
+                &mut out_len,
+            )
+        };
+        if status != 0 {
+            return None;
+        }
+        let data = stylus_sdk::prelude::CalldataAccess::read_return_data(self, 0, Some(out_len));
+        (data.len() == out_len).then_some(data)
+    }
+
+    fn block_timestamp(&self) -> u64 {
+        stylus_sdk::prelude::BlockAccess::block_timestamp(self)
     }
 }

@@ -17,9 +17,12 @@ use sessionkey_policy::signature::{
     digest_preimage, period_digest_preimage, split_period, split_signer,
 };
 use sessionkey_policy::signer::{P256PublicKey, Proof, SignerKind};
+use sessionkey_policy::typed_data::{
+    in_window, sign_digest, Eip712Domain, TypedDataSignature, EIP712_DOMAIN_SELECTOR,
+};
 use sessionkey_policy::userop::UserOpRef;
 use sessionkey_policy::{
-    authorize_op, decode_execute, gas, Condition, OpFacts, RecordError, TokenCap,
+    authorize_op, decode_execute, gas, scope_allows, Condition, OpFacts, RecordError, TokenCap,
 };
 
 use crate::abi::Error;
@@ -28,8 +31,12 @@ use crate::{ecrecover, events, p256, slots};
 
 /// ERC-7579 module type of a validator.
 pub const MODULE_TYPE_VALIDATOR: u64 = 1;
-/// ERC-1271 answer for "not a valid signature".
-pub const ERC1271_INVALID: [u8; 4] = [0xff, 0xff, 0xff, 0xff];
+pub use sessionkey_policy::typed_data::{ERC1271_INVALID, ERC1271_MAGIC};
+
+/// Gas forwarded to the account's `eip712Domain()` (ERC-5267): OpenZeppelin's answers from
+/// immutables in a few thousand; a fixed amount, never "all gas", so a hostile account cannot
+/// make the check arbitrarily expensive for its caller.
+pub const ACCOUNT_DOMAIN_GAS: u64 = 30_000;
 
 /// The module's logic bound to a host (the Stylus VM on-chain, a TestVM in tests).
 pub struct Module<'a, H: Host + ?Sized> {
@@ -270,26 +277,117 @@ impl<H: Host + ?Sized> Module<'_, H> {
         } else {
             self.host.keccak256(&digest_preimage(&user_op_hash, module))
         };
-        // Each check calls its precompiles before looking at the signature's form, so gas does
-        // not depend on what a dummy signature looks like.
-        let valid = match proof {
+        let mut data = outcome.validation_data;
+        data.sig_failed = !self.verifies(&proof, &digest, signer, session_slot);
+        Ok(data.to_word())
+    }
+
+    /// Whether `proof` is the session key's signature over `digest` (the session at
+    /// `session_slot`, signer `signer`). Each check calls its precompiles before looking at the
+    /// signature's form, so gas does not depend on what a dummy signature looks like.
+    fn verifies(
+        &self,
+        proof: &Proof<'_>,
+        digest: &B256,
+        signer: Address,
+        session_slot: U256,
+    ) -> bool {
+        match proof {
             Proof::Secp256k1(sig) => {
-                let recovered = ecrecover::recover(self.host, &digest, &sig);
+                let recovered = ecrecover::recover(self.host, digest, sig);
                 sig.is_canonical() && recovered == Some(signer)
             }
             Proof::P256(sig) => {
                 let key = self.p256_key(session_slot);
-                p256::verify(self.host, &digest, &sig, &key) && sig.is_canonical()
+                p256::verify(self.host, digest, sig, &key) && sig.is_canonical()
             }
             Proof::WebAuthn(assertion) => {
                 let key = self.p256_key(session_slot);
-                p256::verify_webauthn(self.host, &digest, &assertion, &key)
+                p256::verify_webauthn(self.host, digest, assertion, &key)
                     && assertion.signature.is_canonical()
             }
+        }
+    }
+
+    /// ERC-7579 `isValidSignatureWithSender` (ERC-1271 through the account): `0x1626ba7e` when
+    /// `signature` is a session key's ERC-7739 nested typed-data signature for `hash` inside one
+    /// of its session's typed-data scopes, else `0xffffffff` — never a revert. A view: nothing
+    /// is written. See `sessionkey_policy::typed_data` for the format.
+    ///
+    /// "Valid" needs all of: `sender` is not this module (the module asks accounts to check
+    /// owner signatures; a session must never answer for the owner), the calling account has the
+    /// module installed, the named session is live (the revocations `validateUserOp` checks),
+    /// `block.timestamp` is within its window (this runs outside ERC-4337 validation, so the
+    /// clock may be read), `hash` is the EIP-712 hash of the carried contents under the carried
+    /// app domain, the session has that (domain, contents type) scope with every rule true, the
+    /// account's `eip712Domain()` decodes strictly and names the account, and the key signed the
+    /// ERC-7739 `TypedDataSign` digest — verified exactly as in `validateUserOp`.
+    pub fn is_valid_signature_with_sender(
+        &self,
+        sender: Address,
+        hash: B256,
+        signature: &[u8],
+    ) -> [u8; 4] {
+        if self.typed_data_valid(sender, hash, signature).is_some() {
+            ERC1271_MAGIC
+        } else {
+            ERC1271_INVALID
+        }
+    }
+
+    /// `Some` when every check of [`Self::is_valid_signature_with_sender`] passes.
+    fn typed_data_valid(&self, sender: Address, hash: B256, signature: &[u8]) -> Option<()> {
+        let host = self.host;
+        let account = host.msg_sender();
+        ensure(sender != host.contract_address())?;
+        let sig = TypedDataSignature::parse(signature)?;
+        let state = self.account_word(account);
+        let session_slot = slots::session_slot(host, sig.signer, account);
+        let header = SessionHeader::unpack(&host.load(session_slot));
+        ensure(
+            header.is_live(&state)
+                && header.has(session_flags::TYPED_DATA_SCOPES)
+                && in_window(
+                    host.block_timestamp(),
+                    header.valid_after,
+                    header.valid_until,
+                ),
+        )?;
+        let proof = Proof::parse(
+            SignerKind::from_byte(header.signer_kind)?,
+            sig.signer,
+            sig.proof,
+        )?;
+        let keccak = |b: &[u8]| host.keccak256(b);
+        let (typehash, contents_hash, app_hash) = sig.app_hash(&keccak);
+        ensure(app_hash == hash)?;
+        let mut storage = SessionStorage {
+            host,
+            account,
+            signer: sig.signer,
+            perm_nonce: header.perm_nonce,
+            session: session_slot,
+            token_slots: Vec::new(),
         };
-        let mut data = outcome.validation_data;
-        data.sig_failed = !valid;
-        Ok(data.to_word())
+        ensure(scope_allows(
+            &mut storage,
+            &sig.app_domain_separator,
+            &typehash,
+            sig.contents,
+        ))?;
+        let data = host.static_call(&account, &EIP712_DOMAIN_SELECTOR, ACCOUNT_DOMAIN_GAS)?;
+        let domain = Eip712Domain::decode(&data)?;
+        // The account's domain must name the account: the binding that keeps a signature for
+        // one account from verifying on another (ERC-7739's purpose).
+        ensure(domain.verifying_contract == account)?;
+        let digest = sign_digest(
+            &sig.app_domain_separator,
+            &keccak(&sig.typed_data_sign_type()),
+            &contents_hash,
+            &domain.account_domain(keccak),
+            &keccak,
+        );
+        ensure(self.verifies(&proof, &digest, sig.signer, session_slot))
     }
 
     /// The P-256 key of the session at `session_slot` (words 3 and 4).
@@ -413,6 +511,11 @@ struct EntryWriter<'m, 'h, H: Host + ?Sized> {
     entry: EntryWords,
 }
 
+/// `Some(())` when `ok`: a check in a chain of `?`.
+fn ensure(ok: bool) -> Option<()> {
+    ok.then_some(())
+}
+
 impl<H: Host + ?Sized> RecordSink for EntryWriter<'_, '_, H> {
     fn call_begin(&mut self, key: &CallKey, max_value: u128, rule_count: usize) {
         let host = self.module.host;
@@ -433,6 +536,19 @@ impl<H: Host + ?Sized> RecordSink for EntryWriter<'_, '_, H> {
         for (i, w) in self.entry.head().enumerate() {
             self.module.store(slots::offset(self.base, i), *w);
         }
+    }
+
+    fn scope_begin(&mut self, app_domain_separator: &B256, contents_typehash: &B256, rules: usize) {
+        let host = self.module.host;
+        self.base = slots::scope_slot(
+            host,
+            self.account,
+            self.signer,
+            self.perm_nonce,
+            app_domain_separator,
+            contents_typehash,
+        );
+        self.entry = EntryWords::new(0, rules);
     }
 
     fn token_cap(&mut self, cap: &TokenCap) {

@@ -9,11 +9,13 @@
 use crate::host::Host;
 use alloc::vec::Vec;
 use alloy_primitives::B256;
-use sessionkey_policy::abi_args::{addresses, single_bytes, static_words, uint};
+use sessionkey_policy::abi_args::{
+    address_word_bytes, addresses, single_bytes, static_words, uint,
+};
 use sessionkey_policy::userop::decode_validate_user_op;
 
 use crate::abi::Error;
-use crate::module::{Module, ERC1271_INVALID};
+use crate::module::Module;
 
 /// Function selectors, from the interface file (`abi/ISessionKeyValidator.sol`).
 pub mod selector {
@@ -85,11 +87,12 @@ pub fn route<H: Host + ?Sized>(host: &H, input: &[u8]) -> Result<Vec<u8>, Vec<u8
         selector::IS_INITIALIZED => addresses::<1>(args)
             .map_err(Error::calldata)
             .map(|[a]| boolean(m.is_initialized(a))),
-        // Session keys never sign ERC-1271 messages: every input gets "invalid", so the
-        // arguments are not even read.
-        selector::IS_VALID_SIGNATURE_WITH_SENDER => {
-            Ok(B256::right_padding_from(&ERC1271_INVALID).to_vec())
-        }
+        selector::IS_VALID_SIGNATURE_WITH_SENDER => address_word_bytes(args)
+            .map_err(Error::calldata)
+            .map(|(sender, hash, sig)| {
+                B256::right_padding_from(&m.is_valid_signature_with_sender(sender, hash, sig))
+                    .to_vec()
+            }),
         selector::SESSION_WORDS => {
             addresses::<2>(args)
                 .map_err(Error::calldata)

@@ -57,6 +57,25 @@ pub fn token_slot<H: Host + ?Sized>(
     nested_slot(host, layout::TOKEN_CAPS_ROOT, &outer, account)
 }
 
+/// Base slot of a typed-data scope: `keccak256(pad(account) ‖ keccak256(keccak256(signer ‖
+/// nonce ‖ appDomainSeparator ‖ contentsTypehash) ‖ pad(4)))`, stored as a call entry.
+pub fn scope_slot<H: Host + ?Sized>(
+    host: &H,
+    account: Address,
+    signer: Address,
+    perm_nonce: u64,
+    app_domain_separator: &B256,
+    contents_typehash: &B256,
+) -> U256 {
+    let outer = host.keccak256(&layout::scope_key_preimage(
+        signer,
+        perm_nonce,
+        app_domain_separator,
+        contents_typehash,
+    ));
+    nested_slot(host, layout::SCOPES_ROOT, &outer, account)
+}
+
 fn root(slot: u8) -> B256 {
     B256::with_last_byte(slot)
 }

@@ -58,6 +58,17 @@ impl<H: Host + ?Sized> RecordStore for SessionStorage<'_, H> {
         slots::call_slot(self.host, self.account, self.signer, self.perm_nonce, key)
     }
 
+    fn scope_base(&mut self, app_domain_separator: &B256, contents_typehash: &B256) -> U256 {
+        slots::scope_slot(
+            self.host,
+            self.account,
+            self.signer,
+            self.perm_nonce,
+            app_domain_separator,
+            contents_typehash,
+        )
+    }
+
     fn call_word(&mut self, base: U256, offset: usize) -> B256 {
         self.load(slots::offset(base, offset))
     }

@@ -30,6 +30,7 @@ extern "C" {
         return_data_len: *mut usize,
     ) -> u8;
     fn read_return_data(dest: *mut u8, offset: usize, size: usize) -> usize;
+    fn block_timestamp() -> u64;
 }
 
 /// The Stylus VM as the module's [`Host`].
@@ -89,6 +90,28 @@ impl Host for WasmHost {
         let mut out = B256::ZERO;
         let copied = unsafe { read_return_data(out.as_mut_ptr(), 0, 32) };
         (copied == 32).then_some(out)
+    }
+
+    fn static_call(&self, to: &Address, input: &[u8], gas: u64) -> Option<Vec<u8>> {
+        let mut len = 0usize;
+        let status = unsafe {
+            static_call_contract(to.as_ptr(), input.as_ptr(), input.len(), gas, &mut len)
+        };
+        if status != 0 {
+            return None;
+        }
+        let mut out: Vec<u8> = Vec::with_capacity(len);
+        // SAFETY: `read_return_data` writes at most `len` bytes (the capacity) and says how
+        // many; only those are exposed.
+        unsafe {
+            let copied = read_return_data(out.as_mut_ptr(), 0, len);
+            out.set_len(copied.min(len));
+        }
+        (out.len() == len).then_some(out)
+    }
+
+    fn block_timestamp(&self) -> u64 {
+        unsafe { block_timestamp() }
     }
 }
 

@@ -218,6 +218,7 @@ pub fn record(u: &mut Unstructured, signer: Address) -> Result<SessionRecord> {
         period: None,
         calls,
         token_caps,
+        typed_data_scopes: Vec::new(),
     })
 }
 

@@ -72,6 +72,7 @@ pub fn demo_record(signer: Address, token: Address, start: u64) -> SessionRecord
             token,
             limit: TokenLimit::Limited(U256::from(150 * UNIT)),
         }],
+        typed_data_scopes: Vec::new(),
     }
 }
 

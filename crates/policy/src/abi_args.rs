@@ -61,19 +61,40 @@ fn fill_addresses(args: &[u8], out: &mut [Address]) -> Result<(), ExecutionError
 
 /// A lone `bytes` argument: offset word `0x20`, length, zero-padded content, nothing after.
 pub fn single_bytes(args: &[u8]) -> Result<&[u8], ExecutionError> {
-    let head = word_at(args, 0).ok_or(ExecutionError::TooShort)?;
-    if word_as_len(head) != Some(32) {
+    bytes_after(args, 0)
+}
+
+/// `(address, bytes32, bytes)`, as `isValidSignatureWithSender` takes: a clean address word,
+/// a word, then the `bytes` at offset `0x60`, zero-padded, nothing after.
+pub fn address_word_bytes(args: &[u8]) -> Result<(Address, B256, &[u8]), ExecutionError> {
+    let bytes = bytes_after(args, 2)?;
+    let (address, rest) = args
+        .split_first_chunk::<32>()
+        .ok_or(ExecutionError::TooShort)?;
+    let word = rest.first_chunk::<32>().ok_or(ExecutionError::TooShort)?;
+    let address = word_as_address(address).ok_or(ExecutionError::DirtyAddress)?;
+    Ok((address, B256::new(*word), bytes))
+}
+
+/// The `bytes` argument after `head` static words, last in the arguments: its offset word is
+/// exactly the end of the head, then length, zero-padded content, nothing after.
+#[inline(never)]
+fn bytes_after(args: &[u8], head: usize) -> Result<&[u8], ExecutionError> {
+    let at = 32 * head;
+    let offset = word_at(args, at).ok_or(ExecutionError::TooShort)?;
+    if word_as_len(offset) != Some(at + 32) {
         return Err(ExecutionError::NonCanonicalOffset);
     }
-    let len = word_at(args, 32)
+    let len = word_at(args, at + 32)
         .and_then(word_as_len)
         .ok_or(ExecutionError::LengthOutOfBounds)?;
     let padded = ceil32(len).ok_or(ExecutionError::LengthOutOfBounds)?;
+    let start = at + 64;
     let region = args
-        .get(64..64 + padded)
+        .get(start..start + padded)
         .ok_or(ExecutionError::LengthOutOfBounds)?;
     let content = padded_content(region, len)?;
-    if 64 + padded != args.len() {
+    if start + padded != args.len() {
         return Err(ExecutionError::TrailingBytes);
     }
     Ok(content)

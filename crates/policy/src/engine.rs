@@ -30,8 +30,8 @@ use crate::layout::{
     CountersWord, PeriodConfig, PeriodCounters, PeriodicTokenWord, SelectorMatch, SessionHeader,
     TargetMatch, TokenCapWord,
 };
-use crate::rule::param_word;
 use crate::validation_data::ValidationData;
+use crate::word::word_at;
 use crate::word::{low_u128, u256_from_u128};
 
 /// Read access to one session's stored record.
@@ -40,6 +40,9 @@ pub trait RecordStore {
     type Base: Copy;
     /// The base of the entry stored under `key` for this session.
     fn call_base(&mut self, key: &CallKey) -> Self::Base;
+    /// The base of the typed-data scope stored under `(app_domain_separator,
+    /// contents_typehash)` for this session (read with [`Self::call_word`]).
+    fn scope_base(&mut self, app_domain_separator: &B256, contents_typehash: &B256) -> Self::Base;
     /// Word `offset` of an entry (word 0 is its header; zero when no entry is stored).
     fn call_word(&mut self, base: Self::Base, offset: usize) -> B256;
     /// The token-cap word for `token` (zero when none is configured).
@@ -301,6 +304,7 @@ pub fn authorize_op<S: RecordStore>(
             entry.rule_count as usize,
             index,
             call.calldata,
+            4,
         )?;
         native = native
             .checked_add(call.value)
@@ -456,14 +460,33 @@ fn find_entry<S: RecordStore>(
     })
 }
 
-/// Every rule of the entry at `base` must hold.
+/// Whether the session has the typed-data scope `(app_domain_separator, contents_typehash)`
+/// and all its rules hold on `contents` (the contents' `encodeData` words after the typehash;
+/// rule word `i` is `contents[32i..32i+32]`). The caller has checked the session is live and
+/// carries [`session_flags::TYPED_DATA_SCOPES`].
+pub fn scope_allows<S: RecordStore>(
+    store: &mut S,
+    app_domain_separator: &B256,
+    contents_typehash: &B256,
+    contents: &[u8],
+) -> bool {
+    let base = store.scope_base(app_domain_separator, contents_typehash);
+    let word = store.call_word(base, 0);
+    CallHeader::unpack(&word).is_some_and(|scope| {
+        check_rules(store, base, word, scope.rule_count as usize, 0, contents, 0).is_ok()
+    })
+}
+
+/// Every rule of the entry at `base` must hold; rule word `i` is `data[skip + 32i..]` (a
+/// call's calldata skips its selector, typed-data contents skip nothing).
 fn check_rules<S: RecordStore>(
     store: &mut S,
     base: S::Base,
     header_word: B256,
     rule_count: usize,
     index: usize,
-    calldata: &[u8],
+    data: &[u8],
+    skip: usize,
 ) -> Result<(), Violation> {
     // Descriptors 0..3 live in the header word, already read by the lookup.
     let mut descriptors = header_word;
@@ -479,8 +502,9 @@ fn check_rules<S: RecordStore>(
         let count = d.value_count as usize;
         let first = value_at;
         value_at += count;
-        let param =
-            param_word(calldata, d.word_index).ok_or(Violation::ParamMissing { index, rule })?;
+        let param = word_at(data, skip + 32 * d.word_index as usize)
+            .map(|w| B256::from(*w))
+            .ok_or(Violation::ParamMissing { index, rule })?;
         // Descriptors are validated at registration; an unknown code can only fail closed.
         let holds = Condition::from_code(d.condition)
             .is_some_and(|c| c.holds(&param, count, |k| store.call_word(base, first + k)));

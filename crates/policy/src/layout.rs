@@ -9,6 +9,7 @@
 //! | 1 | `mapping(address signer ⇒ mapping(address account ⇒ Session))` | 0 header (with the native counter), 1 counters (gas budget, op count), 2 paymaster, 3–4 P-256 key `x`, `y` |
 //! | 2 | `mapping(bytes32 callKey ⇒ mapping(address account ⇒ CallEntry))` | 0 header, 1.. rules |
 //! | 3 | `mapping(bytes32 tokenKey ⇒ mapping(address account ⇒ TokenCapWord))` | 0 |
+//! | 4 | `mapping(bytes32 scopeKey ⇒ mapping(address account ⇒ CallEntry))` | a typed-data scope, stored as a call entry: 0 header, 1.. rules |
 //!
 //! `callKey`/`tokenKey` hash the session's signer **and its registration nonce**, so a
 //! re-registered signer, a revoke-all or an uninstall can never reach an older session's
@@ -34,6 +35,8 @@ pub const SESSIONS_ROOT: u8 = 1;
 pub const CALLS_ROOT: u8 = 2;
 /// Root slot of the token-cap map.
 pub const TOKEN_CAPS_ROOT: u8 = 3;
+/// Root slot of the typed-data scope map (ERC-1271 signatures, see [`crate::typed_data`]).
+pub const SCOPES_ROOT: u8 = 4;
 
 /// Session word offsets.
 pub mod session_word {
@@ -126,8 +129,12 @@ pub mod session_flags {
     /// Caps renew every period (a record flag too): word 1 is a [`super::PeriodCounters`],
     /// word 5 a [`super::PeriodConfig`], and the header's native field is the cap per period.
     pub const PERIODIC: u8 = 64;
+    /// The record lists typed-data scopes (a record flag too): the session key may sign
+    /// ERC-7739 typed data inside them (`isValidSignatureWithSender`, see
+    /// [`crate::typed_data`]). Without it every ERC-1271 question is answered "invalid".
+    pub const TYPED_DATA_SCOPES: u8 = 128;
     /// Every flag a record may carry.
-    pub const RECORD_FLAGS: u8 = RECORD_MASK | PERIODIC;
+    pub const RECORD_FLAGS: u8 = RECORD_MASK | PERIODIC | TYPED_DATA_SCOPES;
 }
 
 /// Session word 0.
@@ -422,6 +429,23 @@ pub fn token_key_preimage(signer: Address, perm_nonce: u64, token: Address) -> [
     out[..20].copy_from_slice(signer.as_slice());
     out[20..28].copy_from_slice(&perm_nonce.to_be_bytes());
     out[28..].copy_from_slice(token.as_slice());
+    out
+}
+
+/// `signer ‖ perm_nonce ‖ appDomainSeparator ‖ contentsTypehash`: hashed, the outer key of a
+/// typed-data scope (root [`SCOPES_ROOT`]). The scope is stored as a call entry (per-call value
+/// 0) so the rule code is shared.
+pub fn scope_key_preimage(
+    signer: Address,
+    perm_nonce: u64,
+    app_domain_separator: &B256,
+    contents_typehash: &B256,
+) -> [u8; 92] {
+    let mut out = [0u8; 92];
+    out[..20].copy_from_slice(signer.as_slice());
+    out[20..28].copy_from_slice(&perm_nonce.to_be_bytes());
+    out[28..60].copy_from_slice(app_domain_separator.as_slice());
+    out[60..].copy_from_slice(contents_typehash.as_slice());
     out
 }
 

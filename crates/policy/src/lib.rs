@@ -30,12 +30,13 @@ pub mod record;
 pub mod rule;
 pub mod signature;
 pub mod signer;
+pub mod typed_data;
 pub mod userop;
 pub mod validation_data;
 mod word;
 
 pub use condition::Condition;
-pub use engine::{authorize_op, OpFacts, OpOutcome, RecordStore, SessionState};
+pub use engine::{authorize_op, scope_allows, OpFacts, OpOutcome, RecordStore, SessionState};
 pub use error::{ExecutionError, RecordError, Violation};
 pub use execution::{decode_execute, CallType, Execution};
 pub use layout::{AccountWord, CallKey, SelectorMatch, SessionStatus, TargetMatch};

@@ -10,8 +10,9 @@ use crate::layout::{
     call_entry_words, session_flags, CallKey, CountersWord, PeriodConfig, PeriodCounters,
     PeriodicTokenWord, SessionHeader, SessionStatus, TokenCapWord,
 };
-use crate::record::{Limit, RecordHeader, SessionRecord, TokenLimit};
+use crate::record::{CallPolicy, Limit, RecordHeader, SessionRecord, TokenLimit};
 use crate::signer::P256PublicKey;
+use crate::typed_data::{scope_key, TypedDataScope};
 
 /// One session's storage words, in memory.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -30,6 +31,8 @@ pub struct MemoryStore {
     pub calls: BTreeMap<[u8; 25], Vec<B256>>,
     /// Token-cap words by token.
     pub tokens: BTreeMap<Address, B256>,
+    /// Typed-data scopes (stored as call entries) by `appDomainSeparator ‖ contentsTypehash`.
+    pub scopes: BTreeMap<[u8; 64], Vec<B256>>,
     /// Storage words read so far (a rough gas model for the simulator).
     pub reads: usize,
 }
@@ -142,6 +145,11 @@ impl MemoryStore {
                 .iter()
                 .map(|c| (c.key.to_bytes(), call_entry_words(c)))
                 .collect(),
+            scopes: record
+                .typed_data_scopes
+                .iter()
+                .map(|t| (t.key(), scope_entry_words(t)))
+                .collect(),
             tokens: record
                 .token_caps
                 .iter()
@@ -170,17 +178,45 @@ impl MemoryStore {
     }
 }
 
-impl RecordStore for MemoryStore {
-    type Base = [u8; 25];
+/// Where an entry of a [`MemoryStore`] is: a call entry's or a typed-data scope's key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EntryRef {
+    /// A call entry ([`CallKey::to_bytes`]).
+    Call([u8; 25]),
+    /// A typed-data scope ([`crate::typed_data::scope_key`]).
+    Scope([u8; 64]),
+}
 
-    fn call_base(&mut self, key: &CallKey) -> [u8; 25] {
-        key.to_bytes()
+/// The storage words of a typed-data scope: a call entry with a per-call value of zero.
+pub fn scope_entry_words(scope: &TypedDataScope) -> Vec<B256> {
+    call_entry_words(&CallPolicy {
+        key: CallKey {
+            target: crate::layout::TargetMatch::Any,
+            selector: crate::layout::SelectorMatch::Empty,
+        },
+        max_value: 0,
+        rules: scope.rules.clone(),
+    })
+}
+
+impl RecordStore for MemoryStore {
+    type Base = EntryRef;
+
+    fn call_base(&mut self, key: &CallKey) -> EntryRef {
+        EntryRef::Call(key.to_bytes())
     }
 
-    fn call_word(&mut self, base: [u8; 25], offset: usize) -> B256 {
+    fn scope_base(&mut self, app_domain_separator: &B256, contents_typehash: &B256) -> EntryRef {
+        EntryRef::Scope(scope_key(app_domain_separator, contents_typehash))
+    }
+
+    fn call_word(&mut self, base: EntryRef, offset: usize) -> B256 {
         self.reads += 1;
-        self.calls
-            .get(&base)
+        let entry = match base {
+            EntryRef::Call(k) => self.calls.get(&k),
+            EntryRef::Scope(k) => self.scopes.get(&k),
+        };
+        entry
             .and_then(|w| w.get(offset))
             .copied()
             .unwrap_or_default()

@@ -14,7 +14,7 @@
 //! [32]  x ‖ [32] y                kinds 1, 2: the P-256 public key (field elements, not 0,0);
 //!                                 the session's signer address is keccak256(x ‖ y)[12..]
 //! u8    flags                     1 native unlimited · 2 gas unlimited · 4 ops limited · 8 paymaster
-//!                                 · 64 periodic
+//!                                 · 64 periodic · 128 typed-data scopes
 //! u128  native cap (wei)          0 when unlimited; 0 with the flag clear = no native value at all
 //! u128  gas-fee budget (wei)      0 when unlimited
 //! u32   max ops                   0 unless "ops limited"
@@ -29,6 +29,11 @@
 //!                 u8 condition · u16 word index · u8 value count · [32]×count values
 //! u8    token cap count           ≤ 16, then per cap, tokens strictly ascending:
 //!         [20] token · u8 flags (1 unlimited) · [32] limit (< 2^248; 0 when unlimited)
+//! u8    scope count               only with flag 128 ("typed-data scopes"), 1..=8, then per
+//!                                 scope, keys (separator ‖ typehash) strictly ascending:
+//!         [32]  appDomainSeparator
+//!         [32]  contentsTypehash
+//!         u8    rule count        ≤ 16, rules as in a call entry (word i = contents word i)
 //! ```
 
 use alloc::vec::Vec;
@@ -39,6 +44,7 @@ use crate::error::RecordError;
 use crate::layout::{self, session_flags, CallKey, SelectorMatch, TargetMatch};
 use crate::rule::{ParamRule, MAX_RULES};
 use crate::signer::{P256PublicKey, SignerKind};
+use crate::typed_data::{TypedDataScope, MAX_SCOPES};
 
 /// Encoding version this crate writes and reads.
 pub const RECORD_VERSION: u8 = 2;
@@ -156,6 +162,9 @@ pub struct SessionRecord {
     pub calls: Vec<CallPolicy>,
     /// ERC-20 caps, sorted by token.
     pub token_caps: Vec<TokenCap>,
+    /// Typed data the session key may sign for the account (ERC-1271 through ERC-7739), sorted
+    /// by key. Empty: every signature question is answered "invalid".
+    pub typed_data_scopes: Vec<TypedDataScope>,
 }
 
 impl SessionRecord {
@@ -176,6 +185,9 @@ impl SessionRecord {
         }
         if self.period.is_some() {
             f |= session_flags::PERIODIC;
+        }
+        if !self.typed_data_scopes.is_empty() {
+            f |= session_flags::TYPED_DATA_SCOPES;
         }
         for c in &self.calls {
             if c.key.target == TargetMatch::Any {
@@ -221,15 +233,7 @@ impl SessionRecord {
         for c in &self.calls {
             out.extend_from_slice(&c.key.to_bytes());
             out.extend_from_slice(&c.max_value.to_be_bytes());
-            out.push(c.rules.len() as u8);
-            for r in &c.rules {
-                out.push(r.condition.code());
-                out.extend_from_slice(&r.word_index.to_be_bytes());
-                out.push(r.values.len() as u8);
-                for v in &r.values {
-                    out.extend_from_slice(v.as_slice());
-                }
-            }
+            encode_rules(&mut out, &c.rules);
         }
         out.push(self.token_caps.len() as u8);
         for t in &self.token_caps {
@@ -243,6 +247,13 @@ impl SessionRecord {
                     out.push(0);
                     out.extend_from_slice(&v.to_be_bytes::<32>());
                 }
+            }
+        }
+        if !self.typed_data_scopes.is_empty() {
+            out.push(self.typed_data_scopes.len() as u8);
+            for scope in &self.typed_data_scopes {
+                out.extend_from_slice(&scope.key());
+                encode_rules(&mut out, &scope.rules);
             }
         }
         out
@@ -282,6 +293,8 @@ impl SessionRecord {
         let mut b = Builder {
             calls: Vec::new(),
             token_caps: Vec::new(),
+            scopes: Vec::new(),
+            in_scope: false,
         };
         let (h, used) = visit(bytes, &mut b)?;
         let record = Self {
@@ -296,6 +309,7 @@ impl SessionRecord {
             period: h.period,
             calls: b.calls,
             token_caps: b.token_caps,
+            typed_data_scopes: b.scopes,
         };
         Ok((record, used))
     }
@@ -321,12 +335,13 @@ impl SessionRecord {
             }
         }
         let over = |n: usize| n > u8::MAX as usize;
+        let rules_over =
+            |rules: &[ParamRule]| over(rules.len()) || rules.iter().any(|r| over(r.values.len()));
         let unrepresentable = over(self.calls.len())
             || over(self.token_caps.len())
-            || self
-                .calls
-                .iter()
-                .any(|c| over(c.rules.len()) || c.rules.iter().any(|r| over(r.values.len())));
+            || over(self.typed_data_scopes.len())
+            || self.calls.iter().any(|c| rules_over(&c.rules))
+            || self.typed_data_scopes.iter().any(|t| rules_over(&t.rules));
         if unrepresentable {
             return Err(RecordError::TooMany { at: 0 });
         }
@@ -449,6 +464,12 @@ pub trait RecordSink {
     /// A token cap.
     fn token_cap(&mut self, cap: &TokenCap) {
         let _ = cap;
+    }
+    /// A typed-data scope starts: its key and number of rules; the rules follow through
+    /// [`Self::rule`] and [`Self::value`], then [`Self::call_end`] (a scope is stored as a call
+    /// entry with a per-call value of zero).
+    fn scope_begin(&mut self, app_domain_separator: &B256, contents_typehash: &B256, rules: usize) {
+        let _ = (app_domain_separator, contents_typehash, rules);
     }
 }
 
@@ -583,6 +604,27 @@ pub fn visit(
         }
         prev = Some(token);
     }
+    if flags & session_flags::TYPED_DATA_SCOPES != 0 {
+        // The flag promises scopes: at least one.
+        let count_at = r.at;
+        let n = r.count(MAX_SCOPES)?;
+        if n == 0 {
+            return Err(RecordError::ContradictoryLimit { at: count_at });
+        }
+        let mut prev: Option<&[u8; 64]> = None;
+        for _ in 0..n {
+            let at = r.at;
+            let key = r.take_array::<64>()?;
+            if prev.is_some_and(|p| p >= key) {
+                return Err(RecordError::NotSorted { at });
+            }
+            prev = Some(key);
+            let (separator, typehash) = key.split_at(32);
+            let n = r.count(MAX_RULES)?;
+            sink.scope_begin(&B256::from_slice(separator), &B256::from_slice(typehash), n);
+            r.rules(sink, n, at)?;
+        }
+    }
     let header = RecordHeader {
         signer,
         signer_key,
@@ -607,10 +649,37 @@ pub fn visit_exact(bytes: &[u8], sink: &mut dyn RecordSink) -> Result<RecordHead
     Ok(header)
 }
 
+/// The rule encoding of a call entry or scope: `u8 count ‖ per rule: u8 condition ‖ u16 word
+/// index ‖ u8 value count ‖ [32]×count values`.
+fn encode_rules(out: &mut Vec<u8>, rules: &[ParamRule]) {
+    out.push(rules.len() as u8);
+    for r in rules {
+        out.push(r.condition.code());
+        out.extend_from_slice(&r.word_index.to_be_bytes());
+        out.push(r.values.len() as u8);
+        for v in &r.values {
+            out.extend_from_slice(v.as_slice());
+        }
+    }
+}
+
 /// Builds the entries of a [`SessionRecord`].
 struct Builder {
     calls: Vec<CallPolicy>,
     token_caps: Vec<TokenCap>,
+    scopes: Vec<TypedDataScope>,
+    /// Rules go to the last scope (else to the last call).
+    in_scope: bool,
+}
+
+impl Builder {
+    fn rules(&mut self) -> Option<&mut Vec<ParamRule>> {
+        if self.in_scope {
+            self.scopes.last_mut().map(|s| &mut s.rules)
+        } else {
+            self.calls.last_mut().map(|c| &mut c.rules)
+        }
+    }
 }
 
 impl RecordSink for Builder {
@@ -623,8 +692,8 @@ impl RecordSink for Builder {
     }
 
     fn rule(&mut self, condition: Condition, word_index: u16, value_count: usize) {
-        if let Some(c) = self.calls.last_mut() {
-            c.rules.push(ParamRule {
+        if let Some(rules) = self.rules() {
+            rules.push(ParamRule {
                 condition,
                 word_index,
                 values: Vec::with_capacity(value_count),
@@ -633,13 +702,22 @@ impl RecordSink for Builder {
     }
 
     fn value(&mut self, value: &B256) {
-        if let Some(r) = self.calls.last_mut().and_then(|c| c.rules.last_mut()) {
+        if let Some(r) = self.rules().and_then(|rules| rules.last_mut()) {
             r.values.push(*value);
         }
     }
 
     fn token_cap(&mut self, cap: &TokenCap) {
         self.token_caps.push(*cap);
+    }
+
+    fn scope_begin(&mut self, app_domain_separator: &B256, contents_typehash: &B256, rules: usize) {
+        self.in_scope = true;
+        self.scopes.push(TypedDataScope {
+            app_domain_separator: *app_domain_separator,
+            contents_typehash: *contents_typehash,
+            rules: Vec::with_capacity(rules),
+        });
     }
 }
 
@@ -680,6 +758,18 @@ impl<'a> Reader<'a> {
             return Err(RecordError::RulesWithoutCalldata { at: start });
         }
         sink.call_begin(&key, max_value, n);
+        self.rules(sink, n, start)?;
+        Ok(key_bytes)
+    }
+
+    /// Reads the `n` rules of the entry (or scope) starting at `start`, reporting them to
+    /// `sink`, then ends the entry.
+    fn rules(
+        &mut self,
+        sink: &mut dyn RecordSink,
+        n: usize,
+        start: usize,
+    ) -> Result<(), RecordError> {
         let mut words = layout::values_start(n);
         for _ in 0..n {
             words += self.rule(sink)?;
@@ -688,7 +778,7 @@ impl<'a> Reader<'a> {
             return Err(RecordError::TooLargeForStorage { at: start });
         }
         sink.call_end();
-        Ok(key_bytes)
+        Ok(())
     }
 
     /// Reads one rule, reporting it to `sink`; returns its number of values.

@@ -191,6 +191,7 @@ fn record(mut calls: Vec<CallPolicy>, mut token_caps: Vec<TokenCap>) -> SessionR
         period: None,
         calls,
         token_caps,
+        typed_data_scopes: Vec::new(),
     }
 }
 

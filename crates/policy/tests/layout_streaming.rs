@@ -41,6 +41,7 @@ fn record(calls: Vec<CallPolicy>) -> SessionRecord {
             token: TOKEN,
             limit: TokenLimit::Limited(U256::from(10)),
         }],
+        typed_data_scopes: Vec::new(),
     }
 }
 

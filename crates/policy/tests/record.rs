@@ -198,6 +198,7 @@ fn base() -> SessionRecord {
             token: TOKEN,
             limit: TokenLimit::Limited(U256::from(10_000)),
         }],
+        typed_data_scopes: Vec::new(),
     }
 }
 
@@ -283,6 +284,7 @@ fn empty_record_with_everything_unlimited_round_trips() {
         period: None,
         calls: vec![],
         token_caps: vec![],
+        typed_data_scopes: Vec::new(),
     };
     assert_eq!(r.validate(), Ok(()));
     let enc = r.encode();
@@ -1172,6 +1174,7 @@ fn arb_record_sized(max_calls: usize, max_rules: usize) -> impl Strategy<Value =
                     period,
                     calls,
                     token_caps,
+                    typed_data_scopes: Vec::new(),
                 }
             },
         )

@@ -725,6 +725,7 @@ impl SessionBuilder {
             period: self.period,
             calls,
             token_caps,
+            typed_data_scopes: Vec::new(),
         };
         record
             .validate()

@@ -354,6 +354,7 @@ mod tests {
                 token: Address::repeat_byte(0x70),
                 limit: TokenLimit::Limited(U256::from(1_000)),
             }],
+            typed_data_scopes: Vec::new(),
         }
     }
 

@@ -331,6 +331,7 @@ mod tests {
                 token: Address::repeat_byte(7),
                 limit: TokenLimit::Limited(U256::from(100)),
             }],
+            typed_data_scopes: Vec::new(),
         }
     }
 

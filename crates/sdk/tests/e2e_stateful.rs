@@ -138,6 +138,7 @@ impl RegSpec {
             period: None,
             calls,
             token_caps,
+            typed_data_scopes: Vec::new(),
         }
     }
 }

@@ -243,6 +243,7 @@ impl RegSpec {
             period: self.period,
             calls,
             token_caps,
+            typed_data_scopes: Vec::new(),
         }
     }
 }

@@ -160,6 +160,7 @@ pub fn demo_record(
             token,
             limit: TokenLimit::Limited(U256::from(150) * U256::from(unit)),
         }],
+        typed_data_scopes: Vec::new(),
     }
 }
 
