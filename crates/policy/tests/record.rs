@@ -13,6 +13,7 @@ use sessionkey_policy::record::{
 };
 use sessionkey_policy::rule::MAX_RULES;
 use sessionkey_policy::signer::{P256PublicKey, P256_FIELD};
+use sessionkey_policy::typed_data::TypedDataScope;
 use sessionkey_policy::{
     CallPolicy, Condition, Limit, ParamRule, RecordError, SessionRecord, SignerKey, TokenCap,
     TokenLimit,
@@ -504,10 +505,146 @@ fn timestamps_beyond_48_bits_are_not_representable() {
 #[test]
 fn unknown_flag_bits_are_refused() {
     // Bits 16 and 32 are header-only (wildcard markers): a record may not carry them.
-    // Bit 64 (periodic) is a record flag: see the periodic tests.
-    for bit in [0x10u8, 0x20, 0x80] {
+    // Bit 64 (periodic) is a record flag: see the periodic tests; so is 128 (typed-data
+    // scopes), whose scope count then must follow the token caps.
+    for bit in [0x10u8, 0x20] {
         bytes_reject(|b| b[34] |= bit, RecordError::UnknownFlags { at: 34 });
     }
+    let end = base().encode().len();
+    bytes_reject(|b| b[34] |= 0x80, RecordError::Truncated { at: end });
+}
+
+// ---------------------------------------------------------------- typed-data scopes
+
+fn scope(separator: u8, typehash: u8, rules: Vec<ParamRule>) -> TypedDataScope {
+    TypedDataScope {
+        app_domain_separator: B256::repeat_byte(separator),
+        contents_typehash: B256::repeat_byte(typehash),
+        rules,
+    }
+}
+
+fn with_scopes(scopes: Vec<TypedDataScope>) -> SessionRecord {
+    SessionRecord {
+        typed_data_scopes: scopes,
+        ..base()
+    }
+}
+
+#[test]
+fn typed_data_scopes_round_trip_after_the_token_caps() {
+    let r = with_scopes(vec![
+        scope(1, 9, vec![]),
+        scope(
+            2,
+            1,
+            vec![
+                ParamRule::new(Condition::Eq, 1, B256::repeat_byte(0xaa)),
+                ParamRule::new(Condition::Lte, 2, B256::with_last_byte(100)),
+            ],
+        ),
+    ]);
+    assert_eq!(r.validate(), Ok(()));
+    let enc = r.encode();
+    assert_eq!(enc[34] & 0x80, 0x80);
+    let plain = base().encode();
+    assert_eq!(&enc[..34], &plain[..34]);
+    assert_eq!(&enc[35..plain.len()], &plain[35..]);
+    // count, then scope 1: 64-byte key, no rules; scope 2: key, 2 rules of 36 bytes.
+    assert_eq!(enc.len(), plain.len() + 1 + (64 + 1) + (64 + 1 + 2 * 36));
+    assert_eq!(enc[plain.len()], 2);
+    assert_eq!(SessionRecord::decode(&enc), Ok(r));
+}
+
+#[test]
+fn typed_data_scope_count_must_be_one_to_eight() {
+    let at = base().encode().len();
+    // The flag with a zero count: contradictory.
+    bytes_reject(
+        |b| {
+            b[34] |= 0x80;
+            b.push(0);
+        },
+        RecordError::ContradictoryLimit { at },
+    );
+    let nine = (0..9).map(|i| scope(i + 1, 1, vec![])).collect();
+    rejects(&with_scopes(nine), RecordError::TooMany { at });
+    let eight: Vec<_> = (0..8).map(|i| scope(i + 1, 1, vec![])).collect();
+    assert_eq!(with_scopes(eight).validate(), Ok(()));
+}
+
+#[test]
+fn typed_data_scopes_must_be_strictly_ascending() {
+    let at = base().encode().len() + 1 + 65;
+    rejects(
+        &with_scopes(vec![scope(2, 1, vec![]), scope(1, 9, vec![])]),
+        RecordError::NotSorted { at },
+    );
+    // Same separator: ordered by typehash; a duplicate is refused.
+    rejects(
+        &with_scopes(vec![scope(1, 2, vec![]), scope(1, 1, vec![])]),
+        RecordError::NotSorted { at },
+    );
+    rejects(
+        &with_scopes(vec![scope(1, 1, vec![]), scope(1, 1, vec![])]),
+        RecordError::NotSorted { at },
+    );
+}
+
+#[test]
+fn typed_data_scope_rules_get_the_call_rule_checks() {
+    let start = base().encode().len() + 1;
+    let rule_at = start + 65;
+    // An empty range.
+    let bad = ParamRule {
+        condition: Condition::InRange,
+        word_index: 0,
+        values: vec![B256::with_last_byte(2), B256::with_last_byte(1)],
+    };
+    rejects(
+        &with_scopes(vec![scope(1, 1, vec![bad])]),
+        RecordError::EmptyRange { at: rule_at },
+    );
+    // A wrong value count.
+    let bad = ParamRule {
+        condition: Condition::Eq,
+        word_index: 0,
+        values: vec![],
+    };
+    rejects(
+        &with_scopes(vec![scope(1, 1, vec![bad])]),
+        RecordError::BadValueCount { at: rule_at + 3 },
+    );
+    // More than 16 rules.
+    let many = vec![ParamRule::new(Condition::Eq, 0, B256::ZERO); 17];
+    rejects(
+        &with_scopes(vec![scope(1, 1, many)]),
+        RecordError::TooMany { at: start + 64 },
+    );
+    // An unknown condition code.
+    bytes_reject(
+        |b| {
+            b[34] |= 0x80;
+            b.push(1);
+            b.extend_from_slice(&[1u8; 64]);
+            b.extend_from_slice(&[1, 0xee, 0, 0, 1]);
+            b.extend_from_slice(&[0u8; 32]);
+        },
+        RecordError::UnknownCondition { at: rule_at },
+    );
+    // Rules needing more than 128 storage words.
+    let big = vec![
+        ParamRule {
+            condition: Condition::OneOf,
+            word_index: 0,
+            values: vec![B256::ZERO; 8],
+        };
+        16
+    ];
+    rejects(
+        &with_scopes(vec![scope(1, 1, big)]),
+        RecordError::TooLargeForStorage { at: start },
+    );
 }
 
 #[test]
