@@ -46,12 +46,14 @@ use sessionkey_policy::record::{
 };
 use sessionkey_policy::rule::{ParamRule, MAX_RULES};
 use sessionkey_policy::signer::P256PublicKey;
+use sessionkey_policy::typed_data::{TypedDataScope, MAX_SCOPES};
 use sessionkey_policy::RecordError;
 
 use crate::address::parse_address;
 use crate::amount::max_of;
 use crate::function_book::FunctionBook;
 use crate::signature_abi::{ordering, FunctionSignature, SignatureError};
+pub use crate::typed_data::TypedDataScopeBuilder;
 
 /// A refused permission: which field, and why.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -473,6 +475,7 @@ pub struct SessionBuilder {
     period: Option<u32>,
     calls: Vec<CallBuilder>,
     token_caps: Vec<(Address, TokenLimit)>,
+    typed_data_scopes: Vec<TypedDataScopeBuilder>,
     allow_wildcards: bool,
 }
 
@@ -492,6 +495,7 @@ impl SessionBuilder {
             period: None,
             calls: Vec::new(),
             token_caps: Vec::new(),
+            typed_data_scopes: Vec::new(),
             allow_wildcards: false,
         }
     }
@@ -564,6 +568,13 @@ impl SessionBuilder {
     /// Caps the session's spend authority on an ERC-20 token.
     pub fn token_cap(mut self, token: Address, limit: TokenLimit) -> Self {
         self.token_caps.push((token, limit));
+        self
+    }
+
+    /// Lets the session key sign typed data of this scope for the account (ERC-1271 through
+    /// ERC-7739; at most 8 scopes). See [`crate::typed_data`].
+    pub fn typed_data_scope(mut self, scope: TypedDataScopeBuilder) -> Self {
+        self.typed_data_scopes.push(scope);
         self
     }
 
@@ -710,6 +721,29 @@ impl SessionBuilder {
             }
         }
 
+        if self.typed_data_scopes.len() > MAX_SCOPES {
+            return Err(err(
+                "typed_data_scopes",
+                Problem::TooMany {
+                    count: self.typed_data_scopes.len(),
+                    max: MAX_SCOPES,
+                },
+            ));
+        }
+        let mut scopes: Vec<TypedDataScope> = Vec::with_capacity(self.typed_data_scopes.len());
+        for (i, t) in self.typed_data_scopes.iter().enumerate() {
+            let field = format!("typed_data_scopes[{i}]");
+            let scope = t.build(&field)?;
+            if let Some(j) = scopes.iter().position(|s| s.key() == scope.key()) {
+                return Err(err(
+                    field,
+                    Problem::Duplicate(format!("typed_data_scopes[{j}]")),
+                ));
+            }
+            scopes.push(scope);
+        }
+        scopes.sort_by_key(|s| s.key());
+
         let mut calls: Vec<CallPolicy> = calls.into_iter().map(|(_, p)| p).collect();
         calls.sort_by_key(|c| c.key.to_bytes());
         token_caps.sort_by_key(|t| t.token);
@@ -725,7 +759,7 @@ impl SessionBuilder {
             period: self.period,
             calls,
             token_caps,
-            typed_data_scopes: Vec::new(),
+            typed_data_scopes: scopes,
         };
         record
             .validate()
@@ -825,6 +859,80 @@ impl SessionBuilder {
         }
         Ok((policy, function))
     }
+}
+
+/// The rules of a typed-data scope on the contents' fields, by name: the contents' primary
+/// struct is read like a function signature (EIP-712 `encodeData` has one word per field, so
+/// field `i` is word `i` when no field is a fixed array or a tuple, and a struct field names a
+/// type no signature knows, so it is refused).
+pub(crate) fn scope_rules(
+    field: &str,
+    contents_type: &str,
+    checks: &[(String, Check)],
+) -> Result<Vec<ParamRule>, BuildError> {
+    let name_ok =
+        sessionkey_policy::typed_data::decode_contents_descr(contents_type.as_bytes()).is_some();
+    if !name_ok {
+        return Err(err(
+            format!("{field}.contents_type"),
+            Problem::Value(format!(
+                "`{contents_type}` is not an EIP-712 type string `Name(type field,…)…` (ERC-7739)"
+            )),
+        ));
+    }
+    if checks.is_empty() {
+        return Ok(Vec::new());
+    }
+    if checks.len() > MAX_RULES {
+        return Err(err(
+            format!("{field}.rules"),
+            Problem::TooMany {
+                count: checks.len(),
+                max: MAX_RULES,
+            },
+        ));
+    }
+    let primary = contents_type
+        .find(')')
+        .map(|end| &contents_type[..=end])
+        .unwrap_or(contents_type);
+    let f = FunctionSignature::parse(primary)
+        .map_err(|e| err(format!("{field}.contents_type"), Problem::Signature(e)))?;
+    if let Some((name, ty)) = f
+        .params
+        .iter()
+        .find(|(_, t)| matches!(t, DynSolType::FixedArray(..) | DynSolType::Tuple(_)))
+    {
+        return Err(err(
+            format!("{field}.contents_type"),
+            Problem::Value(format!(
+                "field `{name}` is {}: EIP-712 hashes it into one word, so rules cannot name the fields after it",
+                ty.sol_type_name()
+            )),
+        ));
+    }
+    let mut rules = Vec::with_capacity(checks.len());
+    for (j, (param, check)) in checks.iter().enumerate() {
+        rules.push(rule(&f, param, check).map_err(|p| err(format!("{field}.rules[{j}]"), p))?);
+    }
+    let words = layout::entry_words(&CallPolicy {
+        key: CallKey {
+            target: TargetMatch::Any,
+            selector: SelectorMatch::Empty,
+        },
+        max_value: 0,
+        rules: rules.clone(),
+    });
+    if words > layout::MAX_ENTRY_WORDS {
+        return Err(err(
+            field,
+            Problem::TooLargeForStorage {
+                words,
+                max: layout::MAX_ENTRY_WORDS,
+            },
+        ));
+    }
+    Ok(rules)
 }
 
 /// One rule on `param` of `f`.

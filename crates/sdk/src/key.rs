@@ -412,8 +412,9 @@ impl SessionSigner {
         [&sig[..20], &period.to_be_bytes()[..], &sig[20..]].concat()
     }
 
-    /// `signer ‖ proof` over `digest`, in this kind's shape.
-    fn sign_session_digest(&self, digest: &B256) -> Vec<u8> {
+    /// `signer ‖ proof` over `digest`, in this kind's shape (a passkey's assertion has
+    /// `digest` as its challenge).
+    pub fn sign_session_digest(&self, digest: &B256) -> Vec<u8> {
         let digest = *digest;
         match self {
             Self::Secp256k1(k) => k.sign_digest(&digest).to_bytes().to_vec(),

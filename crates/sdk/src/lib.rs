@@ -19,6 +19,9 @@
 //!   over alloy's provider.
 //! - **Live state** ([`status`]): a session's liveness, window and what is left of each cap,
 //!   named from the module's own storage words.
+//! - **Typed data** ([`typed_data`]): typed-data scopes for a session, the session key's
+//!   ERC-7739 signature of typed data for the account, and the module's ERC-1271 answer
+//!   off-chain.
 //! - **Simulate / explain** ([`simulate`], [`explain`], [`usage`], [`inspect`]): run the
 //!   contract's own policy code on an op and say, in words, which call and which rule fails.
 //!
@@ -49,6 +52,7 @@ pub mod rpc;
 pub mod signature_abi;
 pub mod simulate;
 pub mod status;
+pub mod typed_data;
 pub mod usage;
 pub mod user_op;
 

@@ -214,7 +214,11 @@ pub fn simulate(
 }
 
 /// Whether the module accepts `proof` over `digest` (the session's P-256 key in `key`).
-fn proof_verifies(proof: &Proof<'_>, digest: &B256, key: Option<&P256PublicKey>) -> bool {
+pub(crate) fn proof_verifies(
+    proof: &Proof<'_>,
+    digest: &B256,
+    key: Option<&P256PublicKey>,
+) -> bool {
     match (proof, key) {
         (Proof::Secp256k1(sig), _) => verifies(digest, sig),
         (Proof::P256(sig), Some(key)) => verifies_p256(digest, sig, key),
