@@ -1,4 +1,4 @@
-//! What the module needs from the chain: eight hostios, behind one small trait.
+//! What the module needs from the chain: nine hostios, behind one small trait.
 //!
 //! On-chain the trait is implemented straight over Nitro's `vm_hooks` imports (`wasm.rs`), so
 //! the release WASM links neither the Stylus SDK nor `std` (the SDK's `stylus-core` pulls in
@@ -25,6 +25,9 @@ pub trait Host {
     /// Writes a storage word into the VM's storage cache. The entry point flushes the cache
     /// before it returns, and the module never calls code that could read storage in between.
     fn store(&self, slot: U256, value: B256);
+
+    /// `block.chainid`.
+    fn chain_id(&self) -> u64;
 
     /// `keccak256(bytes)` by the host (cheaper in ink than hashing in WASM).
     fn keccak256(&self, bytes: &[u8]) -> B256;
@@ -60,6 +63,10 @@ impl<T: stylus_sdk::prelude::Host + ?Sized> Host for T {
     fn store(&self, slot: U256, value: B256) {
         // SAFETY: no reference into cached storage is held across this call.
         unsafe { stylus_sdk::prelude::StorageAccess::storage_cache_bytes32(self, slot, value) }
+    }
+
+    fn chain_id(&self) -> u64 {
+        stylus_sdk::prelude::ChainAccess::chain_id(self)
     }
 
     fn keccak256(&self, bytes: &[u8]) -> B256 {

@@ -5,6 +5,7 @@
 use crate::host::Host;
 use alloc::vec::Vec;
 use alloy_primitives::{Address, B256, U256};
+use sessionkey_policy::enable::{self, EnablePayload};
 use sessionkey_policy::layout::{
     self as layout, session_flags, session_word, AccountWord, CallKey, EntryWords, SessionHeader,
     SessionStatus,
@@ -92,6 +93,7 @@ impl<H: Host + ?Sized> Module<'_, H> {
         let mut state = self.installed_account(account)?;
         state.installed = false;
         state.revoked_below = state.next_nonce;
+        state.enable_nonce += 1;
         self.set_account_word(account, &state);
         events::module_uninstalled(self.host, account);
         Ok(())
@@ -148,7 +150,8 @@ impl<H: Host + ?Sized> Module<'_, H> {
         Ok(())
     }
 
-    /// Revokes every session of the calling account in one write.
+    /// Revokes every session of the calling account in one write, and every owner signature
+    /// for enabling a session in its first op that was not used yet.
     ///
     /// # Errors
     /// `NotInstalled`.
@@ -159,6 +162,8 @@ impl<H: Host + ?Sized> Module<'_, H> {
         let account = self.host.msg_sender();
         let mut state = self.installed_account(account)?;
         state.revoked_below = state.next_nonce;
+        // Owner signatures for enabling a session that were not used yet die too.
+        state.enable_nonce += 1;
         self.set_account_word(account, &state);
         events::all_sessions_revoked(self.host, account, state.revoked_below);
         Ok(())
@@ -203,10 +208,15 @@ impl<H: Host + ?Sized> Module<'_, H> {
     /// charged the real cost; counters are written on that path too (EntryPoint reverts the
     /// whole bundle on a signature failure, so the writes never persist).
     ///
+    /// A signature naming the zero signer enables its session first (`enable`): the record it
+    /// carries is registered if the account's owner signed it, and the op is then validated
+    /// against it like any other; authorizer 1 unless both the owner and the session key signed.
+    ///
     /// # Errors
     /// `SenderMismatch`, `NotInstalled`, `InvalidSignatureLength`, `SessionNotActive`,
     /// `MalformedExecution(code)`, and one typed error per policy rule (`CallNotAllowed`,
-    /// `RuleFailed`, `TokenCapExceeded`, …).
+    /// `RuleFailed`, `TokenCapExceeded`, …); when enabling, `InvalidRecord(code, position)` and
+    /// `SessionAlreadyActive`.
     pub fn validate_user_op(
         &self,
         user_op: &UserOpRef<'_>,
@@ -218,7 +228,13 @@ impl<H: Host + ?Sized> Module<'_, H> {
         }
         let state = self.installed_account(account)?;
         let bad_length = || Error::invalid_signature_length(user_op.signature.len());
-        let (signer, rest) = split_signer(user_op.signature).ok_or_else(bad_length)?;
+        let (mut signer, mut rest) = split_signer(user_op.signature).ok_or_else(bad_length)?;
+        let mut owner_authorized = true;
+        if enable::is_enable_marker(signer) {
+            let payload = enable::split_enable(rest).ok_or_else(bad_length)?;
+            (signer, owner_authorized) = self.enable(account, &payload)?;
+            rest = payload.session_proof;
+        }
         let session_slot = slots::session_slot(self.host, signer, account);
         let header = SessionHeader::unpack(&self.host.load(session_slot));
         if !header.is_live(&state) {
@@ -288,8 +304,42 @@ impl<H: Host + ?Sized> Module<'_, H> {
             }
         };
         let mut data = outcome.validation_data;
-        data.sig_failed = !valid;
+        data.sig_failed = !(valid && owner_authorized);
         Ok(data.to_word())
+    }
+
+    /// Enable mode (`sessionkey_policy::enable`): checks the record, asks the account whether
+    /// its owner signed it (ERC-1271, before anything is written: the account's code runs while
+    /// the module's storage is unchanged), and registers it as `registerSession` would. Returns
+    /// the session's signer and the account's answer; a refused owner signature still registers
+    /// here, so the op costs what the signed one will, and fails as a bad signature
+    /// (EntryPoint then reverts the whole bundle, writes included).
+    #[inline(never)]
+    fn enable(
+        &self,
+        account: Address,
+        payload: &EnablePayload<'_>,
+    ) -> Result<(Address, bool), Error> {
+        let header = record::visit_exact(payload.record, &mut CheckOnly)?;
+        let signer = self.signer_of(&header);
+        let mut state = self.account_word(account);
+        let digest = enable::enable_digest(
+            self.host.chain_id(),
+            self.host.contract_address(),
+            account,
+            payload.record,
+            state.enable_nonce,
+            |b| self.host.keccak256(b),
+        );
+        let answer = self.host.static_call_word(
+            &account,
+            &enable::is_valid_signature_call(&digest, payload.owner_signature),
+            enable::OWNER_CHECK_GAS,
+        );
+        state.enable_nonce += 1;
+        self.set_account_word(account, &state);
+        self.register(account, signer, header.period.is_some(), payload.record)?;
+        Ok((signer, answer == Some(enable::ERC1271_MAGIC_WORD)))
     }
 
     /// The P-256 key of the session at `session_slot` (words 3 and 4).
@@ -335,6 +385,7 @@ impl<H: Host + ?Sized> Module<'_, H> {
     /// it live is written last.
     /// `periodic`: the record's periodic flag, from the check pass (token caps are written
     /// before `visit` returns the header).
+    #[inline(never)]
     fn register(
         &self,
         account: Address,

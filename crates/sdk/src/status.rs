@@ -380,6 +380,7 @@ mod tests {
             installed: true,
             revoked_below,
             next_nonce: 5,
+            enable_nonce: 0,
         }
     }
 
