@@ -322,13 +322,12 @@ impl<H: Host + ?Sized> Module<'_, H> {
     ) -> Result<(Address, bool), Error> {
         let header = record::visit_exact(payload.record, &mut CheckOnly)?;
         let signer = self.signer_of(&header);
-        let mut state = self.account_word(account);
         let digest = enable::enable_digest(
             self.host.chain_id(),
             self.host.contract_address(),
             account,
             payload.record,
-            state.enable_nonce,
+            self.account_word(account).enable_nonce,
             |b| self.host.keccak256(b),
         );
         let answer = self.host.static_call_word(
@@ -336,9 +335,11 @@ impl<H: Host + ?Sized> Module<'_, H> {
             &enable::is_valid_signature_call(&digest, payload.owner_signature),
             enable::OWNER_CHECK_GAS,
         );
+        // `register` refuses a live signer before its first write.
+        self.register(account, signer, header.period.is_some(), payload.record)?;
+        let mut state = self.account_word(account);
         state.enable_nonce += 1;
         self.set_account_word(account, &state);
-        self.register(account, signer, header.period.is_some(), payload.record)?;
         Ok((signer, answer == Some(enable::ERC1271_MAGIC_WORD)))
     }
 
