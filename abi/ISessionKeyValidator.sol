@@ -47,7 +47,13 @@ interface ISessionKeyValidator {
     function revokeAllSessions() external;
 
     /// @notice Validates a user operation signed by a session key (signature =
-    /// signer(20) ‖ r(32) ‖ s(32) ‖ v(1) over keccak256(userOpHash ‖ module)).
+    /// signer(20) ‖ r(32) ‖ s(32) ‖ v(1) over keccak256(userOpHash ‖ module)). A signature
+    /// naming the zero signer first enables the session it carries: 0x00×20 ‖ u16 length ‖
+    /// record ‖ u16 length ‖ owner signature ‖ the session's signature without its signer. The
+    /// owner's signature is checked by the account's ERC-1271 isValidSignature over the EIP-712
+    /// digest of EnableSession(address account,bytes record,uint64 enableNonce) in the domain
+    /// ("SessionKeyValidator", "1", chainid, this module); the session is then registered as by
+    /// registerSession and the op validated against it.
     /// @return validationData authorizer (0 ok, 1 bad signature) | validUntil << 160 | validAfter << 208.
     function validateUserOp(PackedUserOperation calldata userOp, bytes32 userOpHash)
         external

@@ -27,6 +27,9 @@ pub trait Host {
     /// before it returns, and the module never calls code that could read storage in between.
     fn store(&self, slot: U256, value: B256);
 
+    /// `block.chainid`.
+    fn chain_id(&self) -> u64;
+
     /// `keccak256(bytes)` by the host (cheaper in ink than hashing in WASM).
     fn keccak256(&self, bytes: &[u8]) -> B256;
 
@@ -69,6 +72,10 @@ impl<T: stylus_sdk::prelude::Host + ?Sized> Host for T {
     fn store(&self, slot: U256, value: B256) {
         // SAFETY: no reference into cached storage is held across this call.
         unsafe { stylus_sdk::prelude::StorageAccess::storage_cache_bytes32(self, slot, value) }
+    }
+
+    fn chain_id(&self) -> u64 {
+        stylus_sdk::prelude::ChainAccess::chain_id(self)
     }
 
     fn keccak256(&self, bytes: &[u8]) -> B256 {

@@ -5,6 +5,7 @@
 use crate::host::Host;
 use alloc::vec::Vec;
 use alloy_primitives::{Address, B256, U256};
+use sessionkey_policy::enable::{self, EnablePayload};
 use sessionkey_policy::layout::{
     self as layout, session_flags, session_word, AccountWord, CallKey, EntryWords, SessionHeader,
     SessionStatus,
@@ -99,6 +100,7 @@ impl<H: Host + ?Sized> Module<'_, H> {
         let mut state = self.installed_account(account)?;
         state.installed = false;
         state.revoked_below = state.next_nonce;
+        state.enable_nonce += 1;
         self.set_account_word(account, &state);
         events::module_uninstalled(self.host, account);
         Ok(())
@@ -155,7 +157,8 @@ impl<H: Host + ?Sized> Module<'_, H> {
         Ok(())
     }
 
-    /// Revokes every session of the calling account in one write.
+    /// Revokes every session of the calling account in one write, and every owner signature
+    /// for enabling a session in its first op that was not used yet.
     ///
     /// # Errors
     /// `NotInstalled`.
@@ -166,6 +169,8 @@ impl<H: Host + ?Sized> Module<'_, H> {
         let account = self.host.msg_sender();
         let mut state = self.installed_account(account)?;
         state.revoked_below = state.next_nonce;
+        // Owner signatures for enabling a session that were not used yet die too.
+        state.enable_nonce += 1;
         self.set_account_word(account, &state);
         events::all_sessions_revoked(self.host, account, state.revoked_below);
         Ok(())
@@ -210,10 +215,15 @@ impl<H: Host + ?Sized> Module<'_, H> {
     /// charged the real cost; counters are written on that path too (EntryPoint reverts the
     /// whole bundle on a signature failure, so the writes never persist).
     ///
+    /// A signature naming the zero signer enables its session first (`enable`): the record it
+    /// carries is registered if the account's owner signed it, and the op is then validated
+    /// against it like any other; authorizer 1 unless both the owner and the session key signed.
+    ///
     /// # Errors
     /// `SenderMismatch`, `NotInstalled`, `InvalidSignatureLength`, `SessionNotActive`,
     /// `MalformedExecution(code)`, and one typed error per policy rule (`CallNotAllowed`,
-    /// `RuleFailed`, `TokenCapExceeded`, …).
+    /// `RuleFailed`, `TokenCapExceeded`, …); when enabling, `InvalidRecord(code, position)` and
+    /// `SessionAlreadyActive`.
     pub fn validate_user_op(
         &self,
         user_op: &UserOpRef<'_>,
@@ -225,7 +235,13 @@ impl<H: Host + ?Sized> Module<'_, H> {
         }
         let state = self.installed_account(account)?;
         let bad_length = || Error::invalid_signature_length(user_op.signature.len());
-        let (signer, rest) = split_signer(user_op.signature).ok_or_else(bad_length)?;
+        let (mut signer, mut rest) = split_signer(user_op.signature).ok_or_else(bad_length)?;
+        let mut owner_authorized = true;
+        if enable::is_enable_marker(signer) {
+            let payload = enable::split_enable(rest).ok_or_else(bad_length)?;
+            (signer, owner_authorized) = self.enable(account, &payload)?;
+            rest = payload.session_proof;
+        }
         let session_slot = slots::session_slot(self.host, signer, account);
         let header = SessionHeader::unpack(&self.host.load(session_slot));
         if !header.is_live(&state) {
@@ -278,7 +294,8 @@ impl<H: Host + ?Sized> Module<'_, H> {
             self.host.keccak256(&digest_preimage(&user_op_hash, module))
         };
         let mut data = outcome.validation_data;
-        data.sig_failed = !self.verifies(&proof, &digest, signer, session_slot);
+        data.sig_failed =
+            !(self.verifies(&proof, &digest, signer, session_slot) && owner_authorized);
         Ok(data.to_word())
     }
 
@@ -390,6 +407,41 @@ impl<H: Host + ?Sized> Module<'_, H> {
         ensure(self.verifies(&proof, &digest, sig.signer, session_slot))
     }
 
+    /// Enable mode (`sessionkey_policy::enable`): checks the record, asks the account whether
+    /// its owner signed it (ERC-1271, before anything is written: the account's code runs while
+    /// the module's storage is unchanged), and registers it as `registerSession` would. Returns
+    /// the session's signer and the account's answer; a refused owner signature still registers
+    /// here, so the op costs what the signed one will, and fails as a bad signature
+    /// (EntryPoint then reverts the whole bundle, writes included).
+    #[inline(never)]
+    fn enable(
+        &self,
+        account: Address,
+        payload: &EnablePayload<'_>,
+    ) -> Result<(Address, bool), Error> {
+        let header = record::visit_exact(payload.record, &mut CheckOnly)?;
+        let signer = self.signer_of(&header);
+        let digest = enable::enable_digest(
+            self.host.chain_id(),
+            self.host.contract_address(),
+            account,
+            payload.record,
+            self.account_word(account).enable_nonce,
+            |b| self.host.keccak256(b),
+        );
+        let answer = self.host.static_call_word(
+            &account,
+            &enable::is_valid_signature_call(&digest, payload.owner_signature),
+            enable::OWNER_CHECK_GAS,
+        );
+        // `register` refuses a live signer before its first write.
+        self.register(account, signer, header.period.is_some(), payload.record)?;
+        let mut state = self.account_word(account);
+        state.enable_nonce += 1;
+        self.set_account_word(account, &state);
+        Ok((signer, answer == Some(enable::ERC1271_MAGIC_WORD)))
+    }
+
     /// The P-256 key of the session at `session_slot` (words 3 and 4).
     fn p256_key(&self, session_slot: U256) -> P256PublicKey {
         P256PublicKey {
@@ -433,6 +485,7 @@ impl<H: Host + ?Sized> Module<'_, H> {
     /// it live is written last.
     /// `periodic`: the record's periodic flag, from the check pass (token caps are written
     /// before `visit` returns the header).
+    #[inline(never)]
     fn register(
         &self,
         account: Address,

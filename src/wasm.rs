@@ -20,6 +20,7 @@ extern "C" {
     fn msg_sender(sender: *mut u8);
     fn msg_value(value: *mut u8);
     fn contract_address(address: *mut u8);
+    fn chainid() -> u64;
     fn native_keccak256(bytes: *const u8, len: usize, output: *mut u8);
     fn emit_log(data: *const u8, len: usize, topics: usize);
     fn static_call_contract(
@@ -67,6 +68,10 @@ impl Host for WasmHost {
     fn store(&self, slot: U256, value: B256) {
         let key = slot.to_be_bytes::<32>();
         unsafe { storage_cache_bytes32(key.as_ptr(), value.as_ptr()) };
+    }
+
+    fn chain_id(&self) -> u64 {
+        unsafe { chainid() }
     }
 
     fn keccak256(&self, bytes: &[u8]) -> B256 {
@@ -118,8 +123,10 @@ impl Host for WasmHost {
 /// The Stylus entry point: read the calldata, route it, flush the storage cache, write the
 /// result. Status 0 returns the data, 1 reverts with it.
 ///
-/// No reentrancy guard (the SDK's is deprecated as redundant): the module's only outgoing
-/// call is a static call to the ecrecover precompile, so no frame of it can be re-entered.
+/// No reentrancy guard (the SDK's is deprecated as redundant): every outgoing call is a static
+/// call (the signature precompiles, and the account's `isValidSignature` when a session is
+/// enabled in its first op, made before anything is written), so nothing can change state
+/// under the module.
 #[no_mangle]
 pub extern "C" fn user_entrypoint(len: usize) -> usize {
     // Nitro inserts `pay_for_memory_grow` before every `memory.grow` at activation and refuses

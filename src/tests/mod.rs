@@ -5,6 +5,7 @@
 
 mod abi_file;
 mod audit;
+mod enable;
 mod harness;
 mod install;
 mod p256;

@@ -27,7 +27,8 @@ fn register_writes_header_caps_and_event() {
         AccountWord {
             installed: true,
             revoked_below: 0,
-            next_nonce: 1
+            next_nonce: 1,
+            enable_nonce: 0,
         }
     );
     let header = SessionHeader::unpack(&header);
@@ -253,6 +254,7 @@ fn registration_past_the_last_48_bit_nonce_is_refused_and_writes_nothing() {
             installed: true,
             revoked_below: 0,
             next_nonce,
+            enable_nonce: 0,
         }
         .pack()
     };

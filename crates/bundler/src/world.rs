@@ -12,6 +12,7 @@ use devnet_fixtures::{
 };
 use k256::ecdsa::SigningKey;
 use sessionkey_policy::signature::{digest_preimage, period_digest_preimage, SessionSignature};
+use sessionkey_policy::SessionRecord;
 use stylus_devnet::{CallOutcome, CallStatus, Devnet};
 
 use crate::bundle::OpOutcome;
@@ -723,6 +724,61 @@ impl World {
         op
     }
 
+    /// The owner's signature enabling `record` on `account` in its first op, at the account's
+    /// current enable nonce: ERC-7739 `PersonalSign` over the module's EIP-712 digest, as the
+    /// OpenZeppelin account's `isValidSignature` checks it.
+    pub fn owner_enable_signature(
+        &mut self,
+        account: &Account,
+        record: &SessionRecord,
+    ) -> [u8; 65] {
+        let (word, ..) = self.session_words(account.address, record.signer);
+        let nonce = sessionkey_sdk::enable::current_enable_nonce(&word);
+        self.owner_enable_signature_at(account, record, nonce)
+    }
+
+    /// [`Self::owner_enable_signature`] for a given enable nonce.
+    pub fn owner_enable_signature_at(
+        &mut self,
+        account: &Account,
+        record: &SessionRecord,
+        enable_nonce: u64,
+    ) -> [u8; 65] {
+        let chain_id = self.chain.chain_id();
+        let digest = sessionkey_sdk::enable::enable_digest(
+            chain_id,
+            self.module,
+            account.address,
+            record,
+            enable_nonce,
+        );
+        account
+            .owner
+            .sign_digest(sessionkey_sdk::enable::erc7739_personal_sign_digest(
+                &oz_account_domain(chain_id, account.address),
+                digest,
+            ))
+    }
+
+    /// A session's first op: `record` and `owner_signature` enable it, and session `key` signs
+    /// the op (`signer ‖ r ‖ s ‖ v` without the signer, as an enable signature carries it).
+    pub fn enable_session_op(
+        &mut self,
+        account: &Account,
+        key: &SessionKey,
+        record: &SessionRecord,
+        owner_signature: &[u8],
+        call_data: Vec<u8>,
+    ) -> PackedUserOperation {
+        let nonce_key = self.module_nonce_key();
+        let mut op = self.op(account, nonce_key, call_data);
+        let hash = self.user_op_hash(&op);
+        let session = key.session_signature(hash, self.module);
+        op.signature = sessionkey_sdk::enable::enable_signature(record, owner_signature, &session)
+            .expect("the key is the record's signer");
+        op
+    }
+
     /// An op validated by the account's owner (nonce key 0), signed as its kind expects: the
     /// raw userOpHash (OpenZeppelin's `SignerECDSA`) or its EIP-191 hash (the test account).
     pub fn owner_op(&mut self, account: &Account, call_data: Vec<u8>) -> PackedUserOperation {
@@ -758,5 +814,15 @@ pub(crate) fn require(what: &'static str, out: &CallOutcome) -> Result<(), World
             what,
             outcome: Box::new(out.clone()),
         })
+    }
+}
+
+/// The EIP-712 domain of the devnet's OpenZeppelin account (`OzAccount7579.sol`).
+pub fn oz_account_domain(chain_id: u64, account: Address) -> alloy_sol_types::Eip712Domain {
+    alloy_sol_types::eip712_domain! {
+        name: "OzAccount7579",
+        version: "1",
+        chain_id: chain_id,
+        verifying_contract: account,
     }
 }

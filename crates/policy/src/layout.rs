@@ -75,14 +75,20 @@ pub struct AccountWord {
     pub revoked_below: u64,
     /// Nonce the next registration gets. Never reset, so keys are never reused.
     pub next_nonce: u64,
+    /// Nonce an owner's enable signature must name (`crate::enable`): raised by each enable,
+    /// by revoke-all and by uninstall, so an enable signature works once and a pending one
+    /// dies with a revoke-all.
+    pub enable_nonce: u64,
 }
 
 impl AccountWord {
-    /// Storage word: `[0]` installed, `[8..16]` revoked_below, `[24..32]` next_nonce.
+    /// Storage word: `[0]` installed, `[8..16]` revoked_below, `[16..24]` enable_nonce,
+    /// `[24..32]` next_nonce.
     pub fn pack(&self) -> B256 {
         let mut w = B256::ZERO;
         w[0] = self.installed as u8;
         put_be_uint(&mut w, 8, 8, self.revoked_below as u128);
+        put_be_uint(&mut w, 16, 8, self.enable_nonce as u128);
         put_be_uint(&mut w, 24, 8, self.next_nonce as u128);
         w
     }
@@ -93,6 +99,7 @@ impl AccountWord {
             installed: w[0] == 1,
             revoked_below: be_uint(w, 8, 8) as u64,
             next_nonce: be_uint(w, 24, 8) as u64,
+            enable_nonce: be_uint(w, 16, 8) as u64,
         }
     }
 }

@@ -10,6 +10,7 @@
 //! - parameter rules ([`condition`], [`rule`]) and ERC-20 spend recognition ([`erc20`]),
 //! - the per-op authorisation that ties them together ([`engine`]),
 //! - strict decoding of `validateUserOp` arguments ([`userop`]),
+//! - enabling a session inside its first op ([`enable`]),
 //! - session signatures ([`signature`]) and P-256 / WebAuthn signers ([`signer`]), prefund cost ([`gas`]) and validationData ([`validation_data`]).
 #![no_std]
 #![deny(missing_docs)]
@@ -18,6 +19,7 @@ extern crate alloc;
 
 pub mod abi_args;
 pub mod condition;
+pub mod enable;
 pub mod engine;
 pub mod erc20;
 pub mod error;

@@ -43,12 +43,14 @@ fn account_word_byte_positions() {
         installed: true,
         revoked_below: 0x0102,
         next_nonce: 0x0304,
+        enable_nonce: 0x0506,
     }
     .pack();
     assert_eq!(w[0], 1);
     assert_eq!(&w[8..16], &0x0102u64.to_be_bytes());
+    assert_eq!(&w[16..24], &0x0506u64.to_be_bytes());
     assert_eq!(&w[24..32], &0x0304u64.to_be_bytes());
-    assert!(w[1..8].iter().chain(&w[16..24]).all(|b| *b == 0));
+    assert!(w[1..8].iter().all(|b| *b == 0));
     assert_eq!(AccountWord::unpack(&B256::ZERO), AccountWord::default());
 }
 
@@ -126,6 +128,7 @@ fn session_header_byte_positions_and_liveness() {
         installed,
         revoked_below,
         next_nonce: 99,
+        enable_nonce: 0,
     };
     let at = |status, perm_nonce| SessionHeader {
         status,
@@ -206,8 +209,8 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
 
     #[test]
-    fn account_word_round_trips(installed in any::<bool>(), revoked_below in any::<u64>(), next_nonce in any::<u64>()) {
-        let a = AccountWord { installed, revoked_below, next_nonce };
+    fn account_word_round_trips(installed in any::<bool>(), revoked_below in any::<u64>(), next_nonce in any::<u64>(), enable_nonce in any::<u64>()) {
+        let a = AccountWord { installed, revoked_below, next_nonce, enable_nonce };
         prop_assert_eq!(AccountWord::unpack(&a.pack()), a);
     }
 

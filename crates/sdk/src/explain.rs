@@ -406,6 +406,15 @@ pub fn rejection(r: &Rejection, ctx: &Context<'_>) -> String {
         }
         Rejection::MalformedExecution(e) => execution_error(e),
         Rejection::Violation(v) => violation(v, ctx),
+        Rejection::InvalidRecord(e) => {
+            format!("the record this op would enable is refused: {e}")
+        }
+        Rejection::SessionAlreadyActive { account, signer } => format!(
+            "the op would enable a session for {}, which already has a live session on account {}; \
+             send it as an ordinary session op (or revoke the session first)",
+            checksum(signer),
+            checksum(account)
+        ),
     }
 }
 

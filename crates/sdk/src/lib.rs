@@ -14,6 +14,8 @@
 //!   committed interface and `sessionkey-policy`'s record encoding.
 //! - **User operations** ([`user_op`], [`hash`]): bundler JSON, packing, nonces, userOpHash for
 //!   EntryPoint v0.7 and v0.8 (EIP-712).
+//! - **Enable in the first op** ([`enable`]): the owner's EIP-712 `EnableSession` signature and
+//!   the first op's signature that registers the session during validation.
 //! - **Chains** (`rpc`, feature `rpc`): the module's views, nonces and fees from a node, and
 //!   ERC-7769 `eth_estimateUserOperationGas` / `eth_sendUserOperation` / receipts from a bundler,
 //!   over alloy's provider.
@@ -38,6 +40,7 @@ pub mod address;
 pub mod amount;
 pub mod builder;
 pub mod display;
+pub mod enable;
 pub mod erc7715;
 pub mod explain;
 pub mod function_book;

@@ -12,15 +12,18 @@
 //! (`userOp.sender`); those two checks (`NotInstalled`, `SenderMismatch`) need chain state.
 
 use alloy_primitives::{Address, Bytes, B256, U256};
+use sessionkey_policy::enable::{enable_digest, is_enable_marker, split_enable};
 use sessionkey_policy::engine::{authorize_op, OpFacts};
 use sessionkey_policy::error::ModuleError;
 use sessionkey_policy::execution::decode_execute;
 use sessionkey_policy::layout::session_flags;
+use sessionkey_policy::layout::{AccountWord, MAX_PERM_NONCE};
 use sessionkey_policy::memory::MemoryStore;
+use sessionkey_policy::record::SessionRecord;
 use sessionkey_policy::signature::{split_period, split_signer};
 use sessionkey_policy::signer::{P256PublicKey, Proof, SignerKind};
 use sessionkey_policy::validation_data::ValidationData;
-use sessionkey_policy::{gas, ExecutionError, Violation};
+use sessionkey_policy::{gas, ExecutionError, RecordError, Violation};
 
 use crate::account_calls::{Call, PackedUserOperation};
 use crate::key::{period_session_digest, session_digest, verifies};
@@ -43,6 +46,15 @@ pub enum Rejection {
     MalformedExecution(ExecutionError),
     /// The op breaks the session's permission.
     Violation(Violation),
+    /// An enabling op's record is refused, as `registerSession` refuses it.
+    InvalidRecord(RecordError),
+    /// An enabling op names a signer whose session is live.
+    SessionAlreadyActive {
+        /// The account.
+        account: Address,
+        /// The record's signer.
+        signer: Address,
+    },
 }
 
 impl From<Rejection> for ModuleError {
@@ -54,6 +66,10 @@ impl From<Rejection> for ModuleError {
             }
             Rejection::MalformedExecution(e) => Self::execution(e),
             Rejection::Violation(v) => Self::Violation(v),
+            Rejection::InvalidRecord(e) => e.into(),
+            Rejection::SessionAlreadyActive { account, signer } => {
+                Self::SessionAlreadyActive { account, signer }
+            }
         }
     }
 }
@@ -133,7 +149,108 @@ pub fn simulate(
     op: &PackedUserOperation,
     user_op_hash: B256,
 ) -> Verdict {
+    let mut verdict = verdict_for(op);
+    let Some((signer, rest)) = split_signer(&op.signature) else {
+        return verdict;
+    };
+    if signer != session.signer || session.revoked {
+        verdict.outcome = Outcome::Reverts(Rejection::SessionNotActive {
+            account: op.sender,
+            signer,
+        });
+        return verdict;
+    }
+    judge(
+        verdict,
+        session.store,
+        signer,
+        rest,
+        module,
+        op,
+        user_op_hash,
+    )
+}
+
+/// The chain's part of an enabling op (`sessionkey_policy::enable`), which the simulator cannot
+/// know by itself.
+pub struct EnableContext<'a> {
+    /// `block.chainid`.
+    pub chain_id: u64,
+    /// The account's word now (`sessionWords(account, _).accountWord`): its enable nonce and the
+    /// nonce the registration gets.
+    pub account_word: AccountWord,
+    /// Whether the record's signer has a live session on the account now.
+    pub signer_live: bool,
+    /// The account's ERC-1271 answer for `(digest, owner signature)`: on-chain the account's own
+    /// `isValidSignature` decides; here the caller's model of it (for an ERC-7739 account with an
+    /// ECDSA owner: recover over `enable::erc7739_personal_sign_digest`).
+    pub owner_accepts: &'a dyn Fn(&B256, &[u8]) -> bool,
+}
+
+/// Runs `validateUserOp` for an op whose signature enables its session
+/// (`crate::enable::enable_signature`), as the module does: record checked, owner asked, session
+/// registered, then the op judged against it. Not an enabling signature: `InvalidSignatureLength`.
+pub fn simulate_enable(
+    ctx: &EnableContext<'_>,
+    module: Address,
+    op: &PackedUserOperation,
+    user_op_hash: B256,
+) -> Verdict {
+    let mut verdict = verdict_for(op);
     let account = op.sender;
+    let payload = match split_signer(&op.signature) {
+        Some((marker, rest)) if is_enable_marker(marker) => split_enable(rest),
+        _ => None,
+    };
+    let Some(payload) = payload else {
+        return verdict;
+    };
+    let record = match SessionRecord::decode(payload.record) {
+        Ok(r) => r,
+        Err(e) => {
+            verdict.outcome = Outcome::Reverts(Rejection::InvalidRecord(e));
+            return verdict;
+        }
+    };
+    let digest = enable_digest(
+        ctx.chain_id,
+        module,
+        account,
+        payload.record,
+        ctx.account_word.enable_nonce,
+        |b| alloy_primitives::keccak256(b),
+    );
+    let owner_ok = (ctx.owner_accepts)(&digest, payload.owner_signature);
+    if ctx.signer_live {
+        verdict.outcome = Outcome::Reverts(Rejection::SessionAlreadyActive {
+            account,
+            signer: record.signer,
+        });
+        return verdict;
+    }
+    if ctx.account_word.next_nonce > MAX_PERM_NONCE {
+        verdict.outcome =
+            Outcome::Reverts(Rejection::InvalidRecord(RecordError::TooMany { at: 0 }));
+        return verdict;
+    }
+    let store = MemoryStore::new(&record, ctx.account_word.next_nonce);
+    let mut verdict = judge(
+        verdict,
+        &store,
+        record.signer,
+        payload.session_proof,
+        module,
+        op,
+        user_op_hash,
+    );
+    if let Outcome::Returns(vd) = &mut verdict.outcome {
+        vd.sig_failed |= !owner_ok;
+    }
+    verdict
+}
+
+/// A verdict that has not got past the signature's shape yet, with what the op's fields say.
+fn verdict_for(op: &PackedUserOperation) -> Verdict {
     let prefund = gas::required_prefund(&op.accountGasLimits, op.preVerificationGas, &op.gasFees);
     let paymaster = gas::paymaster_of(&op.paymasterAndData);
     let mut verdict = Verdict {
@@ -148,8 +265,7 @@ pub fn simulate(
         token_spent: Vec::new(),
         store_after: None,
     };
-    let decoded = decode_execute(&op.callData);
-    if let Ok((_, execs)) = &decoded {
+    if let Ok((_, execs)) = decode_execute(&op.callData) {
         verdict.calls = execs
             .iter()
             .map(|e| Call {
@@ -159,24 +275,31 @@ pub fn simulate(
             })
             .collect();
     }
-    let Some((signer, rest)) = split_signer(&op.signature) else {
-        return verdict;
-    };
-    if signer != session.signer || session.revoked {
-        verdict.outcome = Outcome::Reverts(Rejection::SessionNotActive { account, signer });
-        return verdict;
-    }
+    verdict
+}
+
+/// The op against the live session in `store` of `signer`, from the signature's part after the
+/// signer: shape, `execute` decoding, policy, signature.
+fn judge(
+    mut verdict: Verdict,
+    store: &MemoryStore,
+    signer: Address,
+    rest: &[u8],
+    module: Address,
+    op: &PackedUserOperation,
+    user_op_hash: B256,
+) -> Verdict {
     // The shape is the session's (signer kind, period or not), as on-chain.
-    let periodic = session.store.header.has(session_flags::PERIODIC);
+    let periodic = store.header.has(session_flags::PERIODIC);
     let Some((period, proof)) = split_period(rest, periodic) else {
         return verdict;
     };
-    let Some(proof) = SignerKind::from_byte(session.store.header.signer_kind)
+    let Some(proof) = SignerKind::from_byte(store.header.signer_kind)
         .and_then(|kind| Proof::parse(kind, signer, proof))
     else {
         return verdict;
     };
-    let executions = match decoded {
+    let executions = match decode_execute(&op.callData) {
         Ok((_, e)) => e,
         Err(e) => {
             verdict.outcome = Outcome::Reverts(Rejection::MalformedExecution(e));
@@ -184,14 +307,14 @@ pub fn simulate(
         }
     };
     let facts = OpFacts {
-        account,
+        account: op.sender,
         module,
         executions: &executions,
-        prefund,
-        paymaster,
+        prefund: gas::required_prefund(&op.accountGasLimits, op.preVerificationGas, &op.gasFees),
+        paymaster: gas::paymaster_of(&op.paymasterAndData),
         period,
     };
-    let mut store = session.store.clone();
+    let mut store = store.clone();
     let header = store.header;
     match authorize_op(&mut store, &header, &facts) {
         Err(v) => verdict.outcome = Outcome::Reverts(Rejection::Violation(v)),

@@ -381,6 +381,7 @@ mod tests {
             installed: true,
             revoked_below,
             next_nonce: 5,
+            enable_nonce: 0,
         }
     }
 
