@@ -396,7 +396,7 @@ impl<H: Host + ?Sized> Module<'_, H> {
         let domain = Eip712Domain::decode(&data)?;
         // The account's domain must name the account: the binding that keeps a signature for
         // one account from verifying on another (ERC-7739's purpose).
-        ensure(domain.verifying_contract == account)?;
+        ensure(domain.names(account, host.chain_id()))?;
         let digest = sign_digest(
             &sig.app_domain_separator,
             &keccak(&sig.typed_data_sign_type()),

@@ -156,8 +156,10 @@ fn module_type_is_validator_only() {
     }
 }
 
+/// A userOp session signature is never an ERC-1271 signature: a session without typed-data
+/// scopes answers "invalid" (the scoped cases are in `erc1271.rs`).
 #[test]
-fn erc1271_is_always_invalid_and_writes_nothing() {
+fn an_op_signature_is_not_an_erc1271_signature_and_writes_nothing() {
     let key = session_key(1);
     let mut h = Harness::new();
     h.install_with(&demo_record(&key));

@@ -6,6 +6,7 @@
 mod abi_file;
 mod audit;
 mod enable;
+mod erc1271;
 mod harness;
 mod install;
 mod p256;

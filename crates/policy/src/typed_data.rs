@@ -284,6 +284,14 @@ impl<'a> Eip712Domain<'a> {
         Some(s)
     }
 
+    /// Whether the domain names `account` on chain `chain_id`: the binding that keeps a
+    /// session's signature for one account (or chain) from verifying on another, ERC-7739's
+    /// purpose. An account whose `eip712Domain()` names another contract or chain is refused.
+    pub fn names(&self, account: Address, chain_id: u64) -> bool {
+        self.verifying_contract == account
+            && self.chain_id == B256::left_padding_from(&chain_id.to_be_bytes())
+    }
+
     /// The domain `TypedDataSign` hashes, `keccak` the host's or alloy's.
     pub fn account_domain(&self, keccak: impl Fn(&[u8]) -> B256) -> AccountDomain {
         AccountDomain {
@@ -389,7 +397,7 @@ pub fn encode_trailer(
     contents: &[u8],
     contents_descr: &[u8],
 ) -> Option<()> {
-    if contents.len() % 32 != 0 {
+    if !contents.len().is_multiple_of(32) {
         return None;
     }
     let n = u16::try_from(contents.len() / 32).ok()?;

@@ -161,6 +161,8 @@ pub struct SignatureContext<'a> {
     pub installed: bool,
     /// `block.timestamp`.
     pub now: u64,
+    /// `block.chainid`.
+    pub chain_id: u64,
     /// The account's EIP-712 domain (`eip712Domain()`), `None` if the call fails or does not
     /// decode.
     pub account_domain: Option<&'a AccountDomain>,
@@ -216,7 +218,10 @@ fn is_valid(
         sig.contents,
     ))?;
     let domain = ctx.account_domain?;
-    ensure(domain.verifying_contract == ctx.account)?;
+    ensure(
+        domain.verifying_contract == ctx.account
+            && domain.chain_id == alloy_primitives::U256::from(ctx.chain_id),
+    )?;
     let digest = sig.digests(domain, &keccak).sign_digest;
     ensure(crate::simulate::proof_verifies(
         &proof,
@@ -362,6 +367,7 @@ mod tests {
             account: ACCOUNT,
             installed: true,
             now: 150,
+            chain_id: 412346,
             account_domain: Some(&domain),
         };
         let signer = SessionSigner::Secp256k1(key);
