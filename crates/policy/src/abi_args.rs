@@ -68,11 +68,8 @@ pub fn single_bytes(args: &[u8]) -> Result<&[u8], ExecutionError> {
 /// a word, then the `bytes` at offset `0x60`, zero-padded, nothing after.
 pub fn address_word_bytes(args: &[u8]) -> Result<(Address, B256, &[u8]), ExecutionError> {
     let bytes = bytes_after(args, 2)?;
-    let (address, rest) = args
-        .split_first_chunk::<32>()
-        .ok_or(ExecutionError::TooShort)?;
-    let word = rest.first_chunk::<32>().ok_or(ExecutionError::TooShort)?;
-    let address = word_as_address(address).ok_or(ExecutionError::DirtyAddress)?;
+    let [address] = addresses::<1>(args.get(..32).ok_or(ExecutionError::TooShort)?)?;
+    let word = word_at(args, 32).ok_or(ExecutionError::TooShort)?;
     Ok((address, B256::new(*word), bytes))
 }
 

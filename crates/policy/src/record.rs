@@ -619,9 +619,13 @@ pub fn visit(
                 return Err(RecordError::NotSorted { at });
             }
             prev = Some(key);
-            let (separator, typehash) = key.split_at(32);
+            // Checked splits of a 64-byte array: no panic path (and its formatting) is linked.
+            let (separator, typehash) = key
+                .split_first_chunk::<32>()
+                .and_then(|(a, b)| Some((B256::new(*a), B256::new(*b.first_chunk::<32>()?))))
+                .ok_or(RecordError::Truncated { at })?;
             let n = r.count(MAX_RULES)?;
-            sink.scope_begin(&B256::from_slice(separator), &B256::from_slice(typehash), n);
+            sink.scope_begin(&separator, &typehash, n);
             r.rules(sink, n, at)?;
         }
     }

@@ -35,7 +35,7 @@
 //!   bytes32 salt)" ‖ contentsType)` (ERC-7739).
 
 use alloc::vec::Vec;
-use alloy_primitives::{Address, B256, U256};
+use alloy_primitives::{Address, B256};
 
 use crate::rule::ParamRule;
 use crate::word::{word_as_address, word_as_len, word_at};
@@ -191,29 +191,37 @@ pub fn decode_contents_descr(descr: &[u8]) -> Option<(&[u8], &[u8])> {
     (rest.first() == Some(&b'(')).then_some((name, ty))
 }
 
-/// The EIP-712 digest `keccak256(0x1901 ‖ domainSeparator ‖ structHash)`'s preimage.
-pub fn eip712_preimage(domain_separator: &B256, struct_hash: &B256) -> [u8; 66] {
-    let mut out = [0u8; 66];
-    out[0] = 0x19;
-    out[1] = 0x01;
-    out[2..34].copy_from_slice(domain_separator.as_slice());
-    out[34..].copy_from_slice(struct_hash.as_slice());
-    out
-}
+/// The EIP-712 digest `keccak256(0x1901 ‖ domainSeparator ‖ structHash)`'s preimage (one
+/// copy of the code, shared with the enable digest).
+pub use crate::enable::typed_data_preimage as eip712_preimage;
 
-/// The account's EIP-712 domain, as `TypedDataSign` hashes it.
+/// The account's EIP-712 domain, as `TypedDataSign` hashes it: five words, in the order of
+/// `abi.encode(keccak256(name), keccak256(version), chainId, verifyingContract, salt)`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct AccountDomain {
     /// `keccak256(name)`.
     pub name_hash: B256,
     /// `keccak256(version)`.
     pub version_hash: B256,
-    /// Chain id.
-    pub chain_id: U256,
-    /// The account.
-    pub verifying_contract: Address,
+    /// Chain id (a `uint256` word).
+    pub chain_id: B256,
+    /// The account (an `address` word).
+    pub verifying_contract: B256,
     /// Salt (zero when unused).
     pub salt: B256,
+}
+
+impl AccountDomain {
+    /// Whether the domain names `account` on chain `chain_id`: the binding that keeps a
+    /// session's signature for one account (or chain) from verifying on another, ERC-7739's
+    /// purpose. An account whose `eip712Domain()` names another contract or chain is refused.
+    pub fn names(&self, account: Address, chain_id: u64) -> bool {
+        let mut chain = [0u8; 32];
+        if let Some((_, low)) = chain.split_last_chunk_mut::<8>() {
+            *low = chain_id.to_be_bytes();
+        }
+        self.verifying_contract == account.into_word() && self.chain_id.0 == chain
+    }
 }
 
 /// The return data of `eip712Domain()` (ERC-5267), borrowed: `(bytes1 fields, string name,
@@ -229,8 +237,8 @@ pub struct Eip712Domain<'a> {
     pub version: &'a [u8],
     /// `chainId` word.
     pub chain_id: B256,
-    /// `verifyingContract`.
-    pub verifying_contract: Address,
+    /// `verifyingContract` word (a clean address).
+    pub verifying_contract: B256,
     /// `salt`.
     pub salt: B256,
 }
@@ -249,7 +257,8 @@ impl<'a> Eip712Domain<'a> {
         let mut end = 7 * 32;
         let name = Self::string(data, word(32)?, &mut end)?;
         let version = Self::string(data, word(64)?, &mut end)?;
-        let verifying_contract = word_as_address(word(128)?)?;
+        let contract = word(128)?;
+        word_as_address(contract)?;
         // Extensions: an empty array, the last thing in the data.
         if word_as_len(word(192)?)? != end
             || word_as_len(word(end)?)? != 0
@@ -262,7 +271,7 @@ impl<'a> Eip712Domain<'a> {
             name,
             version,
             chain_id: B256::from(*word(96)?),
-            verifying_contract,
+            verifying_contract: B256::from(*contract),
             salt: B256::from(*word(160)?),
         })
     }
@@ -284,20 +293,12 @@ impl<'a> Eip712Domain<'a> {
         Some(s)
     }
 
-    /// Whether the domain names `account` on chain `chain_id`: the binding that keeps a
-    /// session's signature for one account (or chain) from verifying on another, ERC-7739's
-    /// purpose. An account whose `eip712Domain()` names another contract or chain is refused.
-    pub fn names(&self, account: Address, chain_id: u64) -> bool {
-        self.verifying_contract == account
-            && self.chain_id == B256::left_padding_from(&chain_id.to_be_bytes())
-    }
-
     /// The domain `TypedDataSign` hashes, `keccak` the host's or alloy's.
     pub fn account_domain(&self, keccak: impl Fn(&[u8]) -> B256) -> AccountDomain {
         AccountDomain {
             name_hash: keccak(self.name),
             version_hash: keccak(self.version),
-            chain_id: U256::from_be_bytes(self.chain_id.0),
+            chain_id: self.chain_id,
             verifying_contract: self.verifying_contract,
             salt: self.salt,
         }
@@ -311,21 +312,15 @@ pub fn typed_data_sign_struct_preimage(
     contents_hash: &B256,
     domain: &AccountDomain,
 ) -> [u8; 224] {
+    // Constant ranges of fixed-size arrays: no length check, no panic path.
     let mut out = [0u8; 224];
-    let contract = domain.verifying_contract.into_word();
-    let chain = B256::from(domain.chain_id.to_be_bytes::<32>());
-    let words = [
-        typehash,
-        contents_hash,
-        &domain.name_hash,
-        &domain.version_hash,
-        &chain,
-        &contract,
-        &domain.salt,
-    ];
-    for (chunk, w) in out.chunks_exact_mut(32).zip(words) {
-        chunk.copy_from_slice(w.as_slice());
-    }
+    out[..32].copy_from_slice(&typehash.0);
+    out[32..64].copy_from_slice(&contents_hash.0);
+    out[64..96].copy_from_slice(&domain.name_hash.0);
+    out[96..128].copy_from_slice(&domain.version_hash.0);
+    out[128..160].copy_from_slice(&domain.chain_id.0);
+    out[160..192].copy_from_slice(&domain.verifying_contract.0);
+    out[192..].copy_from_slice(&domain.salt.0);
     out
 }
 

@@ -64,8 +64,8 @@ fn account_domain(chain: u64, name: &str, version: &str) -> AccountDomain {
     AccountDomain {
         name_hash: keccak256(name),
         version_hash: keccak256(version),
-        chain_id: U256::from(chain),
-        verifying_contract: ACCOUNT,
+        chain_id: B256::from(U256::from(chain)),
+        verifying_contract: ACCOUNT.into_word(),
         salt: B256::ZERO,
     }
 }
@@ -125,7 +125,7 @@ proptest! {
         prop_assert_eq!(d.name, name.as_bytes());
         prop_assert_eq!(d.version, version.as_bytes());
         prop_assert_eq!(d.chain_id, B256::from(chain));
-        prop_assert_eq!(d.verifying_contract, Address::from(contract));
+        prop_assert_eq!(d.verifying_contract, Address::from(contract).into_word());
         prop_assert_eq!(d.salt, B256::from(salt));
     }
 
@@ -151,7 +151,7 @@ proptest! {
             let theirs = eip712DomainBytesCall::abi_decode_returns(&ret).unwrap();
             prop_assert_eq!(ours.name, &theirs.name[..]);
             prop_assert_eq!(ours.version, &theirs.version[..]);
-            prop_assert_eq!(ours.verifying_contract, theirs.verifyingContract);
+            prop_assert_eq!(ours.verifying_contract, theirs.verifyingContract.into_word());
             prop_assert!(theirs.extensions.is_empty());
             prop_assert_eq!(eip712DomainBytesCall::abi_encode_returns(&theirs), ret);
         }

@@ -83,8 +83,8 @@ pub fn account_domain(domain: &Eip712Domain) -> AccountDomain {
     AccountDomain {
         name_hash: keccak256(domain.name.as_deref().unwrap_or("").as_bytes()),
         version_hash: keccak256(domain.version.as_deref().unwrap_or("").as_bytes()),
-        chain_id: domain.chain_id.unwrap_or_default(),
-        verifying_contract: domain.verifying_contract.unwrap_or_default(),
+        chain_id: domain.chain_id.unwrap_or_default().to_be_bytes::<32>().into(),
+        verifying_contract: domain.verifying_contract.unwrap_or_default().into_word(),
         salt: domain.salt.unwrap_or_default(),
     }
 }
@@ -218,10 +218,7 @@ fn is_valid(
         sig.contents,
     ))?;
     let domain = ctx.account_domain?;
-    ensure(
-        domain.verifying_contract == ctx.account
-            && domain.chain_id == alloy_primitives::U256::from(ctx.chain_id),
-    )?;
+    ensure(domain.names(ctx.account, ctx.chain_id))?;
     let digest = sig.digests(domain, &keccak).sign_digest;
     ensure(crate::simulate::proof_verifies(
         &proof,
