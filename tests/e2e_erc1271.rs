@@ -12,11 +12,13 @@
 
 mod common;
 
-use alloy_primitives::{Address, Bytes, B256, U256};
+use alloy_primitives::{Address, Bytes, TxKind, B256, U256};
 use alloy_sol_types::{eip712_domain, sol, Eip712Domain, SolCall, SolStruct};
 use common::*;
+use devnet_bundler::devnet::TxRequest;
 use devnet_bundler::world::oz_account_domain;
 use devnet_bundler::{Account, SessionKey, World};
+
 use sessionkey_policy::typed_data::{ERC1271_INVALID, ERC1271_MAGIC};
 use sessionkey_policy::{Limit, SessionRecord};
 use sessionkey_sdk::builder::{Check, SessionBuilder, TypedDataScopeBuilder};
@@ -109,10 +111,18 @@ impl Scoped {
             signature: Bytes::copy_from_slice(sig),
         }
         .abi_encode();
+        // As a node's `eth_call` does: any sender, contracts included (EIP-3607 not applied).
         let out = self
             .world
             .chain
-            .static_call(from, account, data.into())
+            .simulate_tx(&TxRequest {
+                from,
+                kind: TxKind::Call(account),
+                value: U256::ZERO,
+                data: data.into(),
+                gas_limit: 1_000_000,
+                access_list: Vec::new(),
+            })
             .unwrap();
         assert!(out.success, "isValidSignature reverted: {out:?}");
         isValidSignatureCall::abi_decode_returns(&out.output)
