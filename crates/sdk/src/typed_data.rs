@@ -83,7 +83,11 @@ pub fn account_domain(domain: &Eip712Domain) -> AccountDomain {
     AccountDomain {
         name_hash: keccak256(domain.name.as_deref().unwrap_or("").as_bytes()),
         version_hash: keccak256(domain.version.as_deref().unwrap_or("").as_bytes()),
-        chain_id: domain.chain_id.unwrap_or_default().to_be_bytes::<32>().into(),
+        chain_id: domain
+            .chain_id
+            .unwrap_or_default()
+            .to_be_bytes::<32>()
+            .into(),
         verifying_contract: domain.verifying_contract.unwrap_or_default().into_word(),
         salt: domain.salt.unwrap_or_default(),
     }
