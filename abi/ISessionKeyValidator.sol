@@ -59,7 +59,13 @@ interface ISessionKeyValidator {
         external
         returns (uint256 validationData);
 
-    /// @notice Session keys do not sign ERC-1271 messages: always 0xffffffff.
+    /// @notice ERC-1271 through the account, scoped: 0x1626ba7e only for a live session's ERC-7739
+    /// nested typed-data signature of typed data its record allows (a typed-data scope: app
+    /// domain separator, contents typehash, rules on the contents words), within its window by
+    /// block.timestamp, asked by anyone but this module; else 0xffffffff (never reverts on
+    /// canonical calldata; writes nothing). signature = signer(20) ‖ proof ‖ appDomainSeparator
+    /// ‖ contents words (n × 32) ‖ contentsDescr ‖ uint16 n ‖ uint16 contentsDescr length; the
+    /// proof signs the TypedDataSign digest under the account's eip712Domain().
     function isValidSignatureWithSender(address sender, bytes32 hash, bytes calldata signature)
         external
         view

@@ -54,7 +54,8 @@ impl SessionKeyValidator {
         Module { host: self.vm() }.revoke_all_sessions()
     }
 
-    /// ERC-7579 `isValidSignatureWithSender`: always invalid.
+    /// ERC-7579 `isValidSignatureWithSender`: a session key's typed-data signature inside its
+    /// scopes (see `Module::is_valid_signature_with_sender`; only the ABI is declared here).
     pub fn is_valid_signature_with_sender(
         &self,
         sender: Address,

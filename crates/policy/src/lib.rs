@@ -11,7 +11,8 @@
 //! - the per-op authorisation that ties them together ([`engine`]),
 //! - strict decoding of `validateUserOp` arguments ([`userop`]),
 //! - enabling a session inside its first op ([`enable`]),
-//! - session signatures ([`signature`]) and P-256 / WebAuthn signers ([`signer`]), prefund cost ([`gas`]) and validationData ([`validation_data`]).
+//! - session signatures ([`signature`]) and P-256 / WebAuthn signers ([`signer`]), prefund cost ([`gas`]) and validationData ([`validation_data`]),
+//! - ERC-1271 signatures of session keys, scoped to typed data (ERC-7739) ([`typed_data`]).
 #![no_std]
 #![deny(missing_docs)]
 
