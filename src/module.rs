@@ -393,10 +393,11 @@ impl<H: Host + ?Sized> Module<'_, H> {
             sig.contents,
         ))?;
         let data = host.static_call(&account, &EIP712_DOMAIN_SELECTOR, ACCOUNT_DOMAIN_GAS)?;
-        let domain = Eip712Domain::decode(&data)?.account_domain(keccak);
-        // The account's domain must name the account and this chain: the binding that keeps a
-        // signature for one account from verifying on another (ERC-7739's purpose).
-        ensure(domain.names(account, host.chain_id()))?;
+        // Name, version and salt are the account's; the account and the chain are the module's
+        // own facts, so a signature for one account or chain never verifies on another.
+        let domain = Eip712Domain::decode(&data)?
+            .account_domain(keccak)
+            .bound_to(account, host.chain_id());
         let digest = sign_digest(
             &sig.app_domain_separator,
             &keccak(&sig.typed_data_sign_type()),

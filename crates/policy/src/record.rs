@@ -605,29 +605,7 @@ pub fn visit(
         prev = Some(token);
     }
     if flags & session_flags::TYPED_DATA_SCOPES != 0 {
-        // The flag promises scopes: at least one.
-        let count_at = r.at;
-        let n = r.count(MAX_SCOPES)?;
-        if n == 0 {
-            return Err(RecordError::ContradictoryLimit { at: count_at });
-        }
-        let mut prev: Option<&[u8; 64]> = None;
-        for _ in 0..n {
-            let at = r.at;
-            let key = r.take_array::<64>()?;
-            if prev.is_some_and(|p| p >= key) {
-                return Err(RecordError::NotSorted { at });
-            }
-            prev = Some(key);
-            // Checked splits of a 64-byte array: no panic path (and its formatting) is linked.
-            let (separator, typehash) = key
-                .split_first_chunk::<32>()
-                .and_then(|(a, b)| Some((B256::new(*a), B256::new(*b.first_chunk::<32>()?))))
-                .ok_or(RecordError::Truncated { at })?;
-            let n = r.count(MAX_RULES)?;
-            sink.scope_begin(&separator, &typehash, n);
-            r.rules(sink, n, at)?;
-        }
+        r.scopes(sink)?;
     }
     let header = RecordHeader {
         signer,
@@ -764,6 +742,35 @@ impl<'a> Reader<'a> {
         sink.call_begin(&key, max_value, n);
         self.rules(sink, n, start)?;
         Ok(key_bytes)
+    }
+
+    /// Reads the typed-data scopes (record flag 128), reporting each to `sink`: `u8 count`
+    /// (1..=8; the flag promises at least one), then per scope, keys strictly ascending,
+    /// `separator ‖ typehash ‖ u8 rule count ‖ rules`.
+    #[inline(never)]
+    fn scopes(&mut self, sink: &mut dyn RecordSink) -> Result<(), RecordError> {
+        let count_at = self.at;
+        let n = self.count(MAX_SCOPES)?;
+        if n == 0 {
+            return Err(RecordError::ContradictoryLimit { at: count_at });
+        }
+        let mut prev: Option<&[u8; 64]> = None;
+        for _ in 0..n {
+            let at = self.at;
+            let key = self.take_array::<64>()?;
+            if prev.is_some_and(|p| p >= key) {
+                return Err(RecordError::NotSorted { at });
+            }
+            prev = Some(key);
+            let (separator, typehash) = key
+                .split_first_chunk::<32>()
+                .and_then(|(a, b)| Some((B256::new(*a), B256::new(*b.first_chunk::<32>()?))))
+                .ok_or(RecordError::Truncated { at })?;
+            let rules = self.count(MAX_RULES)?;
+            sink.scope_begin(&separator, &typehash, rules);
+            self.rules(sink, rules, at)?;
+        }
+        Ok(())
     }
 
     /// Reads the `n` rules of the entry (or scope) starting at `start`, reporting them to

@@ -212,15 +212,16 @@ pub struct AccountDomain {
 }
 
 impl AccountDomain {
-    /// Whether the domain names `account` on chain `chain_id`: the binding that keeps a
-    /// session's signature for one account (or chain) from verifying on another, ERC-7739's
-    /// purpose. An account whose `eip712Domain()` names another contract or chain is refused.
-    pub fn names(&self, account: Address, chain_id: u64) -> bool {
-        let mut chain = [0u8; 32];
-        if let Some((_, low)) = chain.split_last_chunk_mut::<8>() {
-            *low = chain_id.to_be_bytes();
-        }
-        self.verifying_contract == account.into_word() && self.chain_id.0 == chain
+    /// This domain with `verifyingContract` and `chainId` set to the module's own facts: the
+    /// account asking (`msg.sender`) and `block.chainid`. The binding that keeps a session's
+    /// signature for one account (or chain) from verifying on another — ERC-7739's purpose —
+    /// holds by construction: an account whose `eip712Domain()` names another contract or
+    /// chain gets a digest no key signed for it, and is refused.
+    pub fn bound_to(mut self, account: Address, chain_id: u64) -> Self {
+        self.verifying_contract = account.into_word();
+        self.chain_id = B256::ZERO;
+        self.chain_id[24..].copy_from_slice(&chain_id.to_be_bytes());
+        self
     }
 }
 

@@ -221,8 +221,7 @@ fn is_valid(
         &typehash,
         sig.contents,
     ))?;
-    let domain = ctx.account_domain?;
-    ensure(domain.names(ctx.account, ctx.chain_id))?;
+    let domain = &ctx.account_domain?.bound_to(ctx.account, ctx.chain_id);
     let digest = sig.digests(domain, &keccak).sign_digest;
     ensure(crate::simulate::proof_verifies(
         &proof,
