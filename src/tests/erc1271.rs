@@ -87,6 +87,9 @@ impl Host for ChainVm {
             Some(ecrecover_precompile(input))
         } else if *to == P256VERIFY {
             Some(p256verify_precompile(input))
+        } else if *to == crate::p256::SHA256 {
+            use k256::sha2::Digest;
+            Some(k256::sha2::Sha256::digest(input).to_vec())
         } else if input == eip712DomainCall::SELECTOR {
             self.domains.get(to).cloned()
         } else {
@@ -544,6 +547,42 @@ fn a_p256_session_signs_in_scope_typed_data() {
     );
     assert_eq!(sig.len(), 20 + 64 + 32 + 5 * 32 + PERMIT.len() + 4);
     assert_eq!(w.ask(ACCOUNT, APP, hash, &sig), ERC1271_MAGIC);
+    let bad = permit(DEX, 101);
+    let sig = sign(
+        &key,
+        &app_domain(),
+        PERMIT,
+        &bad.eip712_encode_data(),
+        ACCOUNT,
+    );
+    let hash = bad.eip712_signing_hash(&app_domain());
+    assert_eq!(w.ask(ACCOUNT, APP, hash, &sig), ERC1271_INVALID);
+}
+
+#[test]
+fn a_passkey_session_signs_in_scope_typed_data_as_a_webauthn_assertion() {
+    let key = SessionSigner::passkey(p256_key(4), "https://wallet.example.org").unwrap();
+    let mut w = World::new();
+    w.install_with(ACCOUNT, &scoped(&key));
+    let good = permit(DEX, 100);
+    let hash = good.eip712_signing_hash(&app_domain());
+    let sig = sign(
+        &key,
+        &app_domain(),
+        PERMIT,
+        &good.eip712_encode_data(),
+        ACCOUNT,
+    );
+    assert_eq!(w.ask(ACCOUNT, APP, hash, &sig), ERC1271_MAGIC);
+    // The same assertion for another account's digest, and a value over the cap.
+    let other = sign(
+        &key,
+        &app_domain(),
+        PERMIT,
+        &good.eip712_encode_data(),
+        OTHER_ACCOUNT,
+    );
+    assert_eq!(w.ask(ACCOUNT, APP, hash, &other), ERC1271_INVALID);
     let bad = permit(DEX, 101);
     let sig = sign(
         &key,
