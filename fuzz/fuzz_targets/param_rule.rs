@@ -96,6 +96,7 @@ fn run(u: &mut Unstructured) -> arbitrary::Result<()> {
             rules,
         }],
         token_caps: vec![],
+        typed_data_scopes: vec![],
     };
     // Unordered ranges are refused at registration: such a rule is never stored.
     if record.validate().is_err() {
