@@ -595,6 +595,71 @@ fn a_passkey_session_signs_in_scope_typed_data_as_a_webauthn_assertion() {
     assert_eq!(w.ask(ACCOUNT, APP, hash, &sig), ERC1271_INVALID);
 }
 
+/// ERC-7739's explicit mode (`contentsType ‖ contentsName`) is read like the implicit one the
+/// SDK writes; a description whose name is not the type's own is refused.
+#[test]
+fn an_explicit_mode_description_is_accepted_and_a_mismatched_name_refused() {
+    let key = signer(1);
+    let mut w = World::new();
+    w.install_with(ACCOUNT, &scoped(&key));
+    let p = permit(DEX, 1);
+    let hash = p.eip712_signing_hash(&app_domain());
+    let domain = account_domain(&account_eip712(ACCOUNT, CHAIN));
+    let with_descr = |descr: &str| {
+        let mut unsigned = key.address().to_vec();
+        sessionkey_policy::typed_data::encode_trailer(
+            &mut unsigned,
+            &app_domain().separator(),
+            &p.eip712_encode_data(),
+            descr.as_bytes(),
+        )
+        .unwrap();
+        let digest = sessionkey_policy::typed_data::TypedDataSignature::parse(&unsigned)
+            .map(|t| t.digests(&domain, &|b| keccak256(b)).sign_digest)
+            .unwrap_or_else(|| keccak256(descr));
+        let proof = key.sign_session_digest(&digest);
+        [&proof[..], &unsigned[20..]].concat()
+    };
+    let explicit = with_descr(&format!("{PERMIT}Permit"));
+    assert_eq!(w.ask(ACCOUNT, APP, hash, &explicit), ERC1271_MAGIC);
+    for bad in [
+        format!("{PERMIT}Other"),
+        format!("{PERMIT}Per mit"),
+        PERMIT.replace("Permit(", "(").to_string(),
+    ] {
+        let sig = with_descr(&bad);
+        assert_eq!(w.ask(ACCOUNT, APP, hash, &sig), ERC1271_INVALID, "{bad}");
+    }
+}
+
+/// A periodic session's signature names no period: signatures spend nothing, and the window is
+/// the session's.
+#[test]
+fn a_periodic_session_signs_without_naming_a_period() {
+    let key = signer(1);
+    let mut w = World::new();
+    let mut record = scoped(&key);
+    record.period = Some(600);
+    record.validate().unwrap();
+    w.install_with(ACCOUNT, &record);
+    let p = permit(DEX, 1);
+    let sig = sign(
+        &key,
+        &app_domain(),
+        PERMIT,
+        &p.eip712_encode_data(),
+        ACCOUNT,
+    );
+    let hash = p.eip712_signing_hash(&app_domain());
+    w.h.vm.set_block_timestamp(START + 3000);
+    assert_eq!(w.ask(ACCOUNT, APP, hash, &sig), ERC1271_MAGIC);
+    // A period number inserted after the signer breaks the proof's shape.
+    let mut with_period = sig[..20].to_vec();
+    with_period.extend_from_slice(&5u32.to_be_bytes());
+    with_period.extend_from_slice(&sig[20..]);
+    assert_eq!(w.ask(ACCOUNT, APP, hash, &with_period), ERC1271_INVALID);
+}
+
 #[test]
 fn registration_stores_each_scope_as_an_entry_at_its_derived_slot() {
     let key = signer(1);
