@@ -1,4 +1,4 @@
-//! What the module needs from the chain: nine hostios, behind one small trait.
+//! What the module needs from the chain: a few hostios, behind one small trait.
 //!
 //! On-chain the trait is implemented straight over Nitro's `vm_hooks` imports (`wasm.rs`), so
 //! the release WASM links neither the Stylus SDK nor `std` (the SDK's `stylus-core` pulls in

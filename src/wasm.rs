@@ -124,9 +124,9 @@ impl Host for WasmHost {
 /// result. Status 0 returns the data, 1 reverts with it.
 ///
 /// No reentrancy guard (the SDK's is deprecated as redundant): every outgoing call is a static
-/// call (the signature precompiles, and the account's `isValidSignature` when a session is
-/// enabled in its first op, made before anything is written), so nothing can change state
-/// under the module.
+/// call (the signature precompiles, the account's `isValidSignature` when a session is enabled
+/// in its first op, made before anything is written, and the account's `eip712Domain()` in the
+/// ERC-1271 check, which writes nothing), so nothing can change state under the module.
 #[no_mangle]
 pub extern "C" fn user_entrypoint(len: usize) -> usize {
     // Nitro inserts `pay_for_memory_grow` before every `memory.grow` at activation and refuses
