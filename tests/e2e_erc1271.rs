@@ -142,6 +142,48 @@ impl Scoped {
     }
 }
 
+/// The SDK's `TypedDataSign` digest is OpenZeppelin's: the account's **owner** signs the digest
+/// the SDK computes, in ERC-7739's owner format (`sig ‖ appSeparator ‖ contentsHash ‖
+/// contentsDescr ‖ u16 len`), and OZ's `ERC7739.isValidSignature` (its own digest code)
+/// accepts it; one bit changed in the contents and it refuses.
+#[test]
+fn the_sdk_typed_data_sign_digest_is_openzeppelins() {
+    let mut s = Scoped::new();
+    let app = app_domain(&s.world);
+    let account = s.account.address;
+    let owner = SessionKey::from_seed(1);
+    let domain = account_domain(&oz_account_domain(s.world.chain.chain_id(), account));
+    let p = s.permit(DEX, 7);
+    let digest = sessionkey_sdk::typed_data::typed_data_sign_digest(
+        &app.separator(),
+        PERMIT,
+        &p.eip712_encode_data(),
+        &domain,
+    )
+    .unwrap();
+    let owner_sig = |contents_hash: B256| {
+        let mut sig = owner.sign_digest(digest).to_vec();
+        sig.extend_from_slice(app.separator().as_slice());
+        sig.extend_from_slice(contents_hash.as_slice());
+        sig.extend_from_slice(PERMIT.as_bytes());
+        sig.extend_from_slice(&(PERMIT.len() as u16).to_be_bytes());
+        sig
+    };
+    let hash = p.eip712_signing_hash(&app);
+    assert_eq!(
+        s.ask(hash, &owner_sig(p.eip712_hash_struct())),
+        ERC1271_MAGIC
+    );
+    let other = s.permit(DEX, 8);
+    assert_eq!(
+        s.ask(
+            other.eip712_signing_hash(&app),
+            &owner_sig(other.eip712_hash_struct())
+        ),
+        ERC1271_INVALID
+    );
+}
+
 #[test]
 fn an_in_scope_permit_is_accepted_through_the_account() {
     let mut s = Scoped::new();
