@@ -826,3 +826,18 @@ pub fn oz_account_domain(chain_id: u64, account: Address) -> alloy_sol_types::Ei
         verifying_contract: account,
     }
 }
+
+/// The same op as the SDK's type (both are the EntryPoint v0.7 struct, generated apart).
+pub fn sdk_op(op: &PackedUserOperation) -> sessionkey_sdk::PackedUserOperation {
+    sessionkey_sdk::PackedUserOperation {
+        sender: op.sender,
+        nonce: op.nonce,
+        initCode: op.initCode.clone(),
+        callData: op.callData.clone(),
+        accountGasLimits: op.accountGasLimits,
+        preVerificationGas: op.preVerificationGas,
+        gasFees: op.gasFees,
+        paymasterAndData: op.paymasterAndData.clone(),
+        signature: op.signature.clone(),
+    }
+}

@@ -1487,3 +1487,127 @@ fn erc7715_refusals_name_the_permission() {
         "cannot be written as an ERC-7715 request:",
     );
 }
+
+/// `grant --enable-for` prints the typed data the owner signs and its digest (the SDK's);
+/// `sign --enable-record --owner-signature` makes the first op's enabling signature, whose
+/// session part is the key's signature of the op; a record for another signer is refused.
+#[test]
+fn grant_and_sign_enable_a_session_in_its_first_op() {
+    let (_t, dir, key) = setup();
+    let account: Address = ACCOUNT.parse().unwrap();
+    let module: Address = MODULE.parse().unwrap();
+    let j = ok(
+        &dir,
+        &[
+            "--json",
+            "grant",
+            "--permission",
+            "perm.toml",
+            "--module",
+            MODULE,
+            "--session-key",
+            "key.hex",
+            "--enable-for",
+            ACCOUNT,
+            "--enable-chain-id",
+            CHAIN,
+            "--enable-nonce",
+            "3",
+        ],
+    )
+    .json();
+    let record = SessionRecord::decode(&bytes(&j["record"])).unwrap();
+    let digest: B256 = j["enableDigest"].as_str().unwrap().parse().unwrap();
+    assert_eq!(
+        digest,
+        sessionkey_sdk::enable::enable_digest(CHAIN.parse().unwrap(), module, account, &record, 3)
+    );
+    assert_eq!(j["enableTypedData"]["primaryType"], "EnableSession");
+    assert_eq!(j["enableTypedData"]["message"]["enableNonce"], 3);
+    // A grant without --enable-for prints no typed data; the three flags go together.
+    let plain = ok(
+        &dir,
+        &[
+            "--json",
+            "grant",
+            "--permission",
+            "perm.toml",
+            "--module",
+            MODULE,
+            "--session-key",
+            "key.hex",
+        ],
+    )
+    .json();
+    assert!(plain.get("enableTypedData").is_none());
+    refused(
+        &dir,
+        &[
+            "grant",
+            "--permission",
+            "perm.toml",
+            "--module",
+            MODULE,
+            "--session-key",
+            "key.hex",
+            "--enable-for",
+            ACCOUNT,
+        ],
+        "--enable-chain-id",
+    );
+
+    let owner = [0x5au8; 65];
+    let record_hex = hex::encode_prefixed(record.encode());
+    let owner_hex = hex::encode_prefixed(owner);
+    let signed = sign_approve(
+        &dir,
+        "50e18",
+        &[
+            "--enable-record",
+            &record_hex,
+            "--owner-signature",
+            &owner_hex,
+        ],
+    );
+    let op: UserOperation = serde_json::from_value(signed["userOp"].clone()).unwrap();
+    let (rec, owner_sig, proof) =
+        sessionkey_sdk::enable::parse_enable_signature(&op.signature).unwrap();
+    assert_eq!(rec, &record.encode()[..]);
+    assert_eq!(owner_sig, &owner[..]);
+    let hash: B256 = signed["userOpHash"].as_str().unwrap().parse().unwrap();
+    let sig = SessionSignature::from_proof(key.address(), proof).unwrap();
+    assert!(verifies(&session_digest(&hash, module), &sig));
+    // The record must be this key's.
+    let mut other = record.clone();
+    other.signer = address!("0x00000000000000000000000000000000000000aa");
+    let other_hex = hex::encode_prefixed(other.encode());
+    refused(
+        &dir,
+        &[
+            "sign",
+            "--key",
+            "key.hex",
+            "--module",
+            MODULE,
+            "--account",
+            ACCOUNT,
+            "--chain-id",
+            CHAIN,
+            "--nonce-key",
+            "validator",
+            "--to",
+            TOKEN,
+            "--function",
+            "approve(address,uint256)",
+            "--arg",
+            DEX,
+            "--arg",
+            "1",
+            "--enable-record",
+            &other_hex,
+            "--owner-signature",
+            &owner_hex,
+        ],
+        "--enable-record",
+    );
+}

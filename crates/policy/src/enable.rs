@@ -20,24 +20,20 @@
 //! yet dies with a revoke-all.
 
 use alloc::vec::Vec;
-use alloy_primitives::{Address, B256, U256};
+use alloy_primitives::{b256, Address, B256, U256};
 
 /// `keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)")`.
-pub const EIP712_DOMAIN_TYPEHASH: B256 = B256::new(hex32(
-    b"8b73c3c69bb8fe3d512ecc4cf759cc79239f7b179b0ffacaa9a75d522b39400f",
-));
+pub const EIP712_DOMAIN_TYPEHASH: B256 =
+    b256!("8b73c3c69bb8fe3d512ecc4cf759cc79239f7b179b0ffacaa9a75d522b39400f");
 /// `keccak256("SessionKeyValidator")`: the domain's name.
-pub const DOMAIN_NAME_HASH: B256 = B256::new(hex32(
-    b"0cb96d16343e3f336aef766533d0ce844efb482d947cfe56571749cda681a1b0",
-));
+pub const DOMAIN_NAME_HASH: B256 =
+    b256!("0cb96d16343e3f336aef766533d0ce844efb482d947cfe56571749cda681a1b0");
 /// `keccak256("1")`: the domain's version.
-pub const DOMAIN_VERSION_HASH: B256 = B256::new(hex32(
-    b"c89efdaa54c0f20c7adf612882df0950f5a951637e0307cdcb4c672f298b8bc6",
-));
+pub const DOMAIN_VERSION_HASH: B256 =
+    b256!("c89efdaa54c0f20c7adf612882df0950f5a951637e0307cdcb4c672f298b8bc6");
 /// `keccak256("EnableSession(address account,bytes record,uint64 enableNonce)")`.
-pub const ENABLE_SESSION_TYPEHASH: B256 = B256::new(hex32(
-    b"5a7d31b0dd0ba8ee81232011a30d46fcc22dc2547ea428343901428d8d487fd2",
-));
+pub const ENABLE_SESSION_TYPEHASH: B256 =
+    b256!("5a7d31b0dd0ba8ee81232011a30d46fcc22dc2547ea428343901428d8d487fd2");
 
 /// ERC-1271's "valid" answer, `isValidSignature.selector`, as the word it is returned in.
 pub const ERC1271_MAGIC_WORD: B256 = B256::new({
@@ -170,24 +166,6 @@ pub fn is_valid_signature_call(hash: &B256, signature: &[u8]) -> Vec<u8> {
     out.extend_from_slice(&U256::from(signature.len()).to_be_bytes::<32>());
     out.extend_from_slice(signature);
     out.resize(100 + padded, 0);
-    out
-}
-
-/// 64 hex digits to 32 bytes, at compile time.
-const fn hex32(hex: &[u8; 64]) -> [u8; 32] {
-    const fn nibble(c: u8) -> u8 {
-        match c {
-            b'0'..=b'9' => c - b'0',
-            b'a'..=b'f' => c - b'a' + 10,
-            _ => panic!("not a lower-case hex digit"),
-        }
-    }
-    let mut out = [0u8; 32];
-    let mut i = 0;
-    while i < 32 {
-        out[i] = (nibble(hex[2 * i]) << 4) | nibble(hex[2 * i + 1]);
-        i += 1;
-    }
     out
 }
 

@@ -81,6 +81,45 @@ pub fn enable_digest(
         .eip712_signing_hash(&module_domain(chain_id, module))
 }
 
+/// The typed data of [`enable_digest`] as `eth_signTypedData_v4` takes it (EIP-712 JSON), for the
+/// owner's wallet to show and sign.
+pub fn enable_typed_data_json(
+    chain_id: u64,
+    module: Address,
+    account: Address,
+    record: &SessionRecord,
+    enable_nonce: u64,
+) -> serde_json::Value {
+    let field = |name: &str, ty: &str| serde_json::json!({ "name": name, "type": ty });
+    serde_json::json!({
+        "types": {
+            "EIP712Domain": [
+                field("name", "string"),
+                field("version", "string"),
+                field("chainId", "uint256"),
+                field("verifyingContract", "address"),
+            ],
+            "EnableSession": [
+                field("account", "address"),
+                field("record", "bytes"),
+                field("enableNonce", "uint64"),
+            ],
+        },
+        "primaryType": "EnableSession",
+        "domain": {
+            "name": "SessionKeyValidator",
+            "version": "1",
+            "chainId": chain_id,
+            "verifyingContract": module.to_checksum(None),
+        },
+        "message": {
+            "account": account.to_checksum(None),
+            "record": alloy_primitives::hex::encode_prefixed(record.encode()),
+            "enableNonce": enable_nonce,
+        },
+    })
+}
+
 /// The enable nonce an owner signature must name now, from the account's word
 /// (`sessionWords(account, _).accountWord`).
 pub fn current_enable_nonce(account_word: &B256) -> u64 {
@@ -164,6 +203,22 @@ mod tests {
                 onchain::enable_digest(412_346, module, account, &r.encode(), nonce, |b| {
                     keccak256(b)
                 })
+            );
+        }
+    }
+
+    /// What a wallet signs from the JSON (alloy's EIP-712 reading of it) is the module's digest.
+    #[test]
+    fn the_wallet_json_hashes_to_the_digest() {
+        let module = address!("00000000000000000000000000000000000000aa");
+        let account = address!("00000000000000000000000000000000000000bb");
+        let r = record(address!("00000000000000000000000000000000000000cc"));
+        for (chain_id, nonce) in [(42_161u64, 0u64), (412_346, 9)] {
+            let json = enable_typed_data_json(chain_id, module, account, &r, nonce);
+            let typed: alloy_dyn_abi::TypedData = serde_json::from_value(json).unwrap();
+            assert_eq!(
+                typed.eip712_signing_hash().unwrap(),
+                enable_digest(chain_id, module, account, &r, nonce)
             );
         }
     }

@@ -136,6 +136,9 @@ pub struct SessionState {
     pub liveness: Liveness,
     /// Its registration nonce (meaningful once registered).
     pub perm_nonce: u64,
+    /// The account's enable nonce: what an owner signature enabling a session in its first op
+    /// must name now (`crate::enable`).
+    pub enable_nonce: u64,
     /// `(validAfter, validUntil)`; `validUntil` `None` = no end.
     pub window: (u64, Option<u64>),
     /// Native value left to send.
@@ -225,6 +228,7 @@ impl SessionState {
         Self {
             liveness,
             perm_nonce: header.perm_nonce,
+            enable_nonce: account.enable_nonce,
             window: (
                 header.valid_after,
                 (header.valid_until != 0).then_some(header.valid_until),
@@ -257,6 +261,12 @@ impl SessionState {
             "not usable now"
         };
         out.push_str(&format!("session: {} ({usable})\n", self.liveness.word()));
+        if self.liveness != Liveness::NotInstalled {
+            out.push_str(&format!(
+                "account enable nonce: {} (an owner signature enabling a session in its first op names it)\n",
+                self.enable_nonce
+            ));
+        }
         if matches!(
             self.liveness,
             Liveness::NotInstalled | Liveness::NeverRegistered
@@ -309,6 +319,7 @@ impl SessionState {
             "usable_now": self.usable_at(now),
             "at": now,
             "perm_nonce": self.perm_nonce,
+            "enable_nonce": self.enable_nonce,
             "valid_after": self.window.0,
             "valid_until": self.window.1,
             "native_left": self.native.json(),

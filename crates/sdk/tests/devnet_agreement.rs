@@ -7,28 +7,14 @@
 
 use alloy_primitives::U256;
 use alloy_sol_types::SolCall;
-use devnet_bundler::bindings::{Counter, PackedUserOperation as ChainOp};
+use devnet_bundler::bindings::Counter;
 use devnet_bundler::scenarios::{
     approve, batch, demo_record, single, transfer, ALICE, ATTACKER, DEX, UNIT,
 };
 use devnet_bundler::{OpOutcome, SessionKey, World};
 use sessionkey_policy::layout::SessionHeader;
 use sessionkey_policy::memory::MemoryStore;
-use sessionkey_sdk::{simulate, Outcome, PackedUserOperation as SdkOp, SessionView};
-
-fn to_sdk(op: &ChainOp) -> SdkOp {
-    SdkOp {
-        sender: op.sender,
-        nonce: op.nonce,
-        initCode: op.initCode.clone(),
-        callData: op.callData.clone(),
-        accountGasLimits: op.accountGasLimits,
-        preVerificationGas: op.preVerificationGas,
-        gasFees: op.gasFees,
-        paymasterAndData: op.paymasterAndData.clone(),
-        signature: op.signature.clone(),
-    }
-}
+use sessionkey_sdk::{simulate, Outcome, SessionView};
 
 enum Sig {
     Session,
@@ -148,7 +134,7 @@ fn simulator_and_devnet_contract_agree_op_by_op() {
         let hash = world.user_op_hash(&op);
         // The SDK's v0.7 hash is the deployed EntryPoint's own `getUserOpHash` on the devnet.
         let sdk_hash = sessionkey_sdk::hash::user_op_hash_v07(
-            &to_sdk(&op),
+            &devnet_bundler::world::sdk_op(&op),
             world.entry_point,
             world.chain.chain_id(),
         );
@@ -160,7 +146,7 @@ fn simulator_and_devnet_contract_agree_op_by_op() {
                 revoked: false,
             },
             world.module,
-            &to_sdk(&op),
+            &devnet_bundler::world::sdk_op(&op),
             hash,
         );
         let report = world.submit(op).unwrap();

@@ -9,30 +9,18 @@
 
 use alloy_primitives::{Address, B256, U256};
 use alloy_sol_types::SolCall;
-use devnet_bundler::bindings::{Counter, PackedUserOperation as ChainOp};
+use devnet_bundler::bindings::Counter;
 use devnet_bundler::scenarios::{demo_record, single, transfer, ALICE, UNIT};
 use devnet_bundler::world::oz_account_domain;
-use devnet_bundler::{Account, OpOutcome, SessionKey, World};
+use devnet_bundler::{Account, SessionKey, World};
+
+mod devnet_support;
+use devnet_support::{assert_chain_agrees, class};
 use sessionkey_policy::layout::{AccountWord, SessionHeader};
 use sessionkey_policy::{SessionRecord, SessionSignature};
 use sessionkey_sdk::enable::erc7739_personal_sign_digest;
 use sessionkey_sdk::key::verifies;
 use sessionkey_sdk::simulate::{placeholder_signature, simulate_enable, EnableContext};
-use sessionkey_sdk::{Outcome, PackedUserOperation as SdkOp};
-
-fn to_sdk(op: &ChainOp) -> SdkOp {
-    SdkOp {
-        sender: op.sender,
-        nonce: op.nonce,
-        initCode: op.initCode.clone(),
-        callData: op.callData.clone(),
-        accountGasLimits: op.accountGasLimits,
-        preVerificationGas: op.preVerificationGas,
-        gasFees: op.gasFees,
-        paymasterAndData: op.paymasterAndData.clone(),
-        signature: op.signature.clone(),
-    }
-}
 
 /// How the owner part of an enabling op is made.
 #[derive(Clone, Copy, Debug)]
@@ -223,60 +211,38 @@ fn simulator_and_devnet_contract_agree_on_enabling_ops() {
             signer_live: SessionHeader::unpack(&header).is_live(&account_word),
             owner_accepts: &model,
         };
-        let verdict = simulate_enable(&ctx, world.module, &to_sdk(&op), hash);
+        let verdict = simulate_enable(
+            &ctx,
+            world.module,
+            &devnet_bundler::world::sdk_op(&op),
+            hash,
+        );
         let before = probe(&mut world, &account, signer);
         let report = world.submit(op).unwrap();
-        match (&verdict.outcome, &report.ops[..]) {
-            (Outcome::Returns(vd), [OpOutcome::Included { success, .. }]) if !vd.sig_failed => {
-                executed += 1;
-                assert!(success, "{name}: the call ran");
-                let store = verdict.store_after.clone().expect("words to write");
-                let (word, header, counters, _) = world.session_words(account.address, signer);
-                assert_eq!(
-                    SessionHeader::unpack(&header),
-                    store.header,
-                    "{name}: header"
-                );
-                assert_eq!(counters, store.counters, "{name}: counters word");
-                assert_eq!(
-                    world.token_cap_word(account.address, signer, token),
-                    store.tokens[&token],
-                    "{name}: cap"
-                );
-                let after = AccountWord::unpack(&word);
-                assert_eq!(after.enable_nonce, account_word.enable_nonce + 1, "{name}");
-                assert_eq!(after.next_nonce, account_word.next_nonce + 1, "{name}");
-            }
-            (Outcome::Returns(vd), [OpOutcome::Rejected { reason, inner, .. }])
-                if vd.sig_failed =>
-            {
-                refused += 1;
-                assert_eq!(reason, "AA24 signature error", "{name}");
-                assert_eq!(inner, &None, "{name}");
-                assert_eq!(probe(&mut world, &account, signer), before, "{name}: state");
-            }
-            (Outcome::Reverts(r), [OpOutcome::Rejected { reason, inner, .. }]) => {
-                refused += 1;
-                assert_eq!(reason, "AA23 reverted", "{name}");
-                assert_eq!(
-                    inner.as_ref(),
-                    Some(&r.revert_data()),
-                    "{name}: the same typed error"
-                );
-                assert_eq!(probe(&mut world, &account, signer), before, "{name}: state");
-            }
-            (simulated, chain) => {
-                panic!("{name}: simulator says {simulated:?}, chain says {chain:?}")
-            }
+        if assert_chain_agrees(name, &verdict.outcome, &report, &before, || {
+            probe(&mut world, &account, signer)
+        }) {
+            executed += 1;
+            let store = verdict.store_after.clone().expect("words to write");
+            let (word, header, counters, _) = world.session_words(account.address, signer);
+            assert_eq!(
+                SessionHeader::unpack(&header),
+                store.header,
+                "{name}: header"
+            );
+            assert_eq!(counters, store.counters, "{name}: counters word");
+            assert_eq!(
+                world.token_cap_word(account.address, signer, token),
+                store.tokens[&token],
+                "{name}: cap"
+            );
+            let after = AccountWord::unpack(&word);
+            assert_eq!(after.enable_nonce, account_word.enable_nonce + 1, "{name}");
+            assert_eq!(after.next_nonce, account_word.next_nonce + 1, "{name}");
+        } else {
+            refused += 1;
         }
-        // What each op must do (the names say why): agreement alone would not catch both sides
-        // accepting what they must refuse.
-        let class = match &verdict.outcome {
-            Outcome::Returns(vd) if vd.sig_failed => "AA24",
-            Outcome::Returns(_) => "executed",
-            Outcome::Reverts(r) => r.error_name(),
-        };
-        assert_eq!(class, expected, "{name}");
+        assert_eq!(class(&verdict.outcome), expected, "{name}");
     }
     assert_eq!((executed, refused), (2, 7));
     assert_eq!(

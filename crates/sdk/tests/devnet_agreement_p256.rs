@@ -8,35 +8,24 @@
 
 use alloy_primitives::{keccak256, Address, B256, U256};
 use alloy_sol_types::SolCall;
-use devnet_bundler::bindings::{Counter, PackedUserOperation as ChainOp};
+use devnet_bundler::bindings::Counter;
 use devnet_bundler::scenarios::{
     approve, demo_record, single, transfer, ALICE, ATTACKER, DEX, UNIT,
 };
-use devnet_bundler::{Account, OpOutcome, SessionKey, World};
+use devnet_bundler::{Account, SessionKey, World};
+
+mod devnet_support;
+use devnet_support::{assert_chain_agrees, class};
 use sessionkey_policy::layout::SessionHeader;
 use sessionkey_policy::memory::MemoryStore;
 use sessionkey_policy::signer::{SignerKind, P256_ORDER};
 use sessionkey_policy::SignerKey;
 use sessionkey_sdk::p256_key::{webauthn_message_hash, P256Key};
 use sessionkey_sdk::simulate::placeholder_signature_for;
-use sessionkey_sdk::{simulate, Outcome, PackedUserOperation as SdkOp, SessionView};
+use sessionkey_sdk::{simulate, SessionView};
 use sessionkey_testkit::p256_key;
 
 const ORIGIN: &str = "https://wallet.example.org";
-
-fn to_sdk(op: &ChainOp) -> SdkOp {
-    SdkOp {
-        sender: op.sender,
-        nonce: op.nonce,
-        initCode: op.initCode.clone(),
-        callData: op.callData.clone(),
-        accountGasLimits: op.accountGasLimits,
-        preVerificationGas: op.preVerificationGas,
-        gasFees: op.gasFees,
-        paymasterAndData: op.paymasterAndData.clone(),
-        signature: op.signature.clone(),
-    }
-}
 
 /// How an op of the corpus is signed.
 #[derive(Clone, Copy, Debug)]
@@ -252,7 +241,7 @@ fn agree(kind: SignerKind) -> (usize, usize) {
         let hash = world.user_op_hash(&op);
         assert_eq!(
             sessionkey_sdk::hash::user_op_hash_v07(
-                &to_sdk(&op),
+                &devnet_bundler::world::sdk_op(&op),
                 world.entry_point,
                 world.chain.chain_id()
             ),
@@ -266,59 +255,32 @@ fn agree(kind: SignerKind) -> (usize, usize) {
                 revoked: false,
             },
             world.module,
-            &to_sdk(&op),
+            &devnet_bundler::world::sdk_op(&op),
             hash,
         );
         let before = probe(&mut world, &account, signer);
         let report = world.submit(op).unwrap();
-        match (&verdict.outcome, &report.ops[..]) {
-            (Outcome::Returns(vd), [OpOutcome::Included { success, .. }]) if !vd.sig_failed => {
-                executed += 1;
-                assert!(success, "{name}: the call ran");
-                store = verdict.store_after.clone().expect("words to write");
-                let (_, header, counters, _) = world.session_words(account.address, signer);
-                assert_eq!(
-                    SessionHeader::unpack(&header),
-                    store.header,
-                    "{name}: header"
-                );
-                assert_eq!(counters, store.counters, "{name}: counters word");
-                assert_eq!(
-                    world.token_cap_word(account.address, signer, token),
-                    store.tokens[&token],
-                    "{name}: cap"
-                );
-            }
-            (Outcome::Returns(vd), [OpOutcome::Rejected { reason, inner, .. }])
-                if vd.sig_failed =>
-            {
-                refused += 1;
-                assert_eq!(reason, "AA24 signature error", "{name}");
-                assert_eq!(inner, &None, "{name}");
-                assert_eq!(probe(&mut world, &account, signer), before, "{name}: state");
-            }
-            (Outcome::Reverts(r), [OpOutcome::Rejected { reason, inner, .. }]) => {
-                refused += 1;
-                assert_eq!(reason, "AA23 reverted", "{name}");
-                assert_eq!(
-                    inner.as_ref(),
-                    Some(&r.revert_data()),
-                    "{name}: the same typed error"
-                );
-                assert_eq!(probe(&mut world, &account, signer), before, "{name}: state");
-            }
-            (simulated, chain) => {
-                panic!("{name}: simulator says {simulated:?}, chain says {chain:?}")
-            }
+        if assert_chain_agrees(name, &verdict.outcome, &report, &before, || {
+            probe(&mut world, &account, signer)
+        }) {
+            executed += 1;
+            store = verdict.store_after.clone().expect("words to write");
+            let (_, header, counters, _) = world.session_words(account.address, signer);
+            assert_eq!(
+                SessionHeader::unpack(&header),
+                store.header,
+                "{name}: header"
+            );
+            assert_eq!(counters, store.counters, "{name}: counters word");
+            assert_eq!(
+                world.token_cap_word(account.address, signer, token),
+                store.tokens[&token],
+                "{name}: cap"
+            );
+        } else {
+            refused += 1;
         }
-        // What each op must do (the names say why): agreement alone would not catch both sides
-        // accepting what they must refuse.
-        let class = match &verdict.outcome {
-            Outcome::Returns(vd) if vd.sig_failed => "AA24",
-            Outcome::Returns(_) => "executed",
-            Outcome::Reverts(r) => r.error_name(),
-        };
-        assert_eq!(class, expected, "{name}");
+        assert_eq!(class(&verdict.outcome), expected, "{name}");
     }
     assert_eq!(
         world.token_balance(ALICE),

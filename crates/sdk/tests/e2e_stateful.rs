@@ -22,7 +22,7 @@ use std::cell::RefCell;
 
 use alloy_primitives::{Address, B256, U256};
 use alloy_sol_types::SolCall;
-use devnet_bundler::bindings::{Counter, PackedUserOperation as ChainOp};
+use devnet_bundler::bindings::Counter;
 use devnet_bundler::scenarios::{approve, batch, single, transfer, ALICE, ATTACKER, DEX, UNIT};
 use devnet_bundler::{Account, OpOutcome, SessionKey, World};
 use proptest::prelude::*;
@@ -33,7 +33,7 @@ use sessionkey_policy::memory::MemoryStore;
 use sessionkey_policy::{
     CallPolicy, Condition, Limit, ParamRule, SessionRecord, TokenCap, TokenLimit,
 };
-use sessionkey_sdk::{simulate, Outcome, PackedUserOperation as SdkOp, SessionView};
+use sessionkey_sdk::{simulate, Outcome, SessionView};
 
 const SIGNERS: usize = 3;
 /// Native value unit of the ops (the account holds 10 ETH).
@@ -315,20 +315,6 @@ macro_rules! check {
     };
 }
 
-fn to_sdk(op: &ChainOp) -> SdkOp {
-    SdkOp {
-        sender: op.sender,
-        nonce: op.nonce,
-        initCode: op.initCode.clone(),
-        callData: op.callData.clone(),
-        accountGasLimits: op.accountGasLimits,
-        preVerificationGas: op.preVerificationGas,
-        gasFees: op.gasFees,
-        paymasterAndData: op.paymasterAndData.clone(),
-        signature: op.signature.clone(),
-    }
-}
-
 /// Figures of the whole run.
 #[derive(Default, Debug)]
 struct Figures {
@@ -580,7 +566,7 @@ impl Run<'_> {
                     revoked: !self.live(s),
                 },
                 self.world.module,
-                &to_sdk(&op),
+                &devnet_bundler::world::sdk_op(&op),
                 hash,
             )
         });

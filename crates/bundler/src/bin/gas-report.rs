@@ -408,6 +408,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "session enabled in its first op (owner ERC-1271 check, registration, ERC-20 transfer)",
         op,
     )?);
+    // What it replaces: an owner op registering the same record (then a first session op).
+    let register_key = SessionKey::from_seed(15);
+    let registered = demo_record(register_key.address, world.token, 999_000);
+    let grant = sessionkey_sdk::account_calls::grant(world.module, &registered);
+    let op = world.owner_op(&account, grant.to_vec());
+    rows.push(measure(
+        &mut world,
+        "owner op registering the same session (execute → registerSession)",
+        op,
+    )?);
     let op = world.session_op(&account, &key, approve_dex());
     rows.push(measure(
         &mut world,

@@ -217,6 +217,24 @@ pub(super) struct GrantArgs {
     pub signer: SignerArgs,
     #[command(flatten)]
     pub owner_op: OwnerOpArgs,
+    #[command(flatten)]
+    pub enable: EnableArgs,
+}
+
+/// Enabling the session in its first op instead of by a transaction: what the owner signs.
+#[derive(Args, Debug)]
+pub(super) struct EnableArgs {
+    /// Also print the EIP-712 typed data (eth_signTypedData_v4 JSON) and digest the owner of
+    /// this account signs to enable the session in its first op (`sign --enable-record`).
+    #[arg(long, value_name = "ADDRESS", value_parser = address, requires_all = ["enable_chain_id", "enable_nonce"])]
+    pub enable_for: Option<Address>,
+    /// The chain the enable signature is for.
+    #[arg(long, value_name = "ID", requires = "enable_for")]
+    pub enable_chain_id: Option<u64>,
+    /// The account's enable nonce (`sessionkey status` shows it; 0 for an account that never
+    /// enabled, revoked all or uninstalled).
+    #[arg(long, value_name = "N", requires = "enable_for")]
+    pub enable_nonce: Option<u64>,
 }
 
 /// How ERC-7715's gas maps to the module's wei budget.
@@ -327,6 +345,13 @@ pub(super) struct SignArgs {
     /// Paymaster data.
     #[arg(long, value_name = "HEX", value_parser = bytes, requires = "paymaster")]
     pub paymaster_data: Option<Bytes>,
+    /// Enable the session in this op: its encoded record (`grant` prints it)…
+    #[arg(long, value_name = "HEX", value_parser = bytes, requires = "owner_signature")]
+    pub enable_record: Option<Bytes>,
+    /// …and the owner's signature of it (over `grant --enable-for`'s typed data, as the
+    /// account's isValidSignature takes it).
+    #[arg(long, value_name = "HEX", value_parser = bytes, requires = "enable_record")]
+    pub owner_signature: Option<Bytes>,
 }
 
 /// Where the chain is (a JSON-RPC node) and which EntryPoint.

@@ -6,13 +6,13 @@ use serde_json::{json, Value};
 use super::args::{GrantArgs, OwnerOpArgs, RevokeAllArgs, RevokeArgs};
 use super::common::{gas_limits, signer};
 use super::{CliError, Output};
-use sessionkey_sdk::account_calls;
 use sessionkey_sdk::function_book::FunctionBook;
 use sessionkey_sdk::hash::EntryPoint;
 use sessionkey_sdk::inspect::record_lines;
 use sessionkey_sdk::key::{kind_name, public_key_json};
 use sessionkey_sdk::permission_file::render;
 use sessionkey_sdk::user_op::UserOperation;
+use sessionkey_sdk::{account_calls, enable};
 
 /// The unsigned userOp running `call_data` from the owner's account, and its hash.
 fn owner_op(
@@ -130,6 +130,21 @@ pub(super) fn grant(a: GrantArgs) -> Result<Output, CliError> {
     });
     if let Some(k) = public_key {
         j["publicKey"] = public_key_json(k);
+    }
+    if let (Some(account), Some(chain_id), Some(nonce)) = (
+        a.enable.enable_for,
+        a.enable.enable_chain_id,
+        a.enable.enable_nonce,
+    ) {
+        let digest = enable::enable_digest(chain_id, a.module, account, &p.record, nonce);
+        let typed = enable::enable_typed_data_json(chain_id, a.module, account, &p.record, nonce);
+        text.push_str(&format!(
+            "enable in the first op instead: the owner of {} signs this EIP-712 typed data (digest {digest}); then `sessionkey sign --enable-record <record> --owner-signature <signature>`\n  {}\n",
+            account.to_checksum(None),
+            serde_json::to_string(&typed).unwrap_or_default()
+        ));
+        j["enableTypedData"] = typed;
+        j["enableDigest"] = json!(digest.to_string());
     }
     with_owner_op(text, j, &a.owner_op, &account_call)
 }

@@ -20,8 +20,10 @@ use serde_json::json;
 use super::args::{CallArgs, HashArgs, SignArgs};
 use super::common::{entry_point, gas_limits, read_text};
 use super::{at, CliError, Output};
+use sessionkey_policy::SessionRecord;
 use sessionkey_sdk::account_calls::Call;
 use sessionkey_sdk::amount::parse_uint;
+use sessionkey_sdk::enable;
 use sessionkey_sdk::key::kind_name;
 use sessionkey_sdk::signature_abi::FunctionSignature;
 use sessionkey_sdk::user_op::{self, nonce, session_user_op, NonceKeyLayout, Paymaster};
@@ -196,6 +198,12 @@ pub(super) fn sign(a: SignArgs) -> Result<Output, CliError> {
     let hash = op
         .sign_session_with(&key, a.session.module, &ep, a.chain.chain_id)
         .map_err(|e| CliError::new(e.to_string()))?;
+    if let (Some(record), Some(owner)) = (&a.enable_record, &a.owner_signature) {
+        let record = SessionRecord::decode(record)
+            .map_err(|e| CliError::new(format!("--enable-record: {e}")))?;
+        op.signature = enable::enable_signature(&record, owner, &op.signature)
+            .map_err(|e| CliError::new(format!("--enable-record: {e}")))?;
+    }
     let request = op.send_request(ep.address);
     let kind = kind_name(key.kind());
     let text = format!(
