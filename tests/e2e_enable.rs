@@ -412,3 +412,38 @@ fn periodic_and_p256_sessions_are_enabled_by_their_first_op() {
         (SessionStatus::Active, 1)
     );
 }
+
+/// A wallet that signs typed data (not a hash) can enable a session: the owner signs the
+/// `EnableSession` typed data nested in the account's domain (ERC-7739 `TypedDataSign`, every
+/// field shown), and OpenZeppelin's account accepts it; nested in another account's domain it
+/// is refused with nothing changed.
+#[test]
+fn an_owner_signing_the_typed_data_itself_enables_the_session() {
+    let mut e = Enable::new();
+    let chain_id = e.world.chain.chain_id();
+    let module = e.world.module;
+    let record = e.record.clone();
+    let before = e.probe();
+    let other = Address::repeat_byte(0x44);
+    for (domain_of, expect_run) in [(other, false), (e.account.address, true)] {
+        let (digest, wrap) = sessionkey_sdk::enable::erc7739_nested_enable(
+            &devnet_bundler::world::oz_account_domain(chain_id, domain_of),
+            chain_id,
+            module,
+            e.account.address,
+            &record,
+            0,
+        );
+        let owner = wrap(&e.account.owner.sign_digest(digest));
+        let op = e.first_op(&record, &owner, 30);
+        let report = e.submit(op);
+        if expect_run {
+            assert_executed(&report);
+        } else {
+            assert_signature_error(&report);
+            assert_eq!(e.probe(), before);
+        }
+    }
+    assert_eq!(e.header().status, SessionStatus::Active);
+    assert_eq!(e.probe().1[1] - before.1[1], U256::from(30 * TOKENS));
+}
