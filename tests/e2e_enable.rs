@@ -334,3 +334,116 @@ fn a_wrong_session_signature_fails_even_with_the_owners() {
     assert_signature_error(&e.submit(op));
     assert_eq!(e.probe(), before);
 }
+
+/// The session's own proof after the owner's is shaped by the enabled record, as in any op: a
+/// periodic session's names its period, a P-256 session's is `r ‖ s` — each enabled and run by
+/// its first op, then refused with nothing changed when the proof is another key's.
+#[test]
+fn periodic_and_p256_sessions_are_enabled_by_their_first_op() {
+    use sessionkey_policy::signature::period_digest_preimage;
+    use sessionkey_policy::SignerKey;
+    use sessionkey_sdk::key::session_digest;
+
+    // A periodic session (hourly caps; the clock, 2000, is in period 0 of a window from 1000).
+    let mut e = Enable::new();
+    let mut periodic = e.record.clone();
+    periodic.period = Some(3_600);
+    let owner = e.world.owner_enable_signature(&e.account, &periodic);
+    let account = e.account.clone();
+    let call = single(e.world.token, 0, transfer(ALICE, 30 * TOKENS));
+    let nonce_key = e.world.module_nonce_key();
+    let mut op = e.world.op(&account, nonce_key, call);
+    let hash = e.world.user_op_hash(&op);
+    let module = e.world.module;
+    let sig = e
+        .key
+        .sign_digest(alloy_primitives::keccak256(period_digest_preimage(
+            &hash, module, 0,
+        )));
+    let session = [e.key.address.as_slice(), &0u32.to_be_bytes()[..], &sig[..]].concat();
+    op.signature = sessionkey_sdk::enable::enable_signature(&periodic, &owner, &session).unwrap();
+    assert_executed(&e.submit(op));
+    assert_eq!(e.header().status, SessionStatus::Active);
+    assert!(e
+        .header()
+        .has(sessionkey_policy::layout::session_flags::PERIODIC));
+
+    // A P-256 session.
+    let mut e = Enable::new();
+    let key = sessionkey_testkit::p256_key(11);
+    let mut p256 = demo_record(key.address(), e.world.token);
+    p256.signer_key = SignerKey::P256(key.public_key());
+    let owner = e.world.owner_enable_signature(&e.account, &p256);
+    let account = e.account.clone();
+    let signer = key.address();
+    let probe = |e: &mut Enable| {
+        let w = &mut e.world;
+        let (a, h, ..) = w.session_words(account.address, signer);
+        (a, h, w.token_balance(ALICE))
+    };
+    // Another P-256 key's proof: AA24, nothing registered.
+    let before = probe(&mut e);
+    for (signing, expect_run) in [
+        (sessionkey_testkit::p256_key(12), false),
+        (key.clone(), true),
+    ] {
+        let call = single(e.world.token, 0, transfer(ALICE, TOKENS));
+        let nonce_key = e.world.module_nonce_key();
+        let mut op = e.world.op(&account, nonce_key, call);
+        let hash = e.world.user_op_hash(&op);
+        let session = [
+            signer.as_slice(),
+            &signing.sign_session_digest(&session_digest(&hash, e.world.module))[20..],
+        ]
+        .concat();
+        op.signature = sessionkey_sdk::enable::enable_signature(&p256, &owner, &session).unwrap();
+        let report = e.submit(op);
+        if expect_run {
+            assert_executed(&report);
+        } else {
+            assert_signature_error(&report);
+            assert_eq!(probe(&mut e), before);
+        }
+    }
+    let (_, header, _) = probe(&mut e);
+    let header = SessionHeader::unpack(&header);
+    assert_eq!(
+        (header.status, header.signer_kind),
+        (SessionStatus::Active, 1)
+    );
+}
+
+/// A wallet that signs typed data (not a hash) can enable a session: the owner signs the
+/// `EnableSession` typed data nested in the account's domain (ERC-7739 `TypedDataSign`, every
+/// field shown), and OpenZeppelin's account accepts it; nested in another account's domain it
+/// is refused with nothing changed.
+#[test]
+fn an_owner_signing_the_typed_data_itself_enables_the_session() {
+    let mut e = Enable::new();
+    let chain_id = e.world.chain.chain_id();
+    let module = e.world.module;
+    let record = e.record.clone();
+    let before = e.probe();
+    let other = Address::repeat_byte(0x44);
+    for (domain_of, expect_run) in [(other, false), (e.account.address, true)] {
+        let (digest, wrap) = sessionkey_sdk::enable::erc7739_nested_enable(
+            &devnet_bundler::world::oz_account_domain(chain_id, domain_of),
+            chain_id,
+            module,
+            e.account.address,
+            &record,
+            0,
+        );
+        let owner = wrap(&e.account.owner.sign_digest(digest));
+        let op = e.first_op(&record, &owner, 30);
+        let report = e.submit(op);
+        if expect_run {
+            assert_executed(&report);
+        } else {
+            assert_signature_error(&report);
+            assert_eq!(e.probe(), before);
+        }
+    }
+    assert_eq!(e.header().status, SessionStatus::Active);
+    assert_eq!(e.probe().1[1] - before.1[1], U256::from(30 * TOKENS));
+}

@@ -25,6 +25,24 @@ sol! {
         /// The account's enable nonce (`AccountWord::enable_nonce`).
         uint64 enableNonce;
     }
+
+    /// ERC-7739's nesting of [`EnableSession`] in the account's own domain: what an owner's
+    /// wallet signs (as typed data, every field shown) for an ERC-7739 account.
+    #[derive(Debug, PartialEq, Eq)]
+    struct TypedDataSign {
+        /// The typed data the module asks about.
+        EnableSession contents;
+        /// The account's EIP-712 name.
+        string name;
+        /// The account's EIP-712 version.
+        string version;
+        /// The account's chain.
+        uint256 chainId;
+        /// The account.
+        address verifyingContract;
+        /// The account's EIP-712 salt.
+        bytes32 salt;
+    }
 }
 
 /// Why an enable signature cannot be built.
@@ -137,6 +155,49 @@ pub fn erc7739_personal_sign_digest(account_domain: &Eip712Domain, hash: B256) -
     preimage[2..34].copy_from_slice(account_domain.separator().as_slice());
     preimage[34..].copy_from_slice(struct_hash.as_slice());
     keccak256(preimage)
+}
+
+/// ERC-7739 `TypedDataSign`: the digest an ECDSA owner of an ERC-7739 account signs when its
+/// wallet signs the enable typed data nested in the account's domain (`eth_signTypedData_v4` of
+/// `TypedDataSign` in the module's domain), and the owner signature to pass on — the owner's
+/// `r ‖ s ‖ v` followed by the module's domain separator, the `EnableSession` hash, the contents
+/// description and its length, as ERC-7739 lays it out. `account_domain` must carry the account's
+/// name, version, chain id, address and salt (zero when it has none).
+pub fn erc7739_nested_enable(
+    account_domain: &Eip712Domain,
+    chain_id: u64,
+    module: Address,
+    account: Address,
+    record: &SessionRecord,
+    enable_nonce: u64,
+) -> (B256, impl Fn(&[u8]) -> Bytes) {
+    let contents = enable_typed_data(account, record, enable_nonce);
+    let app = module_domain(chain_id, module);
+    let nested = TypedDataSign {
+        contents: contents.clone(),
+        name: account_domain.name.clone().unwrap_or_default().into_owned(),
+        version: account_domain
+            .version
+            .clone()
+            .unwrap_or_default()
+            .into_owned(),
+        chainId: account_domain.chain_id.unwrap_or_default(),
+        verifyingContract: account_domain.verifying_contract.unwrap_or_default(),
+        salt: account_domain.salt.unwrap_or_default(),
+    };
+    let digest = nested.eip712_signing_hash(&app);
+    let app_separator = app.separator();
+    let contents_hash = contents.eip712_hash_struct();
+    let description = EnableSession::eip712_encode_type();
+    let wrap = move |owner_signature: &[u8]| -> Bytes {
+        let mut out = owner_signature.to_vec();
+        out.extend_from_slice(app_separator.as_slice());
+        out.extend_from_slice(contents_hash.as_slice());
+        out.extend_from_slice(description.as_bytes());
+        out.extend_from_slice(&(description.len() as u16).to_be_bytes());
+        out.into()
+    };
+    (digest, wrap)
 }
 
 /// The first op's `userOp.signature`: the enable marker, `record`, the owner's signature and the
