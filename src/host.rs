@@ -47,6 +47,13 @@ pub trait Host {
     /// `block.timestamp`. Never called in validation (ERC-7562 bans it there); only the
     /// ERC-1271 check, which runs outside ERC-4337 validation, reads the clock.
     fn block_timestamp(&self) -> u64;
+
+    /// `EXTCODEHASH(account)`: the keccak of its code (zero for an account that does not exist).
+    fn code_hash(&self, account: &Address) -> B256;
+
+    /// A delegate call forwarding all gas left (the callee runs on this program's storage, with
+    /// this call's sender); its whole return data when it succeeded, else `None`.
+    fn delegate_call(&self, to: &Address, input: &[u8]) -> Option<Vec<u8>>;
 }
 
 /// Any Stylus SDK host (stylus-test's `TestVM` in tests and under `sdk-host`, the SDK's VM
@@ -128,5 +135,29 @@ impl<T: stylus_sdk::prelude::Host + ?Sized> Host for T {
 
     fn block_timestamp(&self) -> u64 {
         stylus_sdk::prelude::BlockAccess::block_timestamp(self)
+    }
+
+    fn code_hash(&self, account: &Address) -> B256 {
+        stylus_sdk::prelude::AccountAccess::code_hash(self, *account)
+    }
+
+    fn delegate_call(&self, to: &Address, input: &[u8]) -> Option<Vec<u8>> {
+        let mut out_len = 0usize;
+        // SAFETY: as in `static_call_word`.
+        let status = unsafe {
+            stylus_sdk::prelude::UnsafeCallAccess::delegate_call_contract(
+                self,
+                to.as_ptr(),
+                input.as_ptr(),
+                input.len(),
+                u64::MAX,
+                &mut out_len,
+            )
+        };
+        if status != 0 {
+            return None;
+        }
+        let data = stylus_sdk::prelude::CalldataAccess::read_return_data(self, 0, Some(out_len));
+        (data.len() == out_len).then_some(data)
     }
 }

@@ -23,6 +23,7 @@ extern crate alloc;
 
 pub mod abi;
 pub mod ecrecover;
+pub mod erc1271;
 mod events;
 pub mod host;
 // The `#[public]` macros emit undocumented items; every hand-written item there is documented.

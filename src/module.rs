@@ -18,12 +18,9 @@ use sessionkey_policy::signature::{
     digest_preimage, period_digest_preimage, split_period, split_signer,
 };
 use sessionkey_policy::signer::{P256PublicKey, Proof, SignerKind};
-use sessionkey_policy::typed_data::{
-    in_window, sign_digest, Eip712Domain, TypedDataSignature, EIP712_DOMAIN_SELECTOR,
-};
 use sessionkey_policy::userop::UserOpRef;
 use sessionkey_policy::{
-    authorize_op, decode_execute, gas, scope_allows, Condition, OpFacts, RecordError, TokenCap,
+    authorize_op, decode_execute, gas, Condition, OpFacts, RecordError, TokenCap,
 };
 
 use crate::abi::Error;
@@ -32,12 +29,6 @@ use crate::{ecrecover, events, p256, slots};
 
 /// ERC-7579 module type of a validator.
 pub const MODULE_TYPE_VALIDATOR: u64 = 1;
-pub use sessionkey_policy::typed_data::{ERC1271_INVALID, ERC1271_MAGIC};
-
-/// Gas forwarded to the account's `eip712Domain()` (ERC-5267): OpenZeppelin's answers from
-/// immutables in a few thousand; a fixed amount, never "all gas", so a hostile account cannot
-/// make the check arbitrarily expensive for its caller.
-pub const ACCOUNT_DOMAIN_GAS: u64 = 30_000;
 
 /// The module's logic bound to a host (the Stylus VM on-chain, a TestVM in tests).
 pub struct Module<'a, H: Host + ?Sized> {
@@ -302,7 +293,7 @@ impl<H: Host + ?Sized> Module<'_, H> {
     /// Whether `proof` is the session key's signature over `digest` (the session at
     /// `session_slot`, signer `signer`). Each check calls its precompiles before looking at the
     /// signature's form, so gas does not depend on what a dummy signature looks like.
-    fn verifies(
+    pub(crate) fn verifies(
         &self,
         proof: &Proof<'_>,
         digest: &B256,
@@ -324,88 +315,6 @@ impl<H: Host + ?Sized> Module<'_, H> {
                     && assertion.signature.is_canonical()
             }
         }
-    }
-
-    /// ERC-7579 `isValidSignatureWithSender` (ERC-1271 through the account): `0x1626ba7e` when
-    /// `signature` is a session key's ERC-7739 nested typed-data signature for `hash` inside one
-    /// of its session's typed-data scopes, else `0xffffffff` — never a revert. A view: nothing
-    /// is written. See `sessionkey_policy::typed_data` for the format.
-    ///
-    /// "Valid" needs all of: `sender` is not this module (the module asks accounts to check
-    /// owner signatures; a session must never answer for the owner), the calling account has the
-    /// module installed, the named session is live (the revocations `validateUserOp` checks),
-    /// `block.timestamp` is within its window (this runs outside ERC-4337 validation, so the
-    /// clock may be read), `hash` is the EIP-712 hash of the carried contents under the carried
-    /// app domain, the session has that (domain, contents type) scope with every rule true, the
-    /// account's `eip712Domain()` decodes strictly and names the account, and the key signed the
-    /// ERC-7739 `TypedDataSign` digest — verified exactly as in `validateUserOp`.
-    pub fn is_valid_signature_with_sender(
-        &self,
-        sender: Address,
-        hash: B256,
-        signature: &[u8],
-    ) -> [u8; 4] {
-        if self.typed_data_valid(sender, hash, signature).is_some() {
-            ERC1271_MAGIC
-        } else {
-            ERC1271_INVALID
-        }
-    }
-
-    /// `Some` when every check of [`Self::is_valid_signature_with_sender`] passes.
-    fn typed_data_valid(&self, sender: Address, hash: B256, signature: &[u8]) -> Option<()> {
-        let host = self.host;
-        let account = host.msg_sender();
-        ensure(sender != host.contract_address())?;
-        let sig = TypedDataSignature::parse(signature)?;
-        let state = self.account_word(account);
-        let session_slot = slots::session_slot(host, sig.signer, account);
-        let header = SessionHeader::unpack(&host.load(session_slot));
-        ensure(
-            header.is_live(&state)
-                && header.has(session_flags::TYPED_DATA_SCOPES)
-                && in_window(
-                    host.block_timestamp(),
-                    header.valid_after,
-                    header.valid_until,
-                ),
-        )?;
-        let proof = Proof::parse(
-            SignerKind::from_byte(header.signer_kind)?,
-            sig.signer,
-            sig.proof,
-        )?;
-        let keccak = |b: &[u8]| host.keccak256(b);
-        let (typehash, contents_hash, app_hash) = sig.app_hash(&keccak);
-        ensure(app_hash == hash)?;
-        let mut storage = SessionStorage {
-            host,
-            account,
-            signer: sig.signer,
-            perm_nonce: header.perm_nonce,
-            session: session_slot,
-            token_slots: Vec::new(),
-        };
-        ensure(scope_allows(
-            &mut storage,
-            &sig.app_domain_separator,
-            &typehash,
-            sig.contents,
-        ))?;
-        let data = host.static_call(&account, &EIP712_DOMAIN_SELECTOR, ACCOUNT_DOMAIN_GAS)?;
-        // Name, version and salt are the account's; the account and the chain are the module's
-        // own facts, so a signature for one account or chain never verifies on another.
-        let domain = Eip712Domain::decode(&data)?
-            .account_domain(keccak)
-            .bound_to(account, host.chain_id());
-        let digest = sign_digest(
-            &sig.app_domain_separator,
-            &keccak(&sig.typed_data_sign_type()),
-            &contents_hash,
-            &domain,
-            &keccak,
-        );
-        ensure(self.verifies(&proof, &digest, sig.signer, session_slot))
     }
 
     /// Enable mode (`sessionkey_policy::enable`): checks the record, asks the account whether
@@ -444,7 +353,7 @@ impl<H: Host + ?Sized> Module<'_, H> {
     }
 
     /// The P-256 key of the session at `session_slot` (words 3 and 4).
-    fn p256_key(&self, session_slot: U256) -> P256PublicKey {
+    pub(crate) fn p256_key(&self, session_slot: U256) -> P256PublicKey {
         P256PublicKey {
             x: self
                 .host
@@ -460,7 +369,7 @@ impl<H: Host + ?Sized> Module<'_, H> {
         header.signer_address(|b| self.host.keccak256(b))
     }
 
-    fn account_word(&self, account: Address) -> AccountWord {
+    pub(crate) fn account_word(&self, account: Address) -> AccountWord {
         AccountWord::unpack(&self.host.load(slots::account_slot(self.host, account)))
     }
 
@@ -563,11 +472,6 @@ struct EntryWriter<'m, 'h, H: Host + ?Sized> {
     /// Base slot of the current call entry.
     base: U256,
     entry: EntryWords,
-}
-
-/// `Some(())` when `ok`: a check in a chain of `?`.
-fn ensure(ok: bool) -> Option<()> {
-    ok.then_some(())
 }
 
 impl<H: Host + ?Sized> RecordSink for EntryWriter<'_, '_, H> {

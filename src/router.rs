@@ -15,6 +15,7 @@ use sessionkey_policy::abi_args::{
 use sessionkey_policy::userop::decode_validate_user_op;
 
 use crate::abi::Error;
+use crate::erc1271;
 use crate::module::Module;
 
 /// Function selectors, from the interface file (`abi/ISessionKeyValidator.sol`).
@@ -89,10 +90,7 @@ pub fn route<H: Host + ?Sized>(host: &H, input: &[u8]) -> Result<Vec<u8>, Vec<u8
             .map(|[a]| boolean(m.is_initialized(a))),
         selector::IS_VALID_SIGNATURE_WITH_SENDER => address_word_bytes(args)
             .map_err(Error::calldata)
-            .map(|(sender, hash, sig)| {
-                B256::right_padding_from(&m.is_valid_signature_with_sender(sender, hash, sig))
-                    .to_vec()
-            }),
+            .map(|(_, _, sig)| erc1271::forward(host, input, sig).to_vec()),
         selector::SESSION_WORDS => {
             addresses::<2>(args)
                 .map_err(Error::calldata)
@@ -107,6 +105,22 @@ pub fn route<H: Host + ?Sized>(host: &H, input: &[u8]) -> Result<Vec<u8>, Vec<u8
         _ => return Err(Vec::new()),
     };
     out.map_err(Vec::from)
+}
+
+/// The ERC-1271 program's router (`crate::erc1271`): `isValidSignatureWithSender` only, with
+/// the module's checks on selector and value; everything else reverts with empty data.
+pub fn route_erc1271_program<H: Host + ?Sized>(host: &H, input: &[u8]) -> Result<Vec<u8>, Vec<u8>> {
+    let Some((&selector::IS_VALID_SIGNATURE_WITH_SENDER, args)) = input.split_first_chunk::<4>()
+    else {
+        return Err(Vec::new());
+    };
+    if !host.msg_value().is_zero() {
+        return Err(Vec::new());
+    }
+    let (sender, hash, sig) =
+        address_word_bytes(args).map_err(|e| Vec::from(Error::calldata(e)))?;
+    let answer = Module { host }.is_valid_signature_with_sender(sender, hash, sig);
+    Ok(B256::right_padding_from(&answer).to_vec())
 }
 
 fn unit(_: ()) -> Vec<u8> {

@@ -32,6 +32,14 @@ extern "C" {
     ) -> u8;
     fn read_return_data(dest: *mut u8, offset: usize, size: usize) -> usize;
     fn block_timestamp() -> u64;
+    fn account_codehash(address: *const u8, dest: *mut u8);
+    fn delegate_call_contract(
+        contract: *const u8,
+        calldata: *const u8,
+        calldata_len: usize,
+        gas: u64,
+        return_data_len: *mut usize,
+    ) -> u8;
 }
 
 /// The Stylus VM as the module's [`Host`].
@@ -102,22 +110,38 @@ impl Host for WasmHost {
         let status = unsafe {
             static_call_contract(to.as_ptr(), input.as_ptr(), input.len(), gas, &mut len)
         };
-        if status != 0 {
-            return None;
-        }
-        let mut out: Vec<u8> = Vec::with_capacity(len);
-        // SAFETY: `read_return_data` writes at most `len` bytes (the capacity) and says how
-        // many; only those are exposed.
-        unsafe {
-            let copied = read_return_data(out.as_mut_ptr(), 0, len);
-            out.set_len(copied.min(len));
-        }
-        (out.len() == len).then_some(out)
+        (status == 0).then(|| return_data(len))?
     }
 
     fn block_timestamp(&self) -> u64 {
         unsafe { block_timestamp() }
     }
+
+    fn code_hash(&self, account: &Address) -> B256 {
+        let mut out = B256::ZERO;
+        unsafe { account_codehash(account.as_ptr(), out.as_mut_ptr()) };
+        out
+    }
+
+    fn delegate_call(&self, to: &Address, input: &[u8]) -> Option<Vec<u8>> {
+        let mut len = 0usize;
+        let status = unsafe {
+            delegate_call_contract(to.as_ptr(), input.as_ptr(), input.len(), u64::MAX, &mut len)
+        };
+        (status == 0).then(|| return_data(len))?
+    }
+}
+
+/// The last call's return data when it is exactly `len` bytes long.
+fn return_data(len: usize) -> Option<Vec<u8>> {
+    let mut out: Vec<u8> = Vec::with_capacity(len);
+    // SAFETY: `read_return_data` writes at most `len` bytes (the capacity) and says how many;
+    // only those are exposed.
+    unsafe {
+        let copied = read_return_data(out.as_mut_ptr(), 0, len);
+        out.set_len(copied.min(len));
+    }
+    (out.len() == len).then_some(out)
 }
 
 /// The Stylus entry point: read the calldata, route it, flush the storage cache, write the
@@ -138,7 +162,11 @@ pub extern "C" fn user_entrypoint(len: usize) -> usize {
         read_args(input.as_mut_ptr());
         input.set_len(len);
     }
-    let (data, status) = match crate::router::route(&WasmHost, &input) {
+    #[cfg(not(feature = "erc1271-program"))]
+    let routed = crate::router::route(&WasmHost, &input);
+    #[cfg(feature = "erc1271-program")]
+    let routed = crate::router::route_erc1271_program(&WasmHost, &input);
+    let (data, status) = match routed {
         Ok(data) => (data, 0),
         Err(data) => (data, 1),
     };

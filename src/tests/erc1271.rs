@@ -9,6 +9,7 @@
 //! asserts the exact answer, that the simulator gives the same one, and that nothing was
 //! written (it is a view).
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 
 use alloy_primitives::{address, keccak256, Address, Bytes, B256, U256};
@@ -30,9 +31,10 @@ use stylus_sdk::testing::TestVM;
 
 use super::harness::*;
 use crate::abi::MalformedCalldata;
+use crate::erc1271::PROGRAM_CODEHASH;
 use crate::host::Host;
 use crate::p256::P256VERIFY;
-use crate::router::route;
+use crate::router::{route, route_erc1271_program};
 
 sol! {
     struct Permit { address owner; address spender; uint256 value; uint256 nonce; uint256 deadline; }
@@ -46,11 +48,22 @@ const CHAIN: u64 = 412346;
 const APP: Address = address!("0x0000000000000000000000000000000000007043");
 const START: u64 = 1_800_000_000;
 
-/// The TestVM, with static calls answered by their callee (see the module documentation).
+/// Where the ERC-1271 program is deployed in these tests.
+const PROGRAM: Address = address!("0x0000000000000000000000000000000000001271");
+/// An address holding other code.
+const IMPOSTOR: Address = address!("0x000000000000000000000000000000000000bad1");
+
+/// The TestVM, with static calls answered by their callee (see the module documentation), and
+/// delegate calls to [`PROGRAM`] run as the chain runs them: the program's router on this same
+/// VM (its storage, its sender).
 struct ChainVm {
     vm: TestVM,
     /// `eip712Domain()` return data per account; an account missing here reverts.
     domains: BTreeMap<Address, Vec<u8>>,
+    /// Code hash per address with code.
+    code: BTreeMap<Address, B256>,
+    /// Every delegate call's callee, in order.
+    delegated: RefCell<Vec<Address>>,
 }
 
 impl Host for ChainVm {
@@ -98,6 +111,19 @@ impl Host for ChainVm {
     }
     fn block_timestamp(&self) -> u64 {
         Host::block_timestamp(&self.vm)
+    }
+    fn code_hash(&self, account: &Address) -> B256 {
+        self.code.get(account).copied().unwrap_or_default()
+    }
+    fn delegate_call(&self, to: &Address, input: &[u8]) -> Option<Vec<u8>> {
+        self.delegated.borrow_mut().push(*to);
+        // Only the program's code is modelled; the module must never reach anything else.
+        assert_eq!(
+            self.code_hash(to),
+            PROGRAM_CODEHASH,
+            "delegated to other code"
+        );
+        route_erc1271_program(self, input).ok()
     }
 }
 
@@ -177,9 +203,15 @@ impl World {
             domains.insert(a, domain_return(&account_eip712(a, CHAIN)));
         }
         h.vm.set_block_timestamp(START + 10);
+        let code = BTreeMap::from([
+            (PROGRAM, PROGRAM_CODEHASH),
+            (IMPOSTOR, keccak256(b"other code")),
+        ]);
         let chain = ChainVm {
             vm: h.vm.clone(),
             domains,
+            code,
+            delegated: RefCell::new(Vec::new()),
         };
         Self {
             h,
@@ -215,7 +247,10 @@ impl World {
         assert_eq!(self.h.storage(), before, "a view writes nothing");
 
         // The simulator, from the same facts.
-        let signer = Address::from_slice(sig.get(..20).unwrap_or(&[0; 20]));
+        let named = |range: core::ops::Range<usize>| {
+            Address::from_slice(sig.get(range).unwrap_or(&[0; 20]))
+        };
+        let (program, signer) = (named(0..20), named(20..40));
         let installed = self.h.contract.is_initialized(account);
         let session = self.sessions.get(&(account, signer)).cloned();
         let store = session.as_ref().map(|(r, n, _)| MemoryStore::new(r, *n));
@@ -239,6 +274,7 @@ impl World {
             installed,
             now: Host::block_timestamp(&self.h.vm),
             chain_id: CHAIN,
+            program_code_hash: self.chain.code_hash(&program),
             account_domain: domain.as_ref(),
         };
         let simulated = simulate_is_valid_signature(view.as_ref(), &ctx, sender, hash, sig);
@@ -265,6 +301,7 @@ fn sign(
     account: Address,
 ) -> Vec<u8> {
     sign_typed_data(
+        PROGRAM,
         signer,
         &app.separator(),
         ty,
@@ -353,18 +390,19 @@ fn an_in_scope_permit_is_valid_and_everything_outside_is_invalid() {
         &good.eip712_encode_data(),
         ACCOUNT,
     );
-    forged[..20].copy_from_slice(key.address().as_slice());
+    forged[20..40].copy_from_slice(key.address().as_slice());
     assert_eq!(w.ask(ACCOUNT, APP, hash, &forged), ERC1271_INVALID);
     // The high-s twin of the good signature.
     let mut twin = sig.clone();
-    let s = U256::from_be_slice(&twin[52..84]);
-    twin[52..84].copy_from_slice(&(order() - s).to_be_bytes::<32>());
-    twin[84] ^= 1;
+    let s = U256::from_be_slice(&twin[72..104]);
+    twin[72..104].copy_from_slice(&(order() - s).to_be_bytes::<32>());
+    twin[104] ^= 1;
     assert_eq!(w.ask(ACCOUNT, APP, hash, &twin), ERC1271_INVALID);
     // A signature cut or extended by a byte, and garbage.
-    assert_eq!(w.ask(ACCOUNT, APP, hash, &sig[1..]), ERC1271_INVALID);
+    let cut = [&sig[..20], &sig[21..]].concat();
+    assert_eq!(w.ask(ACCOUNT, APP, hash, &cut), ERC1271_INVALID);
     let mut long = sig.clone();
-    long.insert(84, 0);
+    long.insert(104, 0);
     assert_eq!(w.ask(ACCOUNT, APP, hash, &long), ERC1271_INVALID);
     assert_eq!(w.ask(ACCOUNT, APP, hash, &[]), ERC1271_INVALID);
     // Still valid after all that (nothing was written).
@@ -494,6 +532,7 @@ fn an_account_domain_that_does_not_name_the_account_and_chain_is_refused() {
             .map(|d| d.account_domain(|b| keccak256(b)))
             .unwrap_or_else(|| account_domain(&account_eip712(ACCOUNT, CHAIN)));
         let sig = sign_typed_data(
+            PROGRAM,
             &key,
             &app_domain().separator(),
             PERMIT,
@@ -545,7 +584,7 @@ fn a_p256_session_signs_in_scope_typed_data() {
         &good.eip712_encode_data(),
         ACCOUNT,
     );
-    assert_eq!(sig.len(), 20 + 64 + 32 + 5 * 32 + PERMIT.len() + 4);
+    assert_eq!(sig.len(), 20 + 20 + 64 + 32 + 5 * 32 + PERMIT.len() + 4);
     assert_eq!(w.ask(ACCOUNT, APP, hash, &sig), ERC1271_MAGIC);
     let bad = permit(DEX, 101);
     let sig = sign(
@@ -618,7 +657,7 @@ fn an_explicit_mode_description_is_accepted_and_a_mismatched_name_refused() {
             .map(|t| t.digests(&domain, &|b| keccak256(b)).sign_digest)
             .unwrap_or_else(|| keccak256(descr));
         let proof = key.sign_session_digest(&digest);
-        [&proof[..], &unsigned[20..]].concat()
+        [PROGRAM.as_slice(), &proof[..], &unsigned[20..]].concat()
     };
     let explicit = with_descr(&format!("{PERMIT}Permit"));
     assert_eq!(w.ask(ACCOUNT, APP, hash, &explicit), ERC1271_MAGIC);
@@ -654,9 +693,9 @@ fn a_periodic_session_signs_without_naming_a_period() {
     w.h.vm.set_block_timestamp(START + 3000);
     assert_eq!(w.ask(ACCOUNT, APP, hash, &sig), ERC1271_MAGIC);
     // A period number inserted after the signer breaks the proof's shape.
-    let mut with_period = sig[..20].to_vec();
+    let mut with_period = sig[..40].to_vec();
     with_period.extend_from_slice(&5u32.to_be_bytes());
-    with_period.extend_from_slice(&sig[20..]);
+    with_period.extend_from_slice(&sig[40..]);
     assert_eq!(w.ask(ACCOUNT, APP, hash, &with_period), ERC1271_INVALID);
 }
 
@@ -721,6 +760,100 @@ fn non_canonical_calldata_reverts_malformed_and_writes_nothing() {
     ] {
         let err = route(&w.chain, &calldata).unwrap_err();
         assert_eq!(err, revert_of(MalformedCalldata { code: e.code() }));
+    }
+    assert_eq!(w.h.storage(), before);
+}
+
+/// The module delegates only to an address holding exactly the program's code: a signature
+/// naming other code, an address without code or nothing at all is invalid, and the module never
+/// calls it.
+#[test]
+fn the_module_delegates_only_to_the_program_s_code() {
+    let key = signer(1);
+    let mut w = World::new();
+    w.install_with(ACCOUNT, &scoped(&key));
+    let p = permit(DEX, 1);
+    let hash = p.eip712_signing_hash(&app_domain());
+    let sig = sign(
+        &key,
+        &app_domain(),
+        PERMIT,
+        &p.eip712_encode_data(),
+        ACCOUNT,
+    );
+    assert_eq!(w.ask(ACCOUNT, APP, hash, &sig), ERC1271_MAGIC);
+    assert_eq!(*w.chain.delegated.borrow(), [PROGRAM]);
+
+    let empty = address!("0x000000000000000000000000000000000000e111");
+    for program in [IMPOSTOR, empty, MODULE] {
+        let renamed = [program.as_slice(), &sig[20..]].concat();
+        assert_eq!(w.ask(ACCOUNT, APP, hash, &renamed), ERC1271_INVALID);
+    }
+    for short in [&sig[..0], &sig[..19], &sig[..20]] {
+        assert_eq!(w.ask(ACCOUNT, APP, hash, short), ERC1271_INVALID);
+    }
+    // Only the good signature and the bare program address (`..20`) reached the program.
+    assert_eq!(*w.chain.delegated.borrow(), [PROGRAM, PROGRAM]);
+}
+
+/// Called directly, the program reads its own storage, where no account has a session: the
+/// signature the module accepts is invalid there. And it answers nothing but
+/// `isValidSignatureWithSender`, so running it on the module's storage can never write.
+#[test]
+fn the_program_called_directly_knows_no_session_and_answers_nothing_else() {
+    let key = signer(1);
+    let mut w = World::new();
+    w.install_with(ACCOUNT, &scoped(&key));
+    let p = permit(DEX, 1);
+    let hash = p.eip712_signing_hash(&app_domain());
+    let sig = sign(
+        &key,
+        &app_domain(),
+        PERMIT,
+        &p.eip712_encode_data(),
+        ACCOUNT,
+    );
+    let call = I::isValidSignatureWithSenderCall {
+        sender: APP,
+        hash,
+        signature: Bytes::copy_from_slice(&sig),
+    }
+    .abi_encode();
+    w.h.as_account(ACCOUNT);
+    let through_module = route(&w.chain, &call).unwrap();
+    assert_eq!(through_module[..4], ERC1271_MAGIC);
+
+    // The program's own deployment: a fresh VM (its storage is empty), the same sender.
+    let mut own = World::new();
+    own.h.as_account(ACCOUNT);
+    let direct = route_erc1271_program(&own.chain, &call).unwrap();
+    assert_eq!(direct[..4], ERC1271_INVALID);
+
+    // Every other entry point of the module, with well-formed arguments: empty revert, no write.
+    let record = scoped(&signer(2)).encode();
+    let others = [
+        I::registerSessionCall {
+            record: record.clone().into(),
+        }
+        .abi_encode(),
+        I::onInstallCall {
+            data: record.into(),
+        }
+        .abi_encode(),
+        I::onUninstallCall { data: Bytes::new() }.abi_encode(),
+        I::revokeSessionCall {
+            signer: key.public().address,
+        }
+        .abi_encode(),
+        I::revokeAllSessionsCall {}.abi_encode(),
+        I::isInitializedCall {
+            smartAccount: ACCOUNT,
+        }
+        .abi_encode(),
+    ];
+    let before = w.h.storage();
+    for input in others {
+        assert_eq!(route_erc1271_program(&w.chain, &input), Err(Vec::new()));
     }
     assert_eq!(w.h.storage(), before);
 }

@@ -12,7 +12,8 @@
 //! - strict decoding of `validateUserOp` arguments ([`userop`]),
 //! - enabling a session inside its first op ([`enable`]),
 //! - session signatures ([`signature`]) and P-256 / WebAuthn signers ([`signer`]), prefund cost ([`gas`]) and validationData ([`validation_data`]),
-//! - ERC-1271 signatures of session keys, scoped to typed data (ERC-7739) ([`typed_data`]).
+//! - ERC-1271 signatures of session keys, scoped to typed data (ERC-7739) ([`typed_data`]), and
+//!   the code hash of the program that checks them for the module ([`erc1271_program`]).
 #![no_std]
 #![deny(missing_docs)]
 
@@ -22,6 +23,7 @@ pub mod abi_args;
 pub mod condition;
 pub mod enable;
 pub mod engine;
+pub mod erc1271_program;
 pub mod erc20;
 pub mod error;
 pub mod execution;

@@ -4,9 +4,11 @@
 //!   the app's EIP-712 domain (hashed to its separator), the contents' EIP-712 type string
 //!   (hashed to the typehash) and rules on the contents' fields, by name.
 //! - [`sign_typed_data`] makes the signature a session key gives an app, which the account
-//!   forwards to the module (after the module's address): `signer ‖ proof ‖ appDomainSeparator ‖
-//!   contents words ‖ contentsType ‖ u16 n ‖ u16 len`, the proof over the ERC-7739 digest for the
-//!   account's own EIP-712 domain.
+//!   forwards to the module (after the module's address): `program ‖ signer ‖ proof ‖
+//!   appDomainSeparator ‖ contents words ‖ contentsType ‖ u16 n ‖ u16 len`, the proof over the
+//!   ERC-7739 digest for the account's own EIP-712 domain. `program` is a deployment of the
+//!   ERC-1271 program the module delegates the check to (the contract's `src/erc1271.rs`): any
+//!   address holding exactly the code of hash [`PROGRAM_CODEHASH`].
 //! - [`simulate_is_valid_signature`] answers `isValidSignatureWithSender` off-chain with the
 //!   contract's own code (`sessionkey_policy::typed_data` and the engine's scope check).
 //!
@@ -14,6 +16,7 @@
 
 use alloy_primitives::{keccak256, Address, B256};
 use alloy_sol_types::Eip712Domain;
+pub use sessionkey_policy::erc1271_program::PROGRAM_CODEHASH;
 use sessionkey_policy::layout::session_flags;
 use sessionkey_policy::memory::MemoryStore;
 use sessionkey_policy::scope_allows;
@@ -132,11 +135,14 @@ fn typed_data_signature_unsigned(
 
 /// The session's ERC-1271 signature of typed data, as the account passes it to the module
 /// (the caller of `account.isValidSignature(hash, sig)` prepends the module's address):
-/// `signer ‖ proof ‖ appDomainSeparator ‖ contents words ‖ contentsType ‖ u16 n ‖ u16 len`, the
-/// proof in the signer's kind's shape over [`typed_data_sign_digest`]. `None` when the contents
-/// are not whole words, the type string is not a valid ERC-7739 description of its own name,
-/// or a count does not fit 16 bits.
+/// `program ‖ signer ‖ proof ‖ appDomainSeparator ‖ contents words ‖ contentsType ‖ u16 n ‖
+/// u16 len`, the proof in the signer's kind's shape over [`typed_data_sign_digest`]. `program` is
+/// the address of a deployment of the ERC-1271 program (code hash
+/// [`PROGRAM_CODEHASH`]), which the module delegates the check to. `None` when the contents are
+/// not whole words, the type string is not a valid ERC-7739 description of its own name, or a
+/// count does not fit 16 bits.
 pub fn sign_typed_data(
+    program: Address,
     signer: &SessionSigner,
     app_domain_separator: &B256,
     contents_type: &str,
@@ -144,7 +150,8 @@ pub fn sign_typed_data(
     account: &AccountDomain,
 ) -> Option<Vec<u8>> {
     let digest = typed_data_sign_digest(app_domain_separator, contents_type, contents, account)?;
-    let mut out = signer.sign_session_digest(&digest);
+    let mut out = program.to_vec();
+    out.extend(signer.sign_session_digest(&digest));
     encode_trailer(
         &mut out,
         app_domain_separator,
@@ -167,6 +174,9 @@ pub struct SignatureContext<'a> {
     pub now: u64,
     /// `block.chainid`.
     pub chain_id: u64,
+    /// `EXTCODEHASH` of the address the signature names as the ERC-1271 program (its first 20
+    /// bytes); the module delegates only when it is [`PROGRAM_CODEHASH`].
+    pub program_code_hash: B256,
     /// The account's EIP-712 domain (`eip712Domain()`), `None` if the call fails or does not
     /// decode.
     pub account_domain: Option<&'a AccountDomain>,
@@ -197,6 +207,8 @@ fn is_valid(
     signature: &[u8],
 ) -> Option<()> {
     let ensure = |ok: bool| ok.then_some(());
+    let (_program, signature) = signature.split_first_chunk::<20>()?;
+    ensure(ctx.program_code_hash == PROGRAM_CODEHASH)?;
     ensure(sender != ctx.module && ctx.installed)?;
     let sig = TypedDataSignature::parse(signature)?;
     let session = session.filter(|s| s.signer == sig.signer && !s.revoked)?;
@@ -368,11 +380,13 @@ mod tests {
             installed: true,
             now: 150,
             chain_id: 412346,
+            program_code_hash: PROGRAM_CODEHASH,
             account_domain: Some(&domain),
         };
         let signer = SessionSigner::Secp256k1(key);
         let answer = |p: &Permit, ctx: &SignatureContext<'_>, sender: Address| {
             let sig = sign_typed_data(
+                PROGRAM,
                 &signer,
                 &app().separator(),
                 PERMIT,
@@ -389,6 +403,7 @@ mod tests {
             )
         };
         let app_contract = address!("0x0000000000000000000000000000000000007043");
+        const PROGRAM: Address = address!("0x0000000000000000000000000000000000001271");
         assert_eq!(answer(&permit(DEX, 100), &ctx, app_contract), ERC1271_MAGIC);
         assert_eq!(
             answer(&permit(DEX, 101), &ctx, app_contract),
@@ -410,6 +425,15 @@ mod tests {
         };
         assert_eq!(
             answer(&permit(DEX, 1), &other, app_contract),
+            ERC1271_INVALID
+        );
+        // The same signature naming an address with other code: the module would not delegate.
+        let impostor = SignatureContext {
+            program_code_hash: keccak256(b"other code"),
+            ..ctx
+        };
+        assert_eq!(
+            answer(&permit(DEX, 1), &impostor, app_contract),
             ERC1271_INVALID
         );
     }

@@ -21,6 +21,8 @@ options:
   --variant LABEL=PATH   also report the raw and brotli size of another build (repeatable; not checked)
   --target N             brotli size goal to show next to the limit (informational)
   --brotli-size          only print the brotli-compressed size of <wasm-path>, run no check
+  --code-hash            only print keccak256 of <wasm-path>'s deployable code (its EXTCODEHASH once
+                         deployed), run no check
   --inline-data OUT      write <wasm-path> to OUT with its data segments moved into code at the start
                          of user_entrypoint (Nitro charges 0.75 gas per segment byte on every call), run
                          no check
@@ -48,6 +50,7 @@ pub struct Variant {
 pub enum Command {
     Help,
     BrotliSize { wasm: PathBuf },
+    CodeHash { wasm: PathBuf },
     InlineData { wasm: PathBuf, out: PathBuf },
     Check(CheckArgs),
 }
@@ -103,6 +106,7 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, UsageE
     let mut args = args.into_iter();
     let mut wasm: Option<PathBuf> = None;
     let mut brotli_size = false;
+    let mut code_hash = false;
     let mut inline_out: Option<PathBuf> = None;
     let mut check = CheckArgs {
         wasm: PathBuf::new(),
@@ -144,6 +148,7 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, UsageE
             }
             "--variant" => check.variants.push(variant(value("--variant")?)?),
             "--brotli-size" => brotli_size = true,
+            "--code-hash" => code_hash = true,
             "--inline-data" => inline_out = Some(PathBuf::from(value("--inline-data")?)),
             "--" => {
                 for rest in args.by_ref() {
@@ -160,6 +165,9 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, UsageE
     let wasm = wasm.ok_or(UsageError::MissingWasmPath)?;
     if brotli_size {
         return Ok(Command::BrotliSize { wasm });
+    }
+    if code_hash {
+        return Ok(Command::CodeHash { wasm });
     }
     if let Some(out) = inline_out {
         return Ok(Command::InlineData { wasm, out });
@@ -261,6 +269,12 @@ mod tests {
     #[test]
     fn other_commands() {
         assert_eq!(parse_str(&["--help", "x"]), Ok(Command::Help));
+        assert_eq!(
+            parse_str(&["--code-hash", "a.wasm"]),
+            Ok(Command::CodeHash {
+                wasm: PathBuf::from("a.wasm")
+            })
+        );
         assert_eq!(
             parse_str(&["--brotli-size", "a.wasm"]),
             Ok(Command::BrotliSize {

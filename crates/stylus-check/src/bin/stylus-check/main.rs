@@ -117,6 +117,14 @@ fn main() -> ExitCode {
             }
             Err(error) => fail(Some(&wasm), Format::Human, &error),
         },
+        Command::CodeHash { wasm } => match read(&wasm) {
+            Ok(bytes) => {
+                let code = deployable_code(&bytes);
+                println!("{}", alloy_primitives::keccak256(code));
+                ExitCode::SUCCESS
+            }
+            Err(error) => fail(Some(&wasm), Format::Human, &error),
+        },
         Command::InlineData { wasm, out } => match read(&wasm) {
             Ok(bytes) => match stylus_check::inline_data_segments(&bytes) {
                 Ok(inlined) => match std::fs::write(&out, inlined) {
