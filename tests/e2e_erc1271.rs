@@ -97,10 +97,12 @@ impl Scoped {
     }
 
     /// The session's signature of `words` under `app`, for `account`'s domain, as the app sends
-    /// it to the account: `module ‖ signature`.
+    /// it to the account: `module ‖ program ‖ signature`.
     fn sign(&self, app: &Eip712Domain, ty: &str, words: &[u8], account: Address) -> Vec<u8> {
         let domain = account_domain(&oz_account_domain(self.world.chain.chain_id(), account));
-        let sig = sign_typed_data(&self.signer, &app.separator(), ty, words, &domain).unwrap();
+        let program = self.world.erc1271_program;
+        let sig =
+            sign_typed_data(program, &self.signer, &app.separator(), ty, words, &domain).unwrap();
         [self.world.module.as_slice(), &sig].concat()
     }
 
@@ -322,4 +324,60 @@ fn a_signature_for_one_account_is_refused_by_another_holding_the_same_key() {
     );
     assert_eq!(s.ask(hash, &for_second), ERC1271_INVALID);
     assert_eq!(s.ask(hash, &for_first), ERC1271_MAGIC);
+}
+
+/// The module delegates only to the program's exact code, wherever it is deployed: a second
+/// deployment by anyone serves as well; a signature naming other Stylus code (the module), EVM
+/// code (the token) or an address without code is refused; and the program asked directly (its
+/// own, empty storage) knows no session. Nothing changes.
+#[test]
+fn only_the_program_s_code_answers_wherever_it_is_deployed() {
+    let mut s = Scoped::new();
+    let app = app_domain(&s.world);
+    let account = s.account.address;
+    let p = s.permit(DEX, 1);
+    let hash = p.eip712_signing_hash(&app);
+    let sig = s.sign(&app, PERMIT, &p.eip712_encode_data(), account);
+    let before = s.state();
+    // `module ‖ program ‖ signature`: the program's address is bytes 20..40.
+    let naming = |program: Address| [&sig[..20], program.as_slice(), &sig[40..]].concat();
+
+    let stranger = Address::repeat_byte(0x5A);
+    s.world
+        .chain
+        .fund(stranger, U256::from(10u64).pow(U256::from(20u64)));
+    let code = devnet_bundler::deployable_erc1271_program();
+    // Activation is per code hash (Nitro's `ArbWasm`), so the copy is live at once.
+    let second = s.world.chain.deploy_stylus(stranger, &code).unwrap();
+    assert_ne!(second, s.world.erc1271_program);
+    assert_eq!(s.ask(hash, &naming(second)), ERC1271_MAGIC);
+
+    for other in [s.world.module, s.world.token, Address::repeat_byte(0xE0)] {
+        assert_eq!(s.ask(hash, &naming(other)), ERC1271_INVALID, "{other}");
+    }
+
+    // The program itself, asked as the account asks the module.
+    let direct =
+        sessionkey_policy::interface::ISessionKeyValidator::isValidSignatureWithSenderCall {
+            sender: s.world.token,
+            hash,
+            signature: Bytes::copy_from_slice(&sig[20..]),
+        }
+        .abi_encode();
+    let program = s.world.erc1271_program;
+    let out = s
+        .world
+        .chain
+        .simulate_tx(&TxRequest {
+            from: account,
+            kind: TxKind::Call(program),
+            value: U256::ZERO,
+            data: direct.into(),
+            gas_limit: 1_000_000,
+            access_list: Vec::new(),
+        })
+        .unwrap();
+    assert!(out.success, "{out:?}");
+    assert_eq!(out.output[..4], ERC1271_INVALID);
+    assert_eq!(s.state(), before);
 }

@@ -74,3 +74,25 @@ pub fn contract_wasm() -> &'static [u8] {
 pub fn deployable_contract() -> Vec<u8> {
     stylus_check::deployable_code(contract_wasm())
 }
+
+/// The deployable WASM of the ERC-1271 program the module delegates to
+/// (`target/session_key_erc1271.final.wasm`), from the same `scripts/build-wasm.sh` run as
+/// [`contract_wasm`] (which it calls first, so it is never stale either).
+///
+/// # Panics
+///
+/// As [`contract_wasm`].
+pub fn erc1271_program_wasm() -> &'static [u8] {
+    static WASM: OnceLock<Vec<u8>> = OnceLock::new();
+    WASM.get_or_init(|| {
+        contract_wasm();
+        let path = repo_root().join("target/session_key_erc1271.final.wasm");
+        std::fs::read(&path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()))
+    })
+}
+
+/// The ERC-1271 program's deployable code; its keccak is the hash the module pins
+/// (`sessionkey_policy::erc1271_program::PROGRAM_CODEHASH`).
+pub fn deployable_erc1271_program() -> Vec<u8> {
+    stylus_check::deployable_code(erc1271_program_wasm())
+}

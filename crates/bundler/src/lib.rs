@@ -14,7 +14,9 @@ mod trace;
 pub mod world;
 
 pub use bundle::{BundleReport, OpOutcome};
-pub use contract::{contract_wasm, deployable_contract};
+pub use contract::{
+    contract_wasm, deployable_contract, deployable_erc1271_program, erc1271_program_wasm,
+};
 pub use trace::{check_bundle, OpEntities, ValidationCheck, Verdict};
 pub use world::{Account, AccountKind, SessionKey, World, WorldError, OWNER_SIGNS, TX_GAS};
 

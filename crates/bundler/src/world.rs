@@ -17,7 +17,7 @@ use stylus_devnet::{CallOutcome, CallStatus, Devnet};
 
 use crate::bundle::OpOutcome;
 
-use crate::contract::deployable_contract;
+use crate::contract::{deployable_contract, deployable_erc1271_program};
 
 sol! {
     /// The npm v0.7 `SimpleAccount`'s entry point for owner ops.
@@ -194,6 +194,9 @@ pub struct World {
     pub entry_point_version: EntryPointVersion,
     /// The session-key module (Stylus).
     pub module: Address,
+    /// The ERC-1271 program the module delegates scoped `isValidSignatureWithSender` to
+    /// (Stylus; named in the signature).
+    pub erc1271_program: Address,
     /// A TestToken (18 decimals).
     pub token: Address,
     /// A Counter (generic call target).
@@ -258,6 +261,8 @@ impl World {
 
         let module = chain.deploy_stylus(deployer, &deployable_contract())?;
         chain.activate(module)?;
+        let erc1271_program = chain.deploy_stylus(deployer, &deployable_erc1271_program())?;
+        chain.activate(erc1271_program)?;
 
         let token_art = fixtures.artifact(TEST_TOKEN)?;
         let args = TestToken::constructorCall {
@@ -275,6 +280,7 @@ impl World {
             entry_point: version.address(),
             entry_point_version: version,
             module,
+            erc1271_program,
             token,
             counter,
             bundler,
