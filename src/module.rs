@@ -72,7 +72,7 @@ impl<H: Host + ?Sized> Module<'_, H> {
         self.set_account_word(account, &state);
         events::module_installed(self.host, account);
         for (signer, periodic, encoded) in records {
-            self.register(account, signer, periodic, encoded)?;
+            self.register(account, &mut state, signer, periodic, encoded)?;
         }
         Ok(())
     }
@@ -117,10 +117,11 @@ impl<H: Host + ?Sized> Module<'_, H> {
     /// `SessionRegistered`.
     pub fn register_session(&self, record: &[u8]) -> Result<(), Error> {
         let account = self.host.msg_sender();
-        self.installed_account(account)?;
+        let mut state = self.installed_account(account)?;
         let header = record::visit_exact(record, &mut CheckOnly)?;
         self.register(
             account,
+            &mut state,
             self.signer_of(&header),
             header.period.is_some(),
             record,
@@ -224,13 +225,13 @@ impl<H: Host + ?Sized> Module<'_, H> {
         if user_op.sender != account {
             return Err(Error::sender_mismatch(user_op.sender, account));
         }
-        let state = self.installed_account(account)?;
+        let mut state = self.installed_account(account)?;
         let bad_length = || Error::invalid_signature_length(user_op.signature.len());
         let (mut signer, mut rest) = split_signer(user_op.signature).ok_or_else(bad_length)?;
         let mut owner_authorized = true;
         if enable::is_enable_marker(signer) {
             let payload = enable::split_enable(rest).ok_or_else(bad_length)?;
-            (signer, owner_authorized) = self.enable(account, &payload)?;
+            (signer, owner_authorized) = self.enable(account, &mut state, &payload)?;
             rest = payload.session_proof;
         }
         let session_slot = slots::session_slot(self.host, signer, account);
@@ -324,9 +325,12 @@ impl<H: Host + ?Sized> Module<'_, H> {
     /// here, so the op costs what the signed one will, and fails as a bad signature
     /// (EntryPoint then reverts the whole bundle, writes included).
     #[inline(never)]
+    /// `state` is the account's word, loaded by the caller; written once, by `register`. The
+    /// call goes to the sender, whose storage validation may always touch (ERC-7562 STO-010).
     fn enable(
         &self,
         account: Address,
+        state: &mut AccountWord,
         payload: &EnablePayload<'_>,
     ) -> Result<(Address, bool), Error> {
         let header = record::visit_exact(payload.record, &mut CheckOnly)?;
@@ -336,7 +340,7 @@ impl<H: Host + ?Sized> Module<'_, H> {
             self.host.contract_address(),
             account,
             payload.record,
-            self.account_word(account).enable_nonce,
+            state.enable_nonce,
             |b| self.host.keccak256(b),
         );
         let answer = self.host.static_call_word(
@@ -344,11 +348,16 @@ impl<H: Host + ?Sized> Module<'_, H> {
             &enable::is_valid_signature_call(&digest, payload.owner_signature),
             enable::OWNER_CHECK_GAS,
         );
-        // `register` refuses a live signer before its first write.
-        self.register(account, signer, header.period.is_some(), payload.record)?;
-        let mut state = self.account_word(account);
+        // The signature is used up with this registration; `register` writes the word, and
+        // refuses a live signer before its first write.
         state.enable_nonce += 1;
-        self.set_account_word(account, &state);
+        self.register(
+            account,
+            state,
+            signer,
+            header.period.is_some(),
+            payload.record,
+        )?;
         Ok((signer, answer == Some(enable::ERC1271_MAGIC_WORD)))
     }
 
@@ -399,14 +408,14 @@ impl<H: Host + ?Sized> Module<'_, H> {
     fn register(
         &self,
         account: Address,
+        state: &mut AccountWord,
         signer: Address,
         periodic: bool,
         encoded: &[u8],
     ) -> Result<(), Error> {
-        let mut state = self.account_word(account);
         let session = slots::session_slot(self.host, signer, account);
         let old = SessionHeader::unpack(&self.host.load(session));
-        if old.is_live(&state) {
+        if old.is_live(state) {
             return Err(Error::session_already_active(account, signer));
         }
         let perm_nonce = state.next_nonce;
@@ -416,7 +425,7 @@ impl<H: Host + ?Sized> Module<'_, H> {
             return Err(RecordError::TooMany { at: 0 }.into());
         }
         state.next_nonce += 1;
-        self.set_account_word(account, &state);
+        self.set_account_word(account, state);
 
         let mut writer = EntryWriter {
             module: self,

@@ -13,7 +13,7 @@ use alloy_primitives::{Address, B256, U256};
 use alloy_sol_types::SolError;
 use common::*;
 use devnet_bundler::bindings::PackedUserOperation;
-use devnet_bundler::{Account, BundleReport, OpOutcome, SessionKey, World};
+use devnet_bundler::{Account, BundleReport, EntryPointVersion, OpOutcome, SessionKey, World};
 use session_key_validator::abi;
 use sessionkey_policy::layout::{AccountWord, SessionHeader, SessionStatus};
 use sessionkey_policy::{RecordError, SessionRecord};
@@ -29,14 +29,7 @@ struct Enable {
 
 impl Enable {
     fn new() -> Self {
-        let mut world = World::new().expect("world deploys");
-        world.chain.set_block_timestamp(2000);
-        let account = world
-            .create_account(SessionKey::from_seed(1), 10)
-            .expect("account deploys");
-        world
-            .mint(account.address, U256::from(1000 * TOKENS))
-            .unwrap();
+        let (mut world, account) = funded_account(EntryPointVersion::V07);
         let out = world.install_module(&account, Vec::new()).unwrap();
         assert!(out.success, "installModule failed: {out:?}");
         let key = SessionKey::from_seed(7);

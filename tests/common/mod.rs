@@ -43,15 +43,7 @@ impl Setup {
         version: EntryPointVersion,
         record: impl FnOnce(Address, Address) -> SessionRecord,
     ) -> Self {
-        let mut world = World::with_entry_point(version).expect("world deploys");
-        // Inside the demo window [1000, 4600).
-        world.chain.set_block_timestamp(2000);
-        let account = world
-            .create_account(SessionKey::from_seed(1), 10)
-            .expect("account deploys");
-        world
-            .mint(account.address, U256::from(1000 * TOKENS))
-            .unwrap();
+        let (mut world, account) = funded_account(version);
         let key = SessionKey::from_seed(7);
         let record = record(key.address, world.token);
         let out = world.install_module(&account, record.encode()).unwrap();
@@ -105,6 +97,21 @@ impl Setup {
             counter: w.counter_count(),
         }
     }
+}
+
+/// A fresh world at time 2000 (inside the demo window [1000, 4600)) and an account of owner
+/// seed 1 bound to the EntryPoint of `version`, funded with 10 ETH and 1,000 tokens; the module
+/// not installed.
+pub fn funded_account(version: EntryPointVersion) -> (World, Account) {
+    let mut world = World::with_entry_point(version).expect("world deploys");
+    world.chain.set_block_timestamp(2000);
+    let account = world
+        .create_account(SessionKey::from_seed(1), 10)
+        .expect("account deploys");
+    world
+        .mint(account.address, U256::from(1000 * TOKENS))
+        .unwrap();
+    (world, account)
 }
 
 /// A snapshot of the state the tests watch.

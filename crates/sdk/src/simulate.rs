@@ -15,7 +15,7 @@ use alloy_primitives::{Address, Bytes, B256, U256};
 use sessionkey_policy::enable::{enable_digest, is_enable_marker, split_enable};
 use sessionkey_policy::engine::{authorize_op, OpFacts};
 use sessionkey_policy::error::ModuleError;
-use sessionkey_policy::execution::decode_execute;
+use sessionkey_policy::execution::{decode_execute, Execution};
 use sessionkey_policy::layout::session_flags;
 use sessionkey_policy::layout::{AccountWord, MAX_PERM_NONCE};
 use sessionkey_policy::memory::MemoryStore;
@@ -149,7 +149,7 @@ pub fn simulate(
     op: &PackedUserOperation,
     user_op_hash: B256,
 ) -> Verdict {
-    let mut verdict = verdict_for(op);
+    let (mut verdict, parts) = read_op(op);
     let Some((signer, rest)) = split_signer(&op.signature) else {
         return verdict;
     };
@@ -162,6 +162,7 @@ pub fn simulate(
     }
     judge(
         verdict,
+        parts,
         session.store,
         signer,
         rest,
@@ -196,7 +197,7 @@ pub fn simulate_enable(
     op: &PackedUserOperation,
     user_op_hash: B256,
 ) -> Verdict {
-    let mut verdict = verdict_for(op);
+    let (mut verdict, parts) = read_op(op);
     let account = op.sender;
     let payload = match split_signer(&op.signature) {
         Some((marker, rest)) if is_enable_marker(marker) => split_enable(rest),
@@ -236,6 +237,7 @@ pub fn simulate_enable(
     let store = MemoryStore::new(&record, ctx.account_word.next_nonce);
     let mut verdict = judge(
         verdict,
+        parts,
         &store,
         record.signer,
         payload.session_proof,
@@ -249,39 +251,54 @@ pub fn simulate_enable(
     verdict
 }
 
-/// A verdict that has not got past the signature's shape yet, with what the op's fields say.
-fn verdict_for(op: &PackedUserOperation) -> Verdict {
-    let prefund = gas::required_prefund(&op.accountGasLimits, op.preVerificationGas, &op.gasFees);
-    let paymaster = gas::paymaster_of(&op.paymasterAndData);
-    let mut verdict = Verdict {
+/// What the op's own fields say, read once: its prefund, its paymaster, its calls.
+struct OpParts<'a> {
+    prefund: U256,
+    paymaster: Option<Address>,
+    executions: Result<Vec<Execution<'a>>, ExecutionError>,
+}
+
+/// The op's parts, and a verdict that has not got past the signature's shape yet.
+fn read_op(op: &PackedUserOperation) -> (Verdict, OpParts<'_>) {
+    let parts = OpParts {
+        prefund: gas::required_prefund(&op.accountGasLimits, op.preVerificationGas, &op.gasFees),
+        paymaster: gas::paymaster_of(&op.paymasterAndData),
+        executions: decode_execute(&op.callData).map(|(_, e)| e),
+    };
+    let verdict = Verdict {
         outcome: Outcome::Reverts(Rejection::InvalidSignatureLength(op.signature.len())),
-        calls: Vec::new(),
-        prefund: if paymaster.is_some() {
+        calls: parts.executions.as_ref().map_or_else(
+            |_| Vec::new(),
+            |execs| {
+                execs
+                    .iter()
+                    .map(|e| Call {
+                        target: e.target,
+                        value: e.value,
+                        data: Bytes::copy_from_slice(e.calldata),
+                    })
+                    .collect()
+            },
+        ),
+        // An op its paymaster sponsors is not charged to the session's budget.
+        prefund: if parts.paymaster.is_some() {
             U256::ZERO
         } else {
-            prefund
+            parts.prefund
         },
         native_spent: U256::ZERO,
         token_spent: Vec::new(),
         store_after: None,
     };
-    if let Ok((_, execs)) = decode_execute(&op.callData) {
-        verdict.calls = execs
-            .iter()
-            .map(|e| Call {
-                target: e.target,
-                value: e.value,
-                data: Bytes::copy_from_slice(e.calldata),
-            })
-            .collect();
-    }
-    verdict
+    (verdict, parts)
 }
 
 /// The op against the live session in `store` of `signer`, from the signature's part after the
 /// signer: shape, `execute` decoding, policy, signature.
+#[allow(clippy::too_many_arguments)]
 fn judge(
     mut verdict: Verdict,
+    parts: OpParts<'_>,
     store: &MemoryStore,
     signer: Address,
     rest: &[u8],
@@ -299,8 +316,8 @@ fn judge(
     else {
         return verdict;
     };
-    let executions = match decode_execute(&op.callData) {
-        Ok((_, e)) => e,
+    let executions = match parts.executions {
+        Ok(e) => e,
         Err(e) => {
             verdict.outcome = Outcome::Reverts(Rejection::MalformedExecution(e));
             return verdict;
@@ -310,8 +327,8 @@ fn judge(
         account: op.sender,
         module,
         executions: &executions,
-        prefund: gas::required_prefund(&op.accountGasLimits, op.preVerificationGas, &op.gasFees),
-        paymaster: gas::paymaster_of(&op.paymasterAndData),
+        prefund: parts.prefund,
+        paymaster: parts.paymaster,
         period,
     };
     let mut store = store.clone();
