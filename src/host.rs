@@ -94,6 +94,11 @@ impl<T: stylus_sdk::prelude::Host + ?Sized> Host for T {
     }
 
     fn static_call_word(&self, to: &Address, input: &[u8], gas: u64) -> Option<B256> {
+        let data = self.static_call(to, input, gas)?;
+        B256::try_from(data.as_slice()).ok()
+    }
+
+    fn static_call(&self, to: &Address, input: &[u8], gas: u64) -> Option<Vec<u8>> {
         let mut out_len = 0usize;
         // SAFETY: the pointers are to live, correctly sized buffers for the whole call.
         let status = unsafe {
@@ -106,31 +111,7 @@ impl<T: stylus_sdk::prelude::Host + ?Sized> Host for T {
                 &mut out_len,
             )
         };
-        if status != 0 || out_len != 32 {
-            return None;
-        }
-        let data = stylus_sdk::prelude::CalldataAccess::read_return_data(self, 0, Some(32));
-        B256::try_from(data.as_slice()).ok()
-    }
-
-    fn static_call(&self, to: &Address, input: &[u8], gas: u64) -> Option<Vec<u8>> {
-        let mut out_len = 0usize;
-        // SAFETY: as in `static_call_word`.
-        let status = unsafe {
-            stylus_sdk::prelude::UnsafeCallAccess::static_call_contract(
-                self,
-                to.as_ptr(),
-                input.as_ptr(),
-                input.len(),
-                gas,
-                &mut out_len,
-            )
-        };
-        if status != 0 {
-            return None;
-        }
-        let data = stylus_sdk::prelude::CalldataAccess::read_return_data(self, 0, Some(out_len));
-        (data.len() == out_len).then_some(data)
+        sdk_return_data(self, status, out_len)
     }
 
     fn block_timestamp(&self) -> u64 {
@@ -143,7 +124,7 @@ impl<T: stylus_sdk::prelude::Host + ?Sized> Host for T {
 
     fn delegate_call(&self, to: &Address, input: &[u8]) -> Option<Vec<u8>> {
         let mut out_len = 0usize;
-        // SAFETY: as in `static_call_word`.
+        // SAFETY: as in `static_call`.
         let status = unsafe {
             stylus_sdk::prelude::UnsafeCallAccess::delegate_call_contract(
                 self,
@@ -154,10 +135,20 @@ impl<T: stylus_sdk::prelude::Host + ?Sized> Host for T {
                 &mut out_len,
             )
         };
-        if status != 0 {
-            return None;
-        }
-        let data = stylus_sdk::prelude::CalldataAccess::read_return_data(self, 0, Some(out_len));
-        (data.len() == out_len).then_some(data)
+        sdk_return_data(self, status, out_len)
     }
+}
+
+/// The last call's whole return data when it succeeded (`status` 0), else `None`.
+#[cfg(any(test, feature = "export-abi", feature = "sdk-host"))]
+fn sdk_return_data<T: stylus_sdk::prelude::Host + ?Sized>(
+    host: &T,
+    status: u8,
+    out_len: usize,
+) -> Option<Vec<u8>> {
+    if status != 0 {
+        return None;
+    }
+    let data = stylus_sdk::prelude::CalldataAccess::read_return_data(host, 0, Some(out_len));
+    (data.len() == out_len).then_some(data)
 }

@@ -311,6 +311,17 @@ fn sign(
     .unwrap()
 }
 
+/// The session's signature of the permit `p` under the token's domain, for `account`'s domain.
+fn sign_permit(signer: &SessionSigner, p: &Permit, account: Address) -> Vec<u8> {
+    sign(
+        signer,
+        &app_domain(),
+        PERMIT,
+        &p.eip712_encode_data(),
+        account,
+    )
+}
+
 fn signer(seed: u8) -> SessionSigner {
     SessionSigner::Secp256k1(session_key(seed))
 }
@@ -324,24 +335,12 @@ fn an_in_scope_permit_is_valid_and_everything_outside_is_invalid() {
         w.ask(ACCOUNT, APP, p.eip712_signing_hash(&app_domain()), sig)
     };
     let good = permit(DEX, 100);
-    let sig = sign(
-        &key,
-        &app_domain(),
-        PERMIT,
-        &good.eip712_encode_data(),
-        ACCOUNT,
-    );
+    let sig = sign_permit(&key, &good, ACCOUNT);
     assert_eq!(ask(&mut w, &good, &sig), ERC1271_MAGIC);
 
     // Another spender; a value above the cap.
     for p in [permit(ATTACKER, 1), permit(DEX, 101)] {
-        let sig = sign(
-            &key,
-            &app_domain(),
-            PERMIT,
-            &p.eip712_encode_data(),
-            ACCOUNT,
-        );
+        let sig = sign_permit(&key, &p, ACCOUNT);
         assert_eq!(ask(&mut w, &p, &sig), ERC1271_INVALID);
     }
     // Another app's domain, well signed.
@@ -374,13 +373,7 @@ fn an_in_scope_permit_is_valid_and_everything_outside_is_invalid() {
     assert_eq!(w.ask(ACCOUNT, APP, other, &sig), ERC1271_INVALID);
     // The module itself asking (as it does for owner signatures when enabling a session).
     let hash = good.eip712_signing_hash(&app_domain());
-    let sig = sign(
-        &key,
-        &app_domain(),
-        PERMIT,
-        &good.eip712_encode_data(),
-        ACCOUNT,
-    );
+    let sig = sign_permit(&key, &good, ACCOUNT);
     assert_eq!(w.ask(ACCOUNT, MODULE, hash, &sig), ERC1271_INVALID);
     // Another key's signature naming the session's signer.
     let mut forged = sign(
@@ -415,13 +408,7 @@ fn the_window_bounds_are_inclusive_and_read_from_the_clock() {
     let mut w = World::new();
     w.install_with(ACCOUNT, &scoped(&key));
     let p = permit(DEX, 1);
-    let sig = sign(
-        &key,
-        &app_domain(),
-        PERMIT,
-        &p.eip712_encode_data(),
-        ACCOUNT,
-    );
+    let sig = sign_permit(&key, &p, ACCOUNT);
     let hash = p.eip712_signing_hash(&app_domain());
     for (now, expected) in [
         (START - 1, ERC1271_INVALID),
@@ -438,13 +425,7 @@ fn the_window_bounds_are_inclusive_and_read_from_the_clock() {
 fn revoked_sessions_and_uninstalled_modules_sign_nothing() {
     let key = signer(1);
     let p = permit(DEX, 1);
-    let sig = sign(
-        &key,
-        &app_domain(),
-        PERMIT,
-        &p.eip712_encode_data(),
-        ACCOUNT,
-    );
+    let sig = sign_permit(&key, &p, ACCOUNT);
     let hash = p.eip712_signing_hash(&app_domain());
 
     let mut w = World::new();
@@ -481,20 +462,8 @@ fn a_signature_for_one_account_is_invalid_for_another_with_the_same_key() {
     w.install_with(OTHER_ACCOUNT, &scoped(&key));
     let p = permit(DEX, 1);
     let hash = p.eip712_signing_hash(&app_domain());
-    let for_account = sign(
-        &key,
-        &app_domain(),
-        PERMIT,
-        &p.eip712_encode_data(),
-        ACCOUNT,
-    );
-    let for_other = sign(
-        &key,
-        &app_domain(),
-        PERMIT,
-        &p.eip712_encode_data(),
-        OTHER_ACCOUNT,
-    );
+    let for_account = sign_permit(&key, &p, ACCOUNT);
+    let for_other = sign_permit(&key, &p, OTHER_ACCOUNT);
     assert_eq!(w.ask(ACCOUNT, APP, hash, &for_account), ERC1271_MAGIC);
     assert_eq!(w.ask(OTHER_ACCOUNT, APP, hash, &for_other), ERC1271_MAGIC);
     assert_eq!(
@@ -557,13 +526,7 @@ fn a_session_without_scopes_signs_nothing() {
     record.typed_data_scopes.clear();
     w.install_with(ACCOUNT, &record);
     let p = permit(DEX, 1);
-    let sig = sign(
-        &key,
-        &app_domain(),
-        PERMIT,
-        &p.eip712_encode_data(),
-        ACCOUNT,
-    );
+    let sig = sign_permit(&key, &p, ACCOUNT);
     assert_eq!(
         w.ask(ACCOUNT, APP, p.eip712_signing_hash(&app_domain()), &sig),
         ERC1271_INVALID
@@ -577,23 +540,11 @@ fn a_p256_session_signs_in_scope_typed_data() {
     w.install_with(ACCOUNT, &scoped(&key));
     let good = permit(DEX, 100);
     let hash = good.eip712_signing_hash(&app_domain());
-    let sig = sign(
-        &key,
-        &app_domain(),
-        PERMIT,
-        &good.eip712_encode_data(),
-        ACCOUNT,
-    );
+    let sig = sign_permit(&key, &good, ACCOUNT);
     assert_eq!(sig.len(), 20 + 20 + 64 + 32 + 5 * 32 + PERMIT.len() + 4);
     assert_eq!(w.ask(ACCOUNT, APP, hash, &sig), ERC1271_MAGIC);
     let bad = permit(DEX, 101);
-    let sig = sign(
-        &key,
-        &app_domain(),
-        PERMIT,
-        &bad.eip712_encode_data(),
-        ACCOUNT,
-    );
+    let sig = sign_permit(&key, &bad, ACCOUNT);
     let hash = bad.eip712_signing_hash(&app_domain());
     assert_eq!(w.ask(ACCOUNT, APP, hash, &sig), ERC1271_INVALID);
 }
@@ -605,31 +556,13 @@ fn a_passkey_session_signs_in_scope_typed_data_as_a_webauthn_assertion() {
     w.install_with(ACCOUNT, &scoped(&key));
     let good = permit(DEX, 100);
     let hash = good.eip712_signing_hash(&app_domain());
-    let sig = sign(
-        &key,
-        &app_domain(),
-        PERMIT,
-        &good.eip712_encode_data(),
-        ACCOUNT,
-    );
+    let sig = sign_permit(&key, &good, ACCOUNT);
     assert_eq!(w.ask(ACCOUNT, APP, hash, &sig), ERC1271_MAGIC);
     // The same assertion for another account's digest, and a value over the cap.
-    let other = sign(
-        &key,
-        &app_domain(),
-        PERMIT,
-        &good.eip712_encode_data(),
-        OTHER_ACCOUNT,
-    );
+    let other = sign_permit(&key, &good, OTHER_ACCOUNT);
     assert_eq!(w.ask(ACCOUNT, APP, hash, &other), ERC1271_INVALID);
     let bad = permit(DEX, 101);
-    let sig = sign(
-        &key,
-        &app_domain(),
-        PERMIT,
-        &bad.eip712_encode_data(),
-        ACCOUNT,
-    );
+    let sig = sign_permit(&key, &bad, ACCOUNT);
     let hash = bad.eip712_signing_hash(&app_domain());
     assert_eq!(w.ask(ACCOUNT, APP, hash, &sig), ERC1271_INVALID);
 }
@@ -682,13 +615,7 @@ fn a_periodic_session_signs_without_naming_a_period() {
     record.validate().unwrap();
     w.install_with(ACCOUNT, &record);
     let p = permit(DEX, 1);
-    let sig = sign(
-        &key,
-        &app_domain(),
-        PERMIT,
-        &p.eip712_encode_data(),
-        ACCOUNT,
-    );
+    let sig = sign_permit(&key, &p, ACCOUNT);
     let hash = p.eip712_signing_hash(&app_domain());
     w.h.vm.set_block_timestamp(START + 3000);
     assert_eq!(w.ask(ACCOUNT, APP, hash, &sig), ERC1271_MAGIC);
@@ -774,13 +701,7 @@ fn the_module_delegates_only_to_the_program_s_code() {
     w.install_with(ACCOUNT, &scoped(&key));
     let p = permit(DEX, 1);
     let hash = p.eip712_signing_hash(&app_domain());
-    let sig = sign(
-        &key,
-        &app_domain(),
-        PERMIT,
-        &p.eip712_encode_data(),
-        ACCOUNT,
-    );
+    let sig = sign_permit(&key, &p, ACCOUNT);
     assert_eq!(w.ask(ACCOUNT, APP, hash, &sig), ERC1271_MAGIC);
     assert_eq!(*w.chain.delegated.borrow(), [PROGRAM]);
 
@@ -806,13 +727,7 @@ fn the_program_called_directly_knows_no_session_and_answers_nothing_else() {
     w.install_with(ACCOUNT, &scoped(&key));
     let p = permit(DEX, 1);
     let hash = p.eip712_signing_hash(&app_domain());
-    let sig = sign(
-        &key,
-        &app_domain(),
-        PERMIT,
-        &p.eip712_encode_data(),
-        ACCOUNT,
-    );
+    let sig = sign_permit(&key, &p, ACCOUNT);
     let call = I::isValidSignatureWithSenderCall {
         sender: APP,
         hash,
