@@ -10,7 +10,8 @@ use stylus_sdk::prelude::*;
 use stylus_sdk::ArbResult;
 
 use crate::abi::Error;
-use crate::module::{Module, ERC1271_INVALID};
+use crate::erc1271::ERC1271_INVALID;
+use crate::module::Module;
 
 /// Interface-only contract type (no SDK storage: slots are derived in `slots.rs`).
 #[storage]
@@ -55,7 +56,8 @@ impl SessionKeyValidator {
     }
 
     /// ERC-7579 `isValidSignatureWithSender`: a session key's typed-data signature inside its
-    /// scopes (see `Module::is_valid_signature_with_sender`; only the ABI is declared here).
+    /// scopes, checked by the ERC-1271 program the module delegates to (`crate::erc1271`; only
+    /// the ABI is declared here).
     pub fn is_valid_signature_with_sender(
         &self,
         sender: Address,
