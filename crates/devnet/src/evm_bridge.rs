@@ -140,6 +140,9 @@ impl PrecompileProvider<DevContext> for DevPrecompiles {
                 revm::handler::precompile_output_to_interpreter_result(output, inputs.gas_limit),
             ));
         }
+        if inputs.bytecode_address == crate::arb_wasm::ARB_WASM {
+            return Ok(Some(crate::arb_wasm::call(context, inputs)));
+        }
         if stylus_check::is_stylus_code(inputs.known_bytecode.1.original_byte_slice()) {
             return Ok(Some(crate::program::call_program(context, inputs)));
         }
