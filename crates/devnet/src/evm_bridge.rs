@@ -150,11 +150,18 @@ impl PrecompileProvider<DevContext> for DevPrecompiles {
     }
 
     fn warm_addresses(&self) -> &AddressSet {
-        precompile_set().addresses_set()
+        // Nitro's geth counts the ArbOS precompiles among the active precompiles, which every
+        // transaction starts warm; of those the devnet serves ArbWasm only.
+        static WARM: OnceLock<AddressSet> = OnceLock::new();
+        WARM.get_or_init(|| {
+            let mut set = precompile_set().addresses_set().clone();
+            set.insert(crate::arb_wasm::ARB_WASM);
+            set
+        })
     }
 
     fn contains(&self, address: &Address) -> bool {
-        precompile_set().contains(address)
+        *address == crate::arb_wasm::ARB_WASM || precompile_set().contains(address)
     }
 }
 

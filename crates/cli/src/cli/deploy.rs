@@ -201,6 +201,139 @@ enum Activation {
     },
 }
 
+/// Sends the CREATE whose constructor returns `code` verbatim; checks the stored code is `code`.
+async fn deploy<P: Provider>(
+    provider: &P,
+    deployer: Address,
+    code: &[u8],
+    timeout: Duration,
+) -> Result<(Address, B256), CliError> {
+    let create = TransactionRequest::default()
+        .with_from(deployer)
+        .with_deploy_code(stylus_check::returning_initcode(code));
+    let pending = provider
+        .send_transaction(create)
+        .await
+        .map_err(at("deployment"))?;
+    let r = receipt(pending, timeout, "deployment").await?;
+    let tx = r.transaction_hash;
+    if !r.status() {
+        return Err(CliError::new(format!(
+            "deployment: transaction {tx} reverted (does this chain accept EF F0 00 code?)"
+        )));
+    }
+    let address = r.contract_address.ok_or_else(|| {
+        CliError::new(format!(
+            "deployment: the receipt of {tx} names no contract address"
+        ))
+    })?;
+    // The point of this command: EXTCODEHASH must be keccak256 of exactly these bytes.
+    let stored = provider
+        .get_code_at(address)
+        .await
+        .map_err(at("eth_getCode"))?;
+    if stored.as_ref() != code {
+        return Err(CliError::new(format!(
+            "deployment: {address} holds {} bytes with hash {}, not the {} bytes of --code (hash {})",
+            stored.len(),
+            keccak256(&stored),
+            code.len(),
+            keccak256(code)
+        )));
+    }
+    Ok((address, tx))
+}
+
+/// Reads the data fee with `eth_call`, then sends `activateProgram` with the fee bumped.
+async fn activate<P: Provider>(
+    provider: &P,
+    deployer: Address,
+    program: Address,
+    timeout: Duration,
+) -> Result<Activation, CliError> {
+    let not_active = |why: String| {
+        CliError::new(format!(
+            "{why}; the code is deployed at {program} but not active"
+        ))
+    };
+    let balance = provider
+        .get_balance(deployer)
+        .await
+        .map_err(at("eth_getBalance"))?;
+    let probe = TransactionRequest::default()
+        .with_from(deployer)
+        .with_to(ARB_WASM)
+        .with_value(balance.min(PROBE_VALUE))
+        .with_input(activate_calldata(program));
+    let probed = match provider.call(probe).await {
+        Ok(output) => read_probe(Ok(&output)),
+        Err(e) => match e.as_error_resp().and_then(|p| p.as_revert_data()) {
+            Some(data) => read_probe(Err(Some(&data))),
+            None => Err(format!("activateProgram (eth_call): {e}")),
+        },
+    }
+    .map_err(not_active)?;
+    let (version, data_fee) = match probed {
+        Probe::UpToDate => return Ok(Activation::AlreadyActive),
+        Probe::Fee { version, data_fee } => (version, data_fee),
+    };
+    let value = bumped(data_fee);
+    let activate = TransactionRequest::default()
+        .with_from(deployer)
+        .with_to(ARB_WASM)
+        .with_value(value)
+        .with_input(activate_calldata(program));
+    let pending = provider
+        .send_transaction(activate)
+        .await
+        .map_err(|e| not_active(format!("activation: {e}")))?;
+    let r = receipt(pending, timeout, "activation").await?;
+    if !r.status() {
+        return Err(not_active(format!(
+            "activation: transaction {} reverted (retry: cargo stylus activate --address {program})",
+            r.transaction_hash
+        )));
+    }
+    Ok(Activation::Activated {
+        version,
+        data_fee,
+        value,
+        transaction: r.transaction_hash,
+    })
+}
+
+/// The activation's line of text and its JSON.
+fn report(activation: &Activation) -> (String, serde_json::Value) {
+    match activation {
+        Activation::Skipped => (
+            "not activated (--no-activate)".into(),
+            json!({ "status": "skipped" }),
+        ),
+        Activation::AlreadyActive => (
+            "already active (this code hash was activated before; nothing sent)".into(),
+            json!({ "status": "already-active" }),
+        ),
+        Activation::Activated {
+            version,
+            data_fee,
+            value,
+            transaction,
+        } => (
+            format!(
+                "activated: Stylus version {version}, data fee {data_fee} wei \
+                 (sent {value} wei, the excess refunded), transaction {transaction}"
+            ),
+            json!({
+                "status": "activated",
+                "version": version,
+                "dataFee": data_fee.to_string(),
+                "value": value.to_string(),
+                "transactionHash": transaction.to_string(),
+            }),
+        ),
+    }
+}
+
 pub(super) fn deploy_code(a: DeployCodeArgs) -> Result<Output, CliError> {
     let code = read_code(&a.code)?;
     let code_hash = keccak256(&code);
@@ -221,93 +354,13 @@ pub(super) fn deploy_code(a: DeployCodeArgs) -> Result<Output, CliError> {
     let timeout = Duration::from_secs(a.timeout);
 
     let (address, deploy_tx, activation) = runtime()?.block_on(async {
-        let create = TransactionRequest::default()
-            .with_from(deployer)
-            .with_deploy_code(stylus_check::returning_initcode(&code));
-        let pending = provider
-            .send_transaction(create)
-            .await
-            .map_err(at("deployment"))?;
-        let r = receipt(pending, timeout, "deployment").await?;
-        if !r.status() {
-            return Err(CliError::new(format!(
-                "deployment: transaction {} reverted (is EF F0 00 code allowed on this chain?)",
-                r.transaction_hash
-            )));
-        }
-        let address = r.contract_address.ok_or_else(|| {
-            CliError::new(format!(
-                "deployment: the receipt of {} names no contract address",
-                r.transaction_hash
-            ))
-        })?;
-        let stored = provider
-            .get_code_at(address)
-            .await
-            .map_err(at("eth_getCode"))?;
-        if stored.as_ref() != code.as_slice() {
-            return Err(CliError::new(format!(
-                "deployment: {address} holds {} bytes with hash {}, not the {} bytes of --code (hash {code_hash})",
-                stored.len(),
-                keccak256(&stored)
-            , code.len())));
-        }
-        if a.no_activate {
-            return Ok((address, r.transaction_hash, Activation::Skipped));
-        }
-
-        let balance = provider
-            .get_balance(deployer)
-            .await
-            .map_err(at("eth_getBalance"))?;
-        let probe = TransactionRequest::default()
-            .with_from(deployer)
-            .with_to(ARB_WASM)
-            .with_value(balance.min(PROBE_VALUE))
-            .with_input(activate_calldata(address));
-        let answer = provider.call(probe).await;
-        let probed = match &answer {
-            Ok(output) => read_probe(Ok(output)),
-            Err(e) => {
-                let data = e.as_error_resp().and_then(|p| p.as_revert_data());
-                match data {
-                    Some(d) => read_probe(Err(Some(&d))),
-                    None => Err(format!("activateProgram (eth_call): {e}")),
-                }
-            }
-        }
-        .map_err(CliError::new)?;
-        let (version, data_fee) = match probed {
-            Probe::UpToDate => return Ok((address, r.transaction_hash, Activation::AlreadyActive)),
-            Probe::Fee { version, data_fee } => (version, data_fee),
+        let (address, deploy_tx) = deploy(&provider, deployer, &code, timeout).await?;
+        let activation = if a.no_activate {
+            Activation::Skipped
+        } else {
+            activate(&provider, deployer, address, timeout).await?
         };
-        let value = bumped(data_fee);
-        let activate = TransactionRequest::default()
-            .with_from(deployer)
-            .with_to(ARB_WASM)
-            .with_value(value)
-            .with_input(activate_calldata(address));
-        let pending = provider
-            .send_transaction(activate)
-            .await
-            .map_err(at("activation"))?;
-        let ar = receipt(pending, timeout, "activation").await?;
-        if !ar.status() {
-            return Err(CliError::new(format!(
-                "activation: transaction {} reverted; the program is deployed at {address} but not active (retry with cargo stylus activate --address {address})",
-                ar.transaction_hash
-            )));
-        }
-        Ok((
-            address,
-            r.transaction_hash,
-            Activation::Activated {
-                version,
-                data_fee,
-                value,
-                transaction: ar.transaction_hash,
-            },
-        ))
+        Ok::<_, CliError>((address, deploy_tx, activation))
     })?;
 
     let matches = code_hash == PROGRAM_CODEHASH;
@@ -316,25 +369,7 @@ pub(super) fn deploy_code(a: DeployCodeArgs) -> Result<Output, CliError> {
     } else {
         "differs from PROGRAM_CODEHASH (not the ERC-1271 program this CLI was built with)"
     };
-    let (activation_text, activation_json) = match &activation {
-        Activation::Skipped => ("not activated (--no-activate)".to_string(), json!({ "status": "skipped" })),
-        Activation::AlreadyActive => (
-            "already active (a program with this code hash was activated before; nothing sent)".to_string(),
-            json!({ "status": "already-active" }),
-        ),
-        Activation::Activated { version, data_fee, value, transaction } => (
-            format!(
-                "activated: Stylus version {version}, data fee {data_fee} wei (sent {value} wei, the excess is refunded), transaction {transaction}"
-            ),
-            json!({
-                "status": "activated",
-                "version": version,
-                "dataFee": data_fee.to_string(),
-                "value": value.to_string(),
-                "transactionHash": transaction.to_string(),
-            }),
-        ),
-    };
+    let (activation_text, activation_json) = report(&activation);
     let text = format!(
         "address            {}\ncodeHash           {code_hash}\n                   {pinned}\ndeployTransaction  {deploy_tx}\nactivation         {activation_text}\n",
         address.to_checksum(None)
