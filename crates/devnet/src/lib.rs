@@ -63,7 +63,8 @@
 //! * **Activation** is per code hash as in Nitro, either directly ([`Devnet::activate`], free
 //!   and not a transaction) or by a transaction to `ArbWasm.activateProgram(address)` at
 //!   `0x71` ([`ARB_WASM`], payable, returns `(uint16 version, uint256 dataFee)`), the only
-//!   ArbOS precompile method served. It reverts `ProgramUpToDate()` (Nitro's selector) when a
+//!   ArbOS precompile method served (`0x71` starts every transaction warm, as Nitro's
+//!   precompiles do). It reverts `ProgramUpToDate()` (Nitro's selector) when a
 //!   program with that code hash is active and `ProgramNotWasm()` for other code, burns
 //!   Nitro's fixed 1,659,168 gas ([`ACTIVATION_FIXED_GAS`]) and takes all gas when activation
 //!   fails. **The data fee is not Nitro's pricing: it is always 0**, and the value sent is

@@ -117,3 +117,46 @@ fn up_to_date_and_not_wasm_revert_with_nitros_errors() {
     assert_eq!(unknown.status, CallStatus::Revert);
     assert!(unknown.output.is_empty());
 }
+
+/// EVM code forwarding its calldata to 0x71 with all gas, then ending with `last`
+/// (`STOP` or `REVERT(0, 0)`), whatever the call did.
+fn forwarder(last: &[u8]) -> Vec<u8> {
+    let mut code = vec![
+        0x36, 0x60, 0x00, 0x60, 0x00, 0x37, // CALLDATACOPY(0, 0, CALLDATASIZE)
+        0x60, 0x00, 0x60, 0x00, 0x36, 0x60, 0x00, 0x60, 0x00, // ret 0/0, args 0/size, value 0
+        0x60, 0x71, 0x5a, 0xf1, // CALL(GAS, 0x71, …)
+    ];
+    code.extend_from_slice(last);
+    code
+}
+
+#[test]
+fn activation_from_a_contract_lasts_only_if_its_transaction_succeeds() {
+    let mut chain = devnet();
+    let program = deployed(&mut chain);
+    let reverting = common::deploy_evm(&mut chain, &forwarder(&[0x60, 0x00, 0x60, 0x00, 0xfd]));
+    let outcome = chain
+        .call(
+            ALICE,
+            reverting,
+            U256::ZERO,
+            activate_calldata(program),
+            GAS,
+        )
+        .unwrap();
+    assert_eq!(outcome.status, CallStatus::Revert);
+    assert!(
+        !chain.is_activated(program),
+        "the failed transaction's activation is undone"
+    );
+
+    let stopping = common::deploy_evm(&mut chain, &forwarder(&[0x00]));
+    let outcome = chain
+        .call(ALICE, stopping, U256::ZERO, activate_calldata(program), GAS)
+        .unwrap();
+    assert!(outcome.success);
+    assert!(
+        chain.is_activated(program),
+        "activated through a contract's call"
+    );
+}
