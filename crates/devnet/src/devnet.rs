@@ -327,7 +327,10 @@ impl Devnet {
         deployer: Address,
         deployable_code: &[u8],
     ) -> Result<Address, DevnetError> {
-        self.deploy_evm(deployer, returning_initcode(deployable_code))
+        self.deploy_evm(
+            deployer,
+            stylus_check::returning_initcode(deployable_code).into(),
+        )
     }
 
     /// Deploys and activates a WASM module in one go.
@@ -599,9 +602,16 @@ impl Devnet {
         // A simulation (eth_call) runs on a copy of the state: the block's recent programs
         // stay as they were.
         let recent = (!commit).then(|| ctx.chain.recent.clone());
+        // ArbWasm.activateProgram (0x71) adds to the program table, which revm does not
+        // journal: keep the table as it was unless the transaction commits and succeeds.
+        let programs = ctx.chain.programs.clone();
         let result = run_transaction(&mut self.evm);
         if let Some(recent) = recent {
             self.evm.ctx_mut().chain.recent = recent;
+        }
+        let succeeded = matches!(result, Ok(ref r) if r.is_success());
+        if !(commit && succeeded) {
+            self.evm.ctx_mut().chain.programs = programs;
         }
         let state = self.evm.ctx_mut().journaled_state.finalize();
         let result = result.map_err(|error| DevnetError::InvalidTransaction {
@@ -612,23 +622,6 @@ impl Devnet {
         }
         Ok(CallOutcome::from(result))
     }
-}
-
-/// EVM init code that returns `code` as the contract's code:
-/// `PUSH4 len DUP1 PUSH1 14 PUSH1 0 CODECOPY PUSH1 0 RETURN ‖ code`.
-fn returning_initcode(code: &[u8]) -> Bytes {
-    let len = u32::try_from(code.len()).unwrap_or(u32::MAX).to_be_bytes();
-    let mut initcode = vec![
-        0x63, len[0], len[1], len[2], len[3], // PUSH4 len
-        0x80,   // DUP1
-        0x60, 0x0e, // PUSH1 14 (this header's length)
-        0x60, 0x00, // PUSH1 0
-        0x39, // CODECOPY
-        0x60, 0x00, // PUSH1 0
-        0xf3, // RETURN
-    ];
-    initcode.extend_from_slice(code);
-    initcode.into()
 }
 
 fn hex(bytes: &[u8]) -> String {

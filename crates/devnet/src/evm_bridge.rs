@@ -140,6 +140,9 @@ impl PrecompileProvider<DevContext> for DevPrecompiles {
                 revm::handler::precompile_output_to_interpreter_result(output, inputs.gas_limit),
             ));
         }
+        if inputs.bytecode_address == crate::arb_wasm::ARB_WASM {
+            return Ok(Some(crate::arb_wasm::call(context, inputs)));
+        }
         if stylus_check::is_stylus_code(inputs.known_bytecode.1.original_byte_slice()) {
             return Ok(Some(crate::program::call_program(context, inputs)));
         }
@@ -147,11 +150,18 @@ impl PrecompileProvider<DevContext> for DevPrecompiles {
     }
 
     fn warm_addresses(&self) -> &AddressSet {
-        precompile_set().addresses_set()
+        // Nitro's geth counts the ArbOS precompiles among the active precompiles, which every
+        // transaction starts warm; of those the devnet serves ArbWasm only.
+        static WARM: OnceLock<AddressSet> = OnceLock::new();
+        WARM.get_or_init(|| {
+            let mut set = precompile_set().addresses_set().clone();
+            set.insert(crate::arb_wasm::ARB_WASM);
+            set
+        })
     }
 
     fn contains(&self, address: &Address) -> bool {
-        precompile_set().contains(address)
+        *address == crate::arb_wasm::ARB_WASM || precompile_set().contains(address)
     }
 }
 

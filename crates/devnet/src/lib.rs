@@ -60,8 +60,18 @@
 //!   [`Devnet::cache_program`]; from ArbOS 60 ([`DevnetConfig::arbos_version`], the default) a
 //!   program among the 32 most recently called in the same block counts as cached. A block is
 //!   `block.number`: transactions share one until [`Devnet::advance_block`].
-//! * **Activation** is free and not a transaction (no `ArbWasm` precompile at `0x71`, no data
-//!   fee, no expiry or version checks). Activation is per code hash as in Nitro.
+//! * **Activation** is per code hash as in Nitro, either directly ([`Devnet::activate`], free
+//!   and not a transaction) or by a transaction to `ArbWasm.activateProgram(address)` at
+//!   `0x71` ([`ARB_WASM`], payable, returns `(uint16 version, uint256 dataFee)`), the only
+//!   ArbOS precompile method served (`0x71` starts every transaction warm, as Nitro's
+//!   precompiles do). It reverts `ProgramUpToDate()` (Nitro's selector) when a
+//!   program with that code hash is active and `ProgramNotWasm()` for other code, burns
+//!   Nitro's fixed 1,659,168 gas ([`ACTIVATION_FIXED_GAS`]) and takes all gas when activation
+//!   fails. **The data fee is not Nitro's pricing: it is always 0**, and the value sent is
+//!   refunded to the caller as Nitro refunds the excess over the fee. The activation is undone
+//!   when the transaction fails or is a simulation (`eth_call`), but not when only an inner
+//!   frame that called `0x71` reverts (the program table is not journaled). No expiry, no
+//!   version upgrades, no `ProgramActivated` event.
 //! * **Calls from WASM** return status 0 (success), 1 (revert) or 2 (halt); the child frame's
 //!   depth is the journal depth. A WASM trap or an EVM-rule violation in a host function
 //!   (write in a static call, > 4 log topics, bad pointer) reverts the frame with empty output
@@ -77,12 +87,14 @@
 //!   address is the program's caller; the devnet books storage at the program's address), the
 //!   ArbOS `SLOAD`s Nitro may emit at the first program entry of a transaction, and the error
 //!   `STOP` geth adds after a failing frame. `evm_ink_left` is traced as `GAS` as in Nitro.
-//! * **Not modelled**: ArbOS precompiles (`ArbSys`, `ArbGasInfo`, …), L1 data fees, the
+//! * **Not modelled**: ArbOS precompiles (`ArbSys`, `ArbGasInfo`, … and every `ArbWasm`
+//!   method but `activateProgram`), L1 data fees, the
 //!   Stylus `console` debug hostios, program expiry, and the per-program stack-depth limit
 //!   (wasmi's own recursion limit applies).
 #![deny(missing_docs)]
 
 mod activation;
+mod arb_wasm;
 mod config;
 mod devnet;
 pub mod erc7562;
@@ -99,6 +111,7 @@ pub mod tracer;
 
 pub use activation::{ActivationInfo, Program};
 pub use alloy_primitives::{address, bytes, keccak256, Address, Bytes, Log, TxKind, B256, U256};
+pub use arb_wasm::{stylus_version, ACTIVATION_FIXED_GAS, ARB_WASM};
 pub use config::{
     DevnetConfig, ARBITRUM_BLOCK_GAS_LIMIT, ARBOS_RECENT_PROGRAMS, DEFAULT_CHAIN_ID,
     RECENT_PROGRAMS,

@@ -27,8 +27,10 @@
 //!
 //! * **Fees**: the base fee is fixed ([`NodeConfig::base_fee`], 0.1 gwei as Nitro's minimum)
 //!   and every transaction pays exactly it per gas, as on Arbitrum (no priority fee is paid;
-//!   `eth_maxPriorityFeePerGas` is 0, `eth_feeHistory` rewards are 0). No L1 data fee, no
-//!   ArbOS precompiles (the devnet's deviations apply: see `stylus_devnet`).
+//!   `eth_maxPriorityFeePerGas` is 0, `eth_feeHistory` rewards are 0). No L1 data fee. Of the
+//!   ArbOS precompiles only `ArbWasm.activateProgram` at `0x71` is served, so
+//!   `sessionkey deploy-code` and cargo-stylus-style activation transactions work; its data fee
+//!   is always 0 (the devnet's deviations apply: see `stylus_devnet`).
 //! * **Blocks**: automine (one transaction or user operation per block) or, with a block
 //!   time, transactions execute at once into the pending block, sealed on the interval; no
 //!   reorgs, no uncles, no withdrawals. Headers carry real transactions and receipts roots and

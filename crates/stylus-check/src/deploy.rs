@@ -44,6 +44,29 @@ pub fn deployable_code(wasm: &[u8]) -> Vec<u8> {
     code
 }
 
+/// EVM init code whose constructor returns `code` verbatim as the new contract's code:
+/// `PUSH4 len DUP1 PUSH1 14 PUSH1 0 CODECOPY PUSH1 0 RETURN ‖ code`.
+///
+/// A CREATE with this init code stores exactly `code`, so the contract's `EXTCODEHASH` is
+/// `keccak256(code)` — what a pinned code hash (the module's ERC-1271 program) is checked
+/// against. cargo-stylus's own deployer re-encodes the WASM first, so its code hash differs.
+pub fn returning_initcode(code: &[u8]) -> Vec<u8> {
+    // Codes longer than u32::MAX cannot be deployed anyway (EIP-170 and Arbitrum's limits are
+    // far below); saturating keeps this total and the CREATE then fails on the size limit.
+    let len = u32::try_from(code.len()).unwrap_or(u32::MAX).to_be_bytes();
+    let mut initcode = vec![
+        0x63, len[0], len[1], len[2], len[3], // PUSH4 len
+        0x80,   // DUP1
+        0x60, 0x0e, // PUSH1 14 (this header's length)
+        0x60, 0x00, // PUSH1 0
+        0x39, // CODECOPY
+        0x60, 0x00, // PUSH1 0
+        0xf3, // RETURN
+    ];
+    initcode.extend_from_slice(code);
+    initcode
+}
+
 /// Whether contract code carries the Stylus prefix `EF F0 00` (any dictionary byte).
 pub fn is_stylus_code(code: &[u8]) -> bool {
     code.len() >= DEPLOYED_HEADER_BYTES && code.starts_with(&STYLUS_PREFIX)

@@ -33,7 +33,9 @@ pub use activation::{
     MEMORY_EXPORT,
 };
 pub use data_inline::{inline_data_segments, InlineError};
-pub use deploy::{compress_wasm, decompress_deployable, deployable_code, is_stylus_code};
+pub use deploy::{
+    compress_wasm, decompress_deployable, deployable_code, is_stylus_code, returning_initcode,
+};
 pub use entry_cost::{EntryCost, EntryInputs};
 pub use error::ActivationError;
 pub use floats::FloatSite;

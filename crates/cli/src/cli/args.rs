@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use alloy_primitives::{hex, Address, Bytes, U256};
+use alloy_primitives::{hex, Address, Bytes, B256, U256};
 use clap::{Args, Parser, Subcommand};
 
 use sessionkey_policy::record::Limit;
@@ -33,6 +33,12 @@ fn bytes(s: &str) -> Result<Bytes, String> {
     hex::decode(s.trim())
         .map(Into::into)
         .map_err(|_| format!("`{s}` is not hex bytes (0x…)"))
+}
+
+fn hash32(s: &str) -> Result<B256, String> {
+    s.trim()
+        .parse()
+        .map_err(|_| format!("`{s}` is not a 32-byte hash (0x + 64 hex digits)"))
 }
 
 fn version(s: &str) -> Result<EntryPointVersion, String> {
@@ -89,6 +95,9 @@ pub(super) enum Command {
     Inspect(InspectArgs),
     /// The product story on the embedded devnet: grant, allowed ops, four refusals, revoke.
     Demo,
+    /// Deploy Stylus code byte for byte (e.g. target/session_key_erc1271.deployed.hex, the
+    /// ERC-1271 program the module pins by code hash) and activate it through ArbWasm.
+    DeployCode(DeployCodeArgs),
 }
 
 #[derive(Args, Debug)]
@@ -489,4 +498,32 @@ pub(super) struct InspectArgs {
     /// A permission file whose function signatures name parameters.
     #[arg(long, value_name = "FILE")]
     pub permission: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub(super) struct DeployCodeArgs {
+    /// The node's JSON-RPC URL (http://…).
+    #[arg(long, value_name = "URL")]
+    pub rpc: String,
+    /// The deployable code as hex (`EF F0 00 ‖ dictionary ‖ brotli(wasm)`, optional 0x), as
+    /// `bash scripts/build-wasm.sh` writes target/*.deployed.hex. Deployed exactly as given.
+    #[arg(long, value_name = "FILE")]
+    pub code: PathBuf,
+    /// The deployer's key file: a hex private key or a v3 keystore (with --password-file or
+    /// $SESSIONKEY_PASSWORD). It pays for the deployment and the activation's data fee.
+    #[arg(long, value_name = "FILE")]
+    pub private_key_path: PathBuf,
+    /// File holding the keystore password.
+    #[arg(long, value_name = "FILE")]
+    pub password_file: Option<PathBuf>,
+    /// Refuse to send anything unless keccak256 of the code is this hash. Default for a file
+    /// named session_key_erc1271.deployed.hex: the PROGRAM_CODEHASH this CLI was built with.
+    #[arg(long, value_name = "HASH", value_parser = hash32)]
+    pub expect_code_hash: Option<B256>,
+    /// Deploy only; do not call ArbWasm.activateProgram.
+    #[arg(long)]
+    pub no_activate: bool,
+    /// Seconds to wait for each receipt.
+    #[arg(long, value_name = "SECONDS", default_value_t = 120, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub timeout: u64,
 }

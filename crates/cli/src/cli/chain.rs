@@ -29,7 +29,7 @@ const ESTIMATION_LIMITS: GasLimits = GasLimits {
 /// How often `send` asks for the receipt.
 const RECEIPT_POLL: Duration = Duration::from_millis(250);
 
-fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
+pub(super) fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

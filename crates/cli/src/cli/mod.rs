@@ -18,6 +18,8 @@
 //! sessionkey explain    --user-op FILE --permission FILE --module ADDR --chain-id N [--usage FILE] [--at T]
 //! sessionkey inspect    DATA [--function SIG]…
 //! sessionkey demo       (the product story on the embedded devnet)
+//! sessionkey deploy-code --rpc URL --code FILE --private-key-path FILE [--expect-code-hash HASH] [--no-activate]
+//!                                                                  deploy Stylus code verbatim, activate it
 //! ```
 //!
 //! Every command takes `--json` for machine-readable output. Exit codes: [`EXIT_OK`],
@@ -27,6 +29,7 @@
 
 mod args;
 mod chain;
+mod deploy;
 mod erc7715;
 mod explain;
 mod grant;
@@ -156,6 +159,7 @@ where
         Command::Explain(a) => explain::explain(a),
         Command::Inspect(a) => inspect::inspect(a),
         Command::Demo => demo(),
+        Command::DeployCode(a) => deploy::deploy_code(a),
     };
     match result {
         Ok(o) => {
