@@ -12,7 +12,7 @@ import sys
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 LOGS = ROOT / "fuzz" / "target" / "logs"
 REPORT = ROOT / "reports" / "fuzz.md"
-TARGETS = ["record_decode", "execute_decode", "validate_user_op_decode", "param_rule", "authorize_op"]
+TARGETS = ["record_decode", "execute_decode", "validate_user_op_decode", "param_rule", "authorize_op", "typed_data"]
 
 ORACLES = {
     "record_decode": "decode ⇒ re-encode is byte-identical, `visit_exact` agrees; arbitrary record → encode → decode round trip; mutated encodings",
@@ -20,6 +20,7 @@ ORACLES = {
     "validate_user_op_decode": "accepted ⇔ alloy-sol-types' validating decode succeeds and re-encodes to the input, same op and hash",
     "param_rule": "`ParamRule::check` and `authorize_op` over the stored layout vs a `U256`/`I256` model (first failing rule reported)",
     "authorize_op": "SDK simulator vs the contract on TestVM over op sequences: same validationData or revert bytes, same storage words after; registration ⇔ decode; engine debits on random storage",
+    "typed_data": "`TypedDataSignature::parse` ⇒ re-encodes (`encode_trailer`) to the input in its description mode, the other mode's twin parses to the same value; `Eip712Domain::decode` ⇒ alloy-sol-types' validating decode of `eip712Domain()` accepts with the same fields, and refuses only non-canonical encodings or extensions; `decode_contents_descr` vs the ERC-7739 rules as a search, sub-slices at the right places",
 }
 
 # Hand-written findings and choices, kept with the generator so the report stays one file.
