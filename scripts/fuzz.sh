@@ -25,7 +25,7 @@ CARGO_FUZZ_VERSION=0.13.2
 # pinned so a CI run builds with the same compiler.
 NIGHTLY=nightly-2026-05-20
 TOOLS=$ROOT/fuzz/target/tools/cargo-fuzz
-TARGETS=(record_decode execute_decode validate_user_op_decode param_rule authorize_op)
+TARGETS=(record_decode execute_decode validate_user_op_decode param_rule authorize_op typed_data)
 # Where a run's log goes: the report is made from these (a CI smoke run writes elsewhere).
 LOGS=${FUZZ_LOGS:-$ROOT/fuzz/target/logs}
 RUNS=$ROOT/fuzz/target/run-corpus

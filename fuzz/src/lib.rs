@@ -16,8 +16,8 @@ use sessionkey_policy::rule::ParamRule;
 // `abi/ISessionKeyValidator.sol`) and the SDK's ERC-7579 account types.
 pub use sessionkey_policy::interface::ISessionKeyValidator::validateUserOpCall;
 pub use sessionkey_policy::interface::PackedUserOperation;
-pub use sessionkey_sdk::account_calls::IERC7579Account::executeCall;
 pub use sessionkey_sdk::account_calls::Execution;
+pub use sessionkey_sdk::account_calls::IERC7579Account::executeCall;
 
 /// The smart account sending every op.
 pub const ACCOUNT: Address = address!("0x000000000000000000000000000000000000acc0");
