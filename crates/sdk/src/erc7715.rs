@@ -1102,6 +1102,15 @@ pub fn to_request(
             format!("ERC-7715 has no permission naming a paymaster ({p})"),
         ));
     }
+    if !record.typed_data_scopes.is_empty() {
+        return Err(not_expressible(
+            "typed_data",
+            format!(
+                "ERC-7715 has no permission to sign typed data for the account ({} scope(s))",
+                record.typed_data_scopes.len()
+            ),
+        ));
+    }
     let mut native_entry: Option<(usize, u128)> = None;
     let mut transfers: Vec<Address> = Vec::new();
     let mut calls: BTreeMap<Address, Vec<Value>> = BTreeMap::new();
@@ -1987,6 +1996,16 @@ mod tests {
         assert_eq!(
             field_of(refused_record(base().paymaster(ROUTER), &o)),
             "paymaster"
+        );
+        // A typed-data scope (scoped ERC-1271): refused, never dropped from the request.
+        let scoped =
+            base().typed_data_scope(crate::typed_data::TypedDataScopeBuilder::for_separator(
+                alloy_primitives::B256::repeat_byte(7),
+                "Permit(address spender,uint256 value)",
+            ));
+        assert_eq!(
+            refused_record(scoped, &o).to_string(),
+            "typed_data cannot be written as an ERC-7715 request: ERC-7715 has no permission to sign typed data for the account (1 scope(s))"
         );
         let rules = base()
             .token_cap(USDC, TokenLimit::Limited(U256::from(5)))
