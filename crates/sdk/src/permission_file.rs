@@ -1312,7 +1312,7 @@ rules = [
     const PERMIT: &str =
         "Permit(address owner,address spender,uint256 value,uint256 nonce,uint256 deadline)";
 
-    fn usdc() -> alloy_sol_types::Eip712Domain {
+    fn usdc() -> Eip712Domain {
         alloy_sol_types::eip712_domain! {
             name: "USD Coin",
             version: "2",
