@@ -389,3 +389,55 @@ fn bad_typed_data_is_refused_with_a_clear_error() {
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("--account-name"), "{}", r.stderr);
 }
+
+/// P-256 and passkey session keys (their JSON key files, as `sign` takes them) sign typed data
+/// too; with `--permission` the SDK's simulation of the module verifies their proofs, so an
+/// accepted run means the module would verify them.
+#[test]
+fn p256_and_passkey_keys_sign_typed_data_in_scope() {
+    use sessionkey_policy::signer::SignerKind;
+    let (dir, _key) = setup();
+    let dir = dir.path();
+    write(
+        dir,
+        "permit.json",
+        &permit_json(DEX, 5, "USD Coin").to_string(),
+    );
+    for (kind, name, origin) in [
+        (SignerKind::P256, "p256", None),
+        (
+            SignerKind::WebAuthn,
+            "passkey",
+            Some("https://wallet.example"),
+        ),
+    ] {
+        let signer = SessionSigner::generate(kind, origin).unwrap();
+        write(dir, "p256.json", &signer.to_key_file(None));
+        let pk = signer.signer_key();
+        let pk = pk.p256().unwrap();
+        write(
+            dir,
+            "p256.toml",
+            &format!(
+                "signer_kind = \"{name}\"\npublic_key = \"{},{}\"\n{PERMISSION}",
+                pk.x, pk.y
+            ),
+        );
+        let mut args = sign_args(
+            "permit.json",
+            &["--permission", "p256.toml", "--at", "1750000000", "--json"],
+        );
+        args[2] = "p256.json";
+        let r = run(dir, &args);
+        assert_eq!(r.code, 0, "{name}: {}", r.stderr);
+        let j: Value = serde_json::from_str(&r.stdout).unwrap();
+        assert_eq!(j["signerKind"], name);
+        assert_eq!(j["signer"], signer.address().to_checksum(None));
+        // Another key (the secp256k1 one) with this session's permission: refused, naming the kind.
+        let line = refused(
+            dir,
+            &sign_args("permit.json", &["--permission", "p256.toml"]),
+        );
+        assert!(line.starts_with("error: --permission: "), "{line}");
+    }
+}

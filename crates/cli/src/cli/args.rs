@@ -380,8 +380,8 @@ pub(super) struct SignTypedDataArgs {
     /// reads stdin).
     #[arg(long, value_name = "FILE")]
     pub typed_data: PathBuf,
-    /// A deployment of the ERC-1271 program the module delegates the check to (`sessionkey
-    /// deploy-program`); the signature names it.
+    /// A deployment of the ERC-1271 program the module delegates the check to (the exact
+    /// bytes of target/session_key_erc1271.deployed.hex); the signature names it.
     #[arg(long, value_name = "ADDRESS", value_parser = address)]
     pub program: Address,
     /// The smart account the key signs for.
