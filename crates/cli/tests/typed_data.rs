@@ -346,6 +346,22 @@ fn bad_typed_data_is_refused_with_a_clear_error() {
         (
             {
                 let mut j = good.clone();
+                j["message"]["memo"] = json!("not hashed");
+                j.to_string()
+            },
+            "error: --typed-data permit.json: message.memo: not a member of Permit (it would not be signed)",
+        ),
+        (
+            {
+                let mut j = good.clone();
+                j["domain"]["chain"] = json!(1);
+                j.to_string()
+            },
+            "error: --typed-data permit.json: domain.chain: not an EIP-712 domain field (name, version, chainId, verifyingContract, salt)",
+        ),
+        (
+            {
+                let mut j = good.clone();
                 j["primaryType"] = json!("EIP712Domain");
                 j.to_string()
             },

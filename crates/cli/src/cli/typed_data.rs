@@ -74,13 +74,29 @@ fn read_typed_data(path: &Path) -> Result<Contents, CliError> {
             "{name}: {k}: unknown member (expected types, primaryType, domain, message)"
         )));
     }
-    let data: TypedData = serde_json::from_value(value)
-        .map_err(|e| CliError::new(format!("{name}: not eth_signTypedData_v4: {e}")))?;
-    if data.primary_type == "EIP712Domain" {
+    if map.get("primaryType") == Some(&Value::from("EIP712Domain")) {
         return Err(CliError::new(format!(
             "{name}: primaryType: EIP712Domain is the domain, not contents a session can sign"
         )));
     }
+    // alloy hashes the domain fields and struct members it knows and ignores others: a member a
+    // wallet could show but the signature does not cover is refused instead.
+    if let Some(Value::Object(domain)) = map.get("domain") {
+        let known = ["name", "version", "chainId", "verifyingContract", "salt"];
+        if let Some(k) = domain.keys().find(|k| !known.contains(&k.as_str())) {
+            return Err(CliError::new(format!(
+                "{name}: domain.{k}: not an EIP-712 domain field (name, version, chainId, verifyingContract, salt)"
+            )));
+        }
+    }
+    if let (Some(Value::Object(types)), Some(Value::String(primary)), Some(message)) =
+        (map.get("types"), map.get("primaryType"), map.get("message"))
+    {
+        unhashed_member(types, primary, message, "message")
+            .map_err(|e| CliError::new(format!("{name}: {e}")))?;
+    }
+    let data: TypedData = serde_json::from_value(value)
+        .map_err(|e| CliError::new(format!("{name}: not eth_signTypedData_v4: {e}")))?;
     let what = |part: &str| {
         let name = name.clone();
         let part = part.to_owned();
@@ -97,6 +113,44 @@ fn read_typed_data(path: &Path) -> Result<Contents, CliError> {
         words,
         hash,
     })
+}
+
+/// A member of `value` (of struct type `ty`, at `path`) that `types` does not declare, searched
+/// through nested structs and arrays of them. Other shape errors are left to alloy's coercion.
+fn unhashed_member(
+    types: &serde_json::Map<String, Value>,
+    ty: &str,
+    value: &Value,
+    path: &str,
+) -> Result<(), String> {
+    // `T[]`, `T[2][]`: the element type's members, in every element.
+    if let Some(open) = ty.find('[') {
+        if let Value::Array(items) = value {
+            let inner = &ty[..ty.rfind('[').unwrap_or(open)];
+            for (i, item) in items.iter().enumerate() {
+                unhashed_member(types, inner, item, &format!("{path}[{i}]"))?;
+            }
+        }
+        return Ok(());
+    }
+    let (Some(Value::Array(fields)), Value::Object(members)) = (types.get(ty), value) else {
+        return Ok(());
+    };
+    let declared: Vec<(&str, &str)> = fields
+        .iter()
+        .filter_map(|f| Some((f.get("name")?.as_str()?, f.get("type")?.as_str()?)))
+        .collect();
+    for (k, v) in members {
+        match declared.iter().find(|(n, _)| n == k) {
+            None => {
+                return Err(format!(
+                    "{path}.{k}: not a member of {ty} (it would not be signed)"
+                ))
+            }
+            Some((_, field_ty)) => unhashed_member(types, field_ty, v, &format!("{path}.{k}"))?,
+        }
+    }
+    Ok(())
 }
 
 /// serde_json appends " at line L column C", which the message already gives.
@@ -203,10 +257,7 @@ fn check_scope(
         account_domain: Some(domain),
     };
     // The asker is the app; any address but the module's stands in when the domain names none.
-    let sender = c
-        .app
-        .filter(|app| *app != module)
-        .unwrap_or(Address::repeat_byte(0xa9));
+    let sender = c.app.unwrap_or(Address::repeat_byte(0xa9));
     if simulate_is_valid_signature(Some(&view), &ctx, sender, c.hash, signature) != ERC1271_MAGIC {
         return Err(CliError::new(
             "--permission: the module would refuse this signature although the typed data is in scope",
@@ -285,4 +336,36 @@ pub(super) fn sign_typed_data_cmd(a: SignTypedDataArgs) -> Result<Output, CliErr
             "checkedAgainstPermission": a.permission.is_some(),
         }),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Members nested in structs and arrays of structs are checked too.
+    #[test]
+    fn undeclared_members_are_found_at_any_depth() {
+        let types = json!({
+            "Mail": [
+                { "name": "from", "type": "Person" },
+                { "name": "cc", "type": "Person[]" },
+                { "name": "note", "type": "string" }
+            ],
+            "Person": [{ "name": "name", "type": "string" }]
+        });
+        let types = types.as_object().unwrap();
+        let check = |message: Value| unhashed_member(types, "Mail", &message, "message");
+        let ok = json!({ "from": { "name": "a" }, "cc": [{ "name": "b" }], "note": "x" });
+        assert_eq!(check(ok), Ok(()));
+        assert_eq!(
+            check(json!({ "from": { "name": "a", "age": 3 }, "cc": [], "note": "x" })),
+            Err("message.from.age: not a member of Person (it would not be signed)".into())
+        );
+        assert_eq!(
+            check(
+                json!({ "from": { "name": "a" }, "cc": [{ "name": "b" }, { "nick": "c" }], "note": "x" })
+            ),
+            Err("message.cc[1].nick: not a member of Person (it would not be signed)".into())
+        );
+    }
 }
