@@ -741,6 +741,9 @@ impl SessionBuilder {
                 ));
             }
             scopes.push(scope);
+            // The record keeps only the typehash: the book keeps the type string, so the
+            // scope's fields can be named when it is rendered or explained.
+            functions.insert_contents_type(&t.contents_type);
         }
         scopes.sort_by_key(|s| s.key());
 

@@ -5,10 +5,14 @@
 //! session meets (ERC-20 spend calls, the account's ERC-7579 calls, this module's own functions)
 //! and takes the signatures of a permission file or of `--function` options on top; a signature
 //! added later replaces one with the same selector (so a permission's parameter names win).
+//!
+//! Typed-data scopes have the same problem: a record stores a scope's contents typehash, not
+//! its type string, so the book also keeps the EIP-712 type strings a permission was written
+//! against, by typehash, for naming a scope's fields.
 
 use std::collections::BTreeMap;
 
-use alloy_primitives::hex;
+use alloy_primitives::{hex, keccak256, B256};
 
 use crate::signature_abi::FunctionSignature;
 
@@ -31,6 +35,7 @@ pub const STANDARD: [&str; 11] = [
 #[derive(Clone, Debug, Default)]
 pub struct FunctionBook {
     by_selector: BTreeMap<[u8; 4], FunctionSignature>,
+    contents_types: BTreeMap<B256, String>,
 }
 
 impl FunctionBook {
@@ -58,6 +63,23 @@ impl FunctionBook {
         for f in other.by_selector.values() {
             self.insert(f.clone());
         }
+        for t in other.contents_types.values() {
+            self.insert_contents_type(t);
+        }
+    }
+
+    /// Adds an EIP-712 contents type string (e.g. `Permit(address owner,…)`), found again by
+    /// its typehash `keccak256(contents_type)`.
+    pub fn insert_contents_type(&mut self, contents_type: &str) {
+        self.contents_types.insert(
+            keccak256(contents_type.as_bytes()),
+            contents_type.to_owned(),
+        );
+    }
+
+    /// The contents type string whose typehash is `typehash`, if the book has it.
+    pub fn contents_type(&self, typehash: &B256) -> Option<&str> {
+        self.contents_types.get(typehash).map(String::as_str)
     }
 
     /// The signature with `selector`.

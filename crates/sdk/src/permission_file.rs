@@ -32,19 +32,41 @@
 //! [[token_caps]]
 //! token = "0xToken…"
 //! limit = "500e18"                # or "unlimited"
+//!
+//! [[typed_data]]                   # EIP-712 data the key may sign for the account (ERC-1271)
+//! domain = { name = "USD Coin", version = "2", chain_id = 42161, verifying_contract = "0xToken…" }
+//! # domain_separator = "0x…"       # …or the app's separator itself, instead of `domain`
+//! type = "Permit(address owner,address spender,uint256 value,uint256 nonce,uint256 deadline)"
+//! rules = [
+//!   { field = "spender", op = "==", value = "0xDex…" },
+//!   { field = "value", op = "<=", value = "100e6" },
+//! ]                                # as call rules, with `field` (a field of the type) for `param`
 //! ```
+//!
+//! `domain` takes any of EIP-712's `name`, `version`, `chain_id`, `verifying_contract`, `salt`;
+//! the separator hashes exactly the fields given. Rules apply to the contents' atomic fields
+//! (see [`TypedDataScopeBuilder::rule`]).
 //!
 //! Unknown fields are refused (a typo must not silently drop a limit). Every error names its
 //! field: `calls[0].rules[1].value: …`.
+//!
+//! [`render`] prints a record back in this shape. A record keeps a scope's domain separator and
+//! contents typehash only, so a scope renders as `domain_separator` and, when the permission's
+//! [`FunctionBook`] has the type string, `type` with rules by field name (read back to the same
+//! record); otherwise as `contents_typehash` with rules by `word` index, which [`parse`]
+//! refuses (a hash cannot be checked against field names).
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use alloy_primitives::{hex, Address, U256};
+use alloy_primitives::{hex, Address, B256, U256};
+use alloy_sol_types::Eip712Domain;
 use serde_json::{json, Map, Value};
 use sessionkey_policy::layout::{SelectorMatch, TargetMatch};
 use sessionkey_policy::record::{Limit, SessionRecord, SignerKey, TokenLimit};
+use sessionkey_policy::rule::ParamRule;
 use sessionkey_policy::signer::SignerKind;
+use sessionkey_policy::typed_data::TypedDataScope;
 
 use crate::address::parse_address;
 use crate::amount::{parse_limit, parse_token_limit, parse_uint};
@@ -55,6 +77,8 @@ use crate::builder::{
 use crate::display::{format_word, rule_param};
 use crate::function_book::FunctionBook;
 use crate::key::{kind_name, parse_kind, parse_p256_public_key, PublicSigner, KIND_NAMES};
+use crate::signature_abi::FunctionSignature;
+use crate::typed_data::TypedDataScopeBuilder;
 
 /// Why a permission file is refused.
 #[derive(Debug, thiserror::Error)]
@@ -184,7 +208,19 @@ pub fn parse_with(
 ) -> Result<Permission, PermissionFileError> {
     let value = to_json(text, format, path)?;
     let builder = read_session(&value, signer)?;
-    Ok(builder.build()?)
+    builder
+        .build()
+        .map_err(|e| PermissionFileError::Build(file_field(e)))
+}
+
+/// The builder names a scope's parts `typed_data_scopes[i].contents_type`; the file calls them
+/// `typed_data[i].type` (scopes are given to the builder in the file's order, so `i` agrees).
+fn file_field(mut e: BuildError) -> BuildError {
+    if let Some(rest) = e.field.strip_prefix("typed_data_scopes") {
+        let rest = rest.replacen(".contents_type", ".type", 1);
+        e.field = format!("typed_data{rest}");
+    }
+    e
 }
 
 fn to_json(text: &str, format: Format, path: &Path) -> Result<Value, PermissionFileError> {
@@ -520,8 +556,121 @@ fn read_session(
         t.finish()?;
         b = b.token_cap(token, limit);
     }
+    for (i, t) in f.array("typed_data")?.iter().enumerate() {
+        b = b.typed_data_scope(read_typed_data(i, t)?);
+    }
     f.finish()?;
     Ok(b)
+}
+
+/// `typed_data[i]`: the app's domain (`domain` table or `domain_separator`), the contents' EIP-712
+/// `type` string and rules on its fields, in the call rules' syntax with `field` for `param`.
+fn read_typed_data(i: usize, v: &Value) -> Result<TypedDataScopeBuilder, PermissionFileError> {
+    let mut t = Fields::new(format!("typed_data[{i}]"), v)?;
+    let at_separator = t.at("domain_separator");
+    let separator = t
+        .string("domain_separator")?
+        .map(|s| parse_b256(s).map_err(|e| field_err(&at_separator, e)))
+        .transpose()?;
+    let domain = t
+        .get("domain")
+        .map(|d| read_domain(&t.at("domain"), d))
+        .transpose()?;
+    let separator = match (separator, domain) {
+        (Some(_), Some(_)) => {
+            return Err(field_err(
+                at_separator,
+                "give either `domain` or `domain_separator`, not both",
+            ))
+        }
+        (Some(s), None) => s,
+        (None, Some(d)) => d.separator(),
+        (None, None) => {
+            return Err(field_err(
+                t.at("domain"),
+                "missing (the app's EIP-712 domain: { name, version, chain_id, verifying_contract, salt }, or `domain_separator`)",
+            ))
+        }
+    };
+    // What `render` prints for a type the record alone cannot name: refused with the reason,
+    // since a typehash cannot be checked against field names.
+    if t.get("contents_typehash").is_some() {
+        return Err(field_err(
+            t.at("contents_typehash"),
+            "a record's typehash cannot be read back: give the contents' EIP-712 type string as `type`",
+        ));
+    }
+    let contents_type = t.string("type")?.ok_or_else(|| {
+        field_err(
+            t.at("type"),
+            "missing (the contents' EIP-712 type string, e.g. \"Permit(address owner,address spender,uint256 value,uint256 nonce,uint256 deadline)\")",
+        )
+    })?;
+    let mut scope = TypedDataScopeBuilder::for_separator(separator, contents_type);
+    for (j, r) in t.array("rules")?.iter().enumerate() {
+        let (field, check) = read_rule(
+            &format!("typed_data[{i}].rules[{j}]"),
+            r,
+            RuleSubject::Field,
+        )?;
+        scope = scope.rule(&field, check);
+    }
+    t.finish()?;
+    Ok(scope)
+}
+
+/// An EIP-712 domain table: any of `name`, `version`, `chain_id`, `verifying_contract`, `salt`
+/// (the separator hashes exactly the fields given, as EIP-712 says), at least one.
+fn read_domain(path: &str, v: &Value) -> Result<Eip712Domain, PermissionFileError> {
+    let mut d = Fields::new(path.to_owned(), v)?;
+    let name = d.string("name")?.map(|s| s.to_owned().into());
+    let version = d.string("version")?.map(|s| s.to_owned().into());
+    let at_chain = d.at("chain_id");
+    let chain_id =
+        match d.get("chain_id") {
+            None => None,
+            Some(Value::Number(n)) => Some(U256::from(n.as_u64().ok_or_else(|| {
+                field_err(&at_chain, format!("{n} is not a non-negative integer"))
+            })?)),
+            Some(Value::String(s)) => Some(
+                s.trim()
+                    .parse::<U256>()
+                    .map_err(|_| field_err(&at_chain, format!("`{s}` is not an integer")))?,
+            ),
+            Some(other) => {
+                return Err(field_err(
+                    at_chain,
+                    format!("expected an integer, found {}", kind(other)),
+                ))
+            }
+        };
+    let verifying_contract = d.address("verifying_contract")?;
+    let at_salt = d.at("salt");
+    let salt = d
+        .string("salt")?
+        .map(|s| parse_b256(s).map_err(|e| field_err(&at_salt, e)))
+        .transpose()?;
+    d.finish()?;
+    let domain = Eip712Domain::new(name, version, chain_id, verifying_contract, salt);
+    if domain == Eip712Domain::default() {
+        // An empty domain hashes to a separator no app uses: surely a mistake.
+        return Err(field_err(
+            path,
+            "empty (give the app's name, version, chain_id, verifying_contract and/or salt)",
+        ));
+    }
+    Ok(domain)
+}
+
+/// A 32-byte word written as `0x` and 64 hex digits.
+fn parse_b256(s: &str) -> Result<B256, String> {
+    let t = s.trim();
+    match hex::decode(t) {
+        Ok(b) if t.starts_with("0x") && b.len() == 32 => Ok(B256::from_slice(&b)),
+        _ => Err(format!(
+            "`{s}` is not a 32-byte hex word (0x and 64 hex digits)"
+        )),
+    }
 }
 
 fn read_call(i: usize, v: &Value) -> Result<CallBuilder, PermissionFileError> {
@@ -564,7 +713,7 @@ fn read_call(i: usize, v: &Value) -> Result<CallBuilder, PermissionFileError> {
         call = call.max_value(v);
     }
     for (j, r) in c.array("rules")?.iter().enumerate() {
-        let (param, check) = read_rule(&format!("calls[{i}].rules[{j}]"), r)?;
+        let (param, check) = read_rule(&format!("calls[{i}].rules[{j}]"), r, RuleSubject::Param)?;
         call = call.rule(&param, check);
     }
     c.finish()?;
@@ -590,11 +739,26 @@ fn rule_value(field: &str, v: &Value) -> Result<RuleValue, PermissionFileError> 
     }
 }
 
-fn read_rule(path: &str, v: &Value) -> Result<(String, Check), PermissionFileError> {
+/// What a rule is on: a call's `param`, or a typed-data scope's contents `field`.
+#[derive(Clone, Copy)]
+enum RuleSubject {
+    Param,
+    Field,
+}
+
+fn read_rule(
+    path: &str,
+    v: &Value,
+    subject: RuleSubject,
+) -> Result<(String, Check), PermissionFileError> {
     let mut r = Fields::new(path.to_owned(), v)?;
+    let (key, what) = match subject {
+        RuleSubject::Param => ("param", "missing (a parameter name of the function)"),
+        RuleSubject::Field => ("field", "missing (a field name of the contents type)"),
+    };
     let param = r
-        .string("param")?
-        .ok_or_else(|| field_err(r.at("param"), "missing (a parameter name of the function)"))?
+        .string(key)?
+        .ok_or_else(|| field_err(r.at(key), what))?
         .to_owned();
     let op = r
         .string("op")?
@@ -722,44 +886,7 @@ pub fn render(record: &SessionRecord, book: &FunctionBook) -> Value {
             };
             m.insert("max_value".into(), json!(c.max_value.to_string()));
             if !c.rules.is_empty() {
-                let rules: Vec<Value> = c
-                    .rules
-                    .iter()
-                    .map(|r| {
-                        let (name, ty) = rule_param(r, f);
-                        let mut rm = Map::new();
-                        if f.is_some() {
-                            rm.insert("param".into(), json!(name));
-                        } else {
-                            rm.insert("word".into(), json!(r.word_index));
-                        }
-                        let text = |w| json!(format_word(w, ty.as_ref()));
-                        use sessionkey_policy::Condition as C;
-                        let op = match r.condition {
-                            C::Eq => "==",
-                            C::Neq => "!=",
-                            C::Gt | C::SignedGt => ">",
-                            C::Gte | C::SignedGte => ">=",
-                            C::Lt | C::SignedLt => "<",
-                            C::Lte | C::SignedLte => "<=",
-                            C::InRange | C::SignedInRange => "in_range",
-                            C::OneOf => "one_of",
-                        };
-                        rm.insert("op".into(), json!(op));
-                        if matches!(r.condition, C::InRange | C::SignedInRange | C::OneOf) {
-                            rm.insert(
-                                "values".into(),
-                                Value::Array(r.values.iter().map(text).collect()),
-                            );
-                        } else {
-                            rm.insert("value".into(), text(&r.values[0]));
-                        }
-                        if f.is_none() && r.condition.is_signed() {
-                            rm.insert("signed".into(), json!(true));
-                        }
-                        Value::Object(rm)
-                    })
-                    .collect();
+                let rules = c.rules.iter().map(|r| render_rule(r, f, "param")).collect();
                 m.insert("rules".into(), Value::Array(rules));
             }
             Value::Object(m)
@@ -780,11 +907,94 @@ pub fn render(record: &SessionRecord, book: &FunctionBook) -> Value {
         })
         .collect();
     out.insert("token_caps".into(), Value::Array(caps));
+    if !record.typed_data_scopes.is_empty() {
+        let scopes = record
+            .typed_data_scopes
+            .iter()
+            .map(|t| render_scope(t, book))
+            .collect();
+        out.insert("typed_data".into(), Value::Array(scopes));
+    }
     Value::Object(out)
 }
 
+/// A typed-data scope. The record holds the app's domain separator, never the domain's fields,
+/// so the domain is rendered as `domain_separator` (which [`parse`] reads). The contents type is
+/// only its typehash: when `book` has the type string (a permission built from a file or the
+/// builder has it), it is rendered as `type` with rules by field name, readable back to the same
+/// scope; otherwise as `contents_typehash` with rules by `word` index, for reading only.
+fn render_scope(scope: &TypedDataScope, book: &FunctionBook) -> Value {
+    let mut m = Map::new();
+    m.insert(
+        "domain_separator".into(),
+        json!(scope.app_domain_separator.to_string()),
+    );
+    let contents_type = book.contents_type(&scope.contents_typehash);
+    let fields = contents_type.and_then(contents_fields);
+    match contents_type {
+        Some(t) => m.insert("type".into(), json!(t)),
+        None => m.insert(
+            "contents_typehash".into(),
+            json!(scope.contents_typehash.to_string()),
+        ),
+    };
+    if !scope.rules.is_empty() {
+        let rules = scope
+            .rules
+            .iter()
+            .map(|r| render_rule(r, fields.as_ref(), "field"))
+            .collect();
+        m.insert("rules".into(), Value::Array(rules));
+    }
+    Value::Object(m)
+}
+
+/// The primary struct of a contents type read as a signature (its fields in order), as the
+/// builder reads it to resolve rule field names.
+fn contents_fields(contents_type: &str) -> Option<FunctionSignature> {
+    let primary = &contents_type[..=contents_type.find(')')?];
+    FunctionSignature::parse(primary).ok()
+}
+
+/// One rule in the file's shape: named by `name_key` (`param`, `field`) when `f` knows its word,
+/// else by `word` index (with `signed` for a signed comparison), which [`parse`] does not read.
+fn render_rule(r: &ParamRule, f: Option<&FunctionSignature>, name_key: &str) -> Value {
+    let (name, ty) = rule_param(r, f);
+    let mut rm = Map::new();
+    if f.is_some() {
+        rm.insert(name_key.into(), json!(name));
+    } else {
+        rm.insert("word".into(), json!(r.word_index));
+    }
+    let text = |w| json!(format_word(w, ty.as_ref()));
+    use sessionkey_policy::Condition as C;
+    let op = match r.condition {
+        C::Eq => "==",
+        C::Neq => "!=",
+        C::Gt | C::SignedGt => ">",
+        C::Gte | C::SignedGte => ">=",
+        C::Lt | C::SignedLt => "<",
+        C::Lte | C::SignedLte => "<=",
+        C::InRange | C::SignedInRange => "in_range",
+        C::OneOf => "one_of",
+    };
+    rm.insert("op".into(), json!(op));
+    if matches!(r.condition, C::InRange | C::SignedInRange | C::OneOf) {
+        rm.insert(
+            "values".into(),
+            Value::Array(r.values.iter().map(text).collect()),
+        );
+    } else {
+        rm.insert("value".into(), text(&r.values[0]));
+    }
+    if f.is_none() && r.condition.is_signed() {
+        rm.insert("signed".into(), json!(true));
+    }
+    Value::Object(rm)
+}
+
 /// `name(type name, …)`: a signature with its parameter names, readable back by the parser.
-pub fn signature_text(f: &crate::signature_abi::FunctionSignature) -> String {
+pub fn signature_text(f: &FunctionSignature) -> String {
     let params: Vec<String> = f
         .params
         .iter()
@@ -802,7 +1012,6 @@ pub fn signature_text(f: &crate::signature_abi::FunctionSignature) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use alloy_primitives::B256;
 
     const GOOD: &str = r#"
 signer = "0x1111111111111111111111111111111111111111"
@@ -1088,6 +1297,214 @@ limit = "500e18"
             unsigned()
         );
         assert_eq!(field_and_message(&off_curve, None).0, "public_key");
+    }
+
+    const SCOPE: &str = r#"
+[[typed_data]]
+domain = { name = "USD Coin", version = "2", chain_id = 42161, verifying_contract = "0x00000000000000000000000000000000000070c0" }
+type = "Permit(address owner,address spender,uint256 value,uint256 nonce,uint256 deadline)"
+rules = [
+  { field = "spender", op = "==", value = "0x0000000000000000000000000000000000000de0" },
+  { field = "value", op = "<=", value = "100000000" },
+]
+"#;
+
+    const PERMIT: &str =
+        "Permit(address owner,address spender,uint256 value,uint256 nonce,uint256 deadline)";
+
+    fn usdc() -> Eip712Domain {
+        alloy_sol_types::eip712_domain! {
+            name: "USD Coin",
+            version: "2",
+            chain_id: 42161,
+            verifying_contract: alloy_primitives::address!("0x00000000000000000000000000000000000070c0"),
+        }
+    }
+
+    #[test]
+    fn a_typed_data_scope_reads_as_the_builder_makes_it_and_renders_back() {
+        let p = parse_toml(&format!("{GOOD}{SCOPE}")).unwrap();
+        // The file is the builder's scope, field for field.
+        let dex = alloy_primitives::address!("0x0000000000000000000000000000000000000de0");
+        let built = SessionBuilder::new(Address::repeat_byte(0x11))
+            .valid_between(1000, 2000)
+            .gas_budget(Limit::Limited(10u128.pow(16)))
+            .typed_data_scope(
+                TypedDataScopeBuilder::new(&usdc(), PERMIT)
+                    .rule("spender", Check::eq(dex))
+                    .rule("value", Check::lte(100_000_000u64)),
+            )
+            .build()
+            .unwrap();
+        assert_eq!(p.record.typed_data_scopes, built.record.typed_data_scopes);
+        let scope = &p.record.typed_data_scopes[0];
+        assert_eq!(scope.app_domain_separator, usdc().separator());
+
+        // Rendered: the separator (the record has no domain fields), the type string (the
+        // permission's book has it) and rules by field name.
+        let rendered = render(&p.record, &p.functions);
+        let t = &rendered["typed_data"][0];
+        assert_eq!(t["domain_separator"], usdc().separator().to_string());
+        assert_eq!(t["type"], PERMIT);
+        assert_eq!(t["rules"][0]["field"], "spender");
+        assert_eq!(t["rules"][1]["field"], "value");
+        assert_eq!(t["rules"][1]["op"], "<=");
+        assert_eq!(t["rules"][1]["value"], "100000000");
+        // …read back: the same record, and the same again from TOML with `domain_separator`.
+        let again = parse(
+            &rendered.to_string(),
+            Format::Json,
+            Path::new("r.json"),
+            None,
+        )
+        .unwrap();
+        assert_eq!(again.record, p.record);
+        let by_separator = SCOPE.replace(
+            "domain = { name = \"USD Coin\", version = \"2\", chain_id = 42161, verifying_contract = \"0x00000000000000000000000000000000000070c0\" }",
+            &format!("domain_separator = \"{}\"", usdc().separator()),
+        );
+        assert_ne!(by_separator, SCOPE);
+        assert_eq!(
+            parse_toml(&format!("{GOOD}{by_separator}")).unwrap().record,
+            p.record
+        );
+        // A chain id written as a string hashes the same.
+        let text_chain = SCOPE.replace("chain_id = 42161", "chain_id = \"42161\"");
+        assert_eq!(
+            parse_toml(&format!("{GOOD}{text_chain}")).unwrap().record,
+            p.record
+        );
+    }
+
+    #[test]
+    fn a_scope_whose_type_is_unknown_renders_its_hashes_and_is_not_read_back() {
+        let p = parse_toml(&format!("{GOOD}{SCOPE}")).unwrap();
+        // The standard book names the calls but knows no contents type.
+        let rendered = render(&p.record, &FunctionBook::standard());
+        let t = &rendered["typed_data"][0];
+        assert_eq!(t["domain_separator"], usdc().separator().to_string());
+        assert_eq!(
+            t["contents_typehash"],
+            alloy_primitives::keccak256(PERMIT).to_string()
+        );
+        assert!(t.get("type").is_none());
+        assert_eq!(t["rules"][0]["word"], 1);
+        // An unknown word prints as a number below 2^64, else as hex: 0xde0 here.
+        assert_eq!(t["rules"][0]["value"], "3552");
+        assert_eq!(t["rules"][1]["word"], 2);
+        assert_eq!(t["rules"][1]["value"], "100000000");
+        let err = parse(
+            &rendered.to_string(),
+            Format::Json,
+            Path::new("r.json"),
+            None,
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string().starts_with(
+                "typed_data[0].contents_typehash: a record's typehash cannot be read back"
+            ),
+            "{err}"
+        );
+        // A record without scopes renders no `typed_data` (the shape it always had).
+        assert!(
+            render(&parse_toml(GOOD).unwrap().record, &FunctionBook::new())
+                .get("typed_data")
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn every_bad_typed_data_field_is_named() {
+        let domain = "domain = { name = \"USD Coin\", version = \"2\", chain_id = 42161, verifying_contract = \"0x00000000000000000000000000000000000070c0\" }";
+        let separator = format!("domain_separator = \"{}\"", usdc().separator());
+        let with = |from: &str, to: &str| {
+            let s = SCOPE.replace(from, to);
+            assert_ne!(s, SCOPE, "{from}");
+            format!("{GOOD}{s}")
+        };
+        let cases = [
+            (
+                with(domain, &format!("{domain}\n{separator}")),
+                "typed_data[0].domain_separator",
+            ),
+            (with(domain, ""), "typed_data[0].domain"),
+            (with(domain, "domain = {}"), "typed_data[0].domain"),
+            (
+                with(domain, "domain = \"USD Coin\""),
+                "typed_data[0].domain",
+            ),
+            (
+                with(domain, "domain_separator = \"0x12\""),
+                "typed_data[0].domain_separator",
+            ),
+            (
+                with("chain_id = 42161", "chain_id = -1"),
+                "typed_data[0].domain.chain_id",
+            ),
+            (
+                with("chain_id = 42161", "chain_id = \"arb\""),
+                "typed_data[0].domain.chain_id",
+            ),
+            (with("name = ", "nam = "), "typed_data[0].domain.nam"),
+            (
+                with(
+                    "verifying_contract = \"0x00000000000000000000000000000000000070c0\"",
+                    "verifying_contract = \"0x12\"",
+                ),
+                "typed_data[0].domain.verifying_contract",
+            ),
+            (
+                with("version = \"2\"", "version = \"2\", salt = \"0x01\""),
+                "typed_data[0].domain.salt",
+            ),
+            (with("type = ", "kind = "), "typed_data[0].type"),
+            (
+                with("type = \"Permit(", "type = \"Permit ("),
+                "typed_data[0].type",
+            ),
+            (
+                with("type = \"Permit(", "type = \"(address x)Permit("),
+                "typed_data[0].type",
+            ),
+            (
+                with("field = \"spender\"", "field = \"spendr\""),
+                "typed_data[0].rules[0]",
+            ),
+            (
+                with("field = \"spender\"", "param = \"spender\""),
+                "typed_data[0].rules[0].field",
+            ),
+            (
+                with("op = \"<=\"", "op = \"=<\""),
+                "typed_data[0].rules[1].op",
+            ),
+            (
+                with("0x0000000000000000000000000000000000000de0", "0xZZ"),
+                "typed_data[0].rules[0]",
+            ),
+            (with("op = \"==\"", "op = \"<=\""), "typed_data[0].rules[0]"),
+            (
+                with("value = \"100000000\"", "values = [\"1\", \"2\"]"),
+                "typed_data[0].rules[1].value",
+            ),
+            (
+                with("rules = [", "rule = 1\nrules = ["),
+                "typed_data[0].rule",
+            ),
+            (format!("typed_data = 5\n{GOOD}"), "typed_data"),
+            (format!("{GOOD}{SCOPE}{SCOPE}"), "typed_data[1]"),
+        ];
+        for (text, field) in cases {
+            assert_eq!(field_of(&text), field, "{text}");
+        }
+        // The messages say what is wrong.
+        let message = |text: &str| parse_toml(text).unwrap_err().to_string();
+        assert_eq!(
+            message(&with(domain, &format!("{domain}\n{separator}"))),
+            "typed_data[0].domain_separator: give either `domain` or `domain_separator`, not both"
+        );
+        assert!(message(&with(domain, "domain = {}")).starts_with("typed_data[0].domain: empty"));
     }
 
     #[test]

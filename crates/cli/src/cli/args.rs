@@ -81,6 +81,9 @@ pub(super) enum Command {
     RevokeAll(RevokeAllArgs),
     /// Build and sign a session op; print the eth_sendUserOperation request.
     Sign(Box<SignArgs>),
+    /// Sign EIP-712 typed data (eth_signTypedData_v4 JSON) with a session key, for an app
+    /// asking the account's ERC-1271 isValidSignature (within the session's typed-data scopes).
+    SignTypedData(Box<SignTypedDataArgs>),
     /// Compute a userOp's hash for EntryPoint v0.7 or v0.8.
     Hash(HashArgs),
     /// A session's live state on a chain: live or revoked, window, what is left of each cap.
@@ -361,6 +364,62 @@ pub(super) struct SignArgs {
     /// account's isValidSignature takes it).
     #[arg(long, value_name = "HEX", value_parser = bytes, requires = "enable_record")]
     pub owner_signature: Option<Bytes>,
+}
+
+fn word(s: &str) -> Result<B256, String> {
+    let t = s.trim();
+    match hex::decode(t) {
+        Ok(b) if t.starts_with("0x") && b.len() == 32 => Ok(B256::from_slice(&b)),
+        _ => Err(format!(
+            "`{s}` is not a 32-byte hex word (0x and 64 hex digits)"
+        )),
+    }
+}
+
+#[derive(Args, Debug)]
+pub(super) struct SignTypedDataArgs {
+    /// The session key file: a secp256k1 hex key or v3 keystore, or a JSON key file of any
+    /// kind (`sessionkey keygen --kind`); encrypted ones need --password-file.
+    #[arg(long, value_name = "FILE")]
+    pub key: PathBuf,
+    /// File holding the keystore password (or $SESSIONKEY_PASSWORD).
+    #[arg(long, value_name = "FILE")]
+    pub password_file: Option<PathBuf>,
+    /// The typed data: eth_signTypedData_v4 JSON {types, primaryType, domain, message} ("-"
+    /// reads stdin).
+    #[arg(long, value_name = "FILE")]
+    pub typed_data: PathBuf,
+    /// A deployment of the ERC-1271 program the module delegates the check to (the exact
+    /// bytes of target/session_key_erc1271.deployed.hex); the signature names it.
+    #[arg(long, value_name = "ADDRESS", value_parser = address)]
+    pub program: Address,
+    /// The smart account the key signs for.
+    #[arg(long, value_name = "ADDRESS", value_parser = address)]
+    pub account: Address,
+    /// The chain the account is on.
+    #[arg(long, value_name = "ID")]
+    pub chain_id: u64,
+    /// The account's EIP-712 domain name, as its eip712Domain() returns it (required: a wrong
+    /// one makes a signature the account refuses).
+    #[arg(long, value_name = "NAME")]
+    pub account_name: String,
+    /// The account's EIP-712 domain version, as its eip712Domain() returns it.
+    #[arg(long, value_name = "VERSION")]
+    pub account_version: String,
+    /// The account's EIP-712 domain salt, if its eip712Domain() has one (default: none, hashed
+    /// as zero).
+    #[arg(long, value_name = "HEX", value_parser = word)]
+    pub account_salt: Option<B256>,
+    /// The validator module's address: also print `module ‖ signature`, what the app passes to
+    /// account.isValidSignature.
+    #[arg(long, value_name = "ADDRESS", value_parser = address)]
+    pub module: Option<Address>,
+    /// The session's permission file: refuse typed data outside its scopes (checked offline).
+    #[arg(long, value_name = "FILE")]
+    pub permission: Option<PathBuf>,
+    /// With --permission: check the session's validity window at this unix time (default: now).
+    #[arg(long, value_name = "UNIX_SECONDS", requires = "permission")]
+    pub at: Option<u64>,
 }
 
 /// Where the chain is (a JSON-RPC node) and which EntryPoint.

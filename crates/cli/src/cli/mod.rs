@@ -11,6 +11,9 @@
 //! sessionkey revoke     --module ADDR --signer ADDR                 calldata revoking one session
 //! sessionkey revoke-all --module ADDR                               calldata revoking every session
 //! sessionkey sign       --key FILE --module ADDR --account ADDR --chain-id N (--op FILE | --to ADDR …)
+//! sessionkey sign-typed-data --key FILE --typed-data FILE --program ADDR --account ADDR --chain-id N
+//!                       --account-name NAME --account-version V [--module ADDR] [--permission FILE]
+//!                                                                  a session's ERC-1271 signature
 //! sessionkey hash       --user-op FILE --chain-id N [--entry-point v0.8]
 //! sessionkey status     --rpc URL --module ADDR --account ADDR --signer ADDR [--token ADDR]…
 //! sessionkey estimate   --rpc URL [--bundler URL] --key FILE --module ADDR --account ADDR (--op FILE | --to ADDR …)
@@ -36,6 +39,7 @@ mod grant;
 mod inspect;
 mod keys;
 mod sign;
+mod typed_data;
 
 use std::ffi::OsString;
 use std::io::Write;
@@ -152,6 +156,7 @@ where
         Command::Revoke(a) => grant::revoke(a),
         Command::RevokeAll(a) => grant::revoke_all(a),
         Command::Sign(a) => sign::sign(*a),
+        Command::SignTypedData(a) => typed_data::sign_typed_data_cmd(*a),
         Command::Hash(a) => sign::hash(a),
         Command::Status(a) => chain::status(a),
         Command::Estimate(a) => chain::estimate(*a),
