@@ -11,11 +11,14 @@ use alloy_provider::{Provider, ProviderBuilder};
 use alloy_rpc_types_eth::TransactionRequest;
 use alloy_signer_local::PrivateKeySigner;
 use alloy_sol_types::SolCall;
-use devnet_node::{dev_accounts, Node, NodeConfig};
+use devnet_node::dev_accounts;
+
+mod support;
 use serde_json::Value;
 use sessionkey_policy::{Limit, TokenLimit};
 use sessionkey_sdk::account_calls;
 use sessionkey_sdk::{CallBuilder, Check, SessionBuilder, SessionKey};
+use support::LocalNode;
 
 const UNIT: u128 = 1_000_000_000_000_000_000;
 const ALICE: Address = address!("000000000000000000000000000000000000a71c");
@@ -26,8 +29,7 @@ alloy_sol_types::sol! {
 }
 
 struct Chain {
-    runtime: tokio::runtime::Runtime,
-    node: Option<Node>,
+    local: LocalNode,
     url: String,
     account: Address,
     module: Address,
@@ -36,21 +38,11 @@ struct Chain {
     dir: tempfile::TempDir,
 }
 
-impl Drop for Chain {
-    fn drop(&mut self) {
-        if let Some(node) = self.node.take() {
-            self.runtime.block_on(node.stop());
-        }
-    }
-}
-
 /// The node, 1,000 tokens minted to its demo account, and a session of key seed 7 registered
 /// by the account's owner: transfers of at most 50 tokens, 150 in total, 3 ops.
 fn chain() -> Chain {
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    let node = runtime
-        .block_on(Node::start(NodeConfig::ephemeral()))
-        .expect("the node starts (fixtures: bash scripts/fetch-fixtures.sh)");
+    let local = LocalNode::start();
+    let (runtime, node) = (&local.runtime, local.node());
     let info = node.info().clone();
     let url = node.url();
     let key = SessionKey::from_bytes(&[7u8; 32]).unwrap();
@@ -97,8 +89,7 @@ fn chain() -> Chain {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("session.key"), key.private_key_hex()).unwrap();
     Chain {
-        runtime,
-        node: Some(node),
+        local,
         url,
         account: info.demo_account,
         module: info.module,
@@ -180,7 +171,7 @@ impl Chain {
     }
 
     fn balance(&self, who: Address) -> U256 {
-        self.runtime.block_on(async {
+        self.local.runtime.block_on(async {
             let reader = ProviderBuilder::new().connect_http(self.url.parse().unwrap());
             let out = reader
                 .call(

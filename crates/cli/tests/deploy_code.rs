@@ -9,40 +9,31 @@ use std::process::Command;
 
 use alloy_primitives::{hex, keccak256, Address, B256};
 use alloy_provider::{Provider, ProviderBuilder};
-use devnet_node::{dev_accounts, Node, NodeConfig};
+use devnet_node::dev_accounts;
+
+mod support;
 use serde_json::Value;
 use sessionkey_policy::erc1271_program::PROGRAM_CODEHASH;
+use support::LocalNode;
 
 struct Chain {
-    runtime: tokio::runtime::Runtime,
-    node: Option<Node>,
+    local: LocalNode,
     url: String,
     deployer: Address,
     key: PathBuf,
     dir: tempfile::TempDir,
 }
 
-impl Drop for Chain {
-    fn drop(&mut self) {
-        if let Some(node) = self.node.take() {
-            self.runtime.block_on(node.stop());
-        }
-    }
-}
-
 fn chain() -> Chain {
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    let node = runtime
-        .block_on(Node::start(NodeConfig::ephemeral()))
-        .expect("the node starts (fixtures: bash scripts/fetch-fixtures.sh)");
+    let local = LocalNode::start();
+    let node = local.node();
     let url = node.url();
     let dir = tempfile::tempdir().unwrap();
     let account = &dev_accounts()[2];
     let key = dir.path().join("deployer.key");
     std::fs::write(&key, account.secret_hex()).unwrap();
     Chain {
-        runtime,
-        node: Some(node),
+        local,
         url,
         deployer: account.address,
         key,
@@ -96,7 +87,7 @@ impl Chain {
 
     fn code_hash_at(&self, address: &str) -> B256 {
         let address: Address = address.parse().unwrap();
-        let code = self.runtime.block_on(async {
+        let code = self.local.runtime.block_on(async {
             let provider = ProviderBuilder::new().connect_http(self.url.parse().unwrap());
             provider.get_code_at(address).await.unwrap()
         });
@@ -104,7 +95,7 @@ impl Chain {
     }
 
     fn nonce(&self) -> u64 {
-        self.runtime.block_on(async {
+        self.local.runtime.block_on(async {
             let provider = ProviderBuilder::new().connect_http(self.url.parse().unwrap());
             provider.get_transaction_count(self.deployer).await.unwrap()
         })
